@@ -1,0 +1,3 @@
+// Everything exported here is public API.
+export { enrichReading } from './enrich-reading';
+export { fahrenheitToCelsius } from './fahrenheit-to-celsius';

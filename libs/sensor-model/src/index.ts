@@ -1,0 +1,13 @@
+// Everything exported here is public API.
+export {
+  ABSOLUTE_ZERO_F,
+  MAX_ID_LENGTH,
+  SENSOR_TYPE,
+  type EnrichedSensorReading,
+  type SensorReading,
+  type SensorReadingContent,
+} from './sensor-reading';
+export { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
+export { parseSensorReading } from './parse-sensor-reading';
+export { resolveMeasurementTime } from './measurement-time';
+export { InvalidSensorReadingError, describeValue, type ReadingProblem } from './errors';
