@@ -1,5 +1,35 @@
 import nx from '@nx/eslint-plugin';
 
+/**
+ * Who may import whom. Tests (files under a `tests/` folder) may also use the test-only
+ * `@sensors/testing` library; production code never.
+ */
+function boundaries({ tests }) {
+  const also = tests ? ['layer:testing'] : [];
+  return [
+    'error',
+    {
+      // Tests are not part of a build, so they may use the unbuilt test helpers.
+      enforceBuildableLibDependency: !tests,
+      banTransitiveDependencies: true,
+      allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+      depConstraints: [
+        // The reading's model stands alone: every other project builds on it.
+        { sourceTag: 'layer:model', onlyDependOnLibsWithTags: [...also] },
+        // Domain libraries (generator, enrichment, persistence) know only the model.
+        { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:model', ...also] },
+        // Platform libraries (messaging, runtime) are generic plumbing.
+        { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:model', 'layer:platform', ...also] },
+        { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:model', 'layer:platform', 'layer:domain'] },
+        { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e'] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+        { sourceTag: 'type:app', notDependOnLibsWithTags: tests ? [] : ['layer:testing'] },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+      ],
+    },
+  ];
+}
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -9,26 +39,10 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.js', '**/*.cts', '**/*.mjs'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          banTransitiveDependencies: true,
-          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
-          depConstraints: [
-            // The reading's model stands alone: every other project builds on it.
-            { sourceTag: 'layer:model', onlyDependOnLibsWithTags: [] },
-            // Domain libraries (generator, enrichment, persistence) know only the model.
-            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:model'] },
-            // Platform libraries (messaging, runtime) are generic plumbing.
-            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:model'] },
-            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-          ],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': boundaries({ tests: false }) },
+  },
+  {
+    files: ['**/tests/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries({ tests: true }) },
   },
 ];

@@ -1,1 +1,21 @@
-export * from './lib/messaging';
+// Everything exported here is public API.
+export {
+  BrokerConnection,
+  type BrokerClient,
+  type BrokerConnectionEvents,
+  type BrokerConnectionOptions,
+} from './broker-connection';
+export {
+  ConfirmPublisher,
+  PublishRejectedError,
+  type ConfirmPublisherOptions,
+  type OutgoingMessage,
+} from './confirm-publisher';
+export {
+  DEAD_LETTER_HEADERS,
+  QueueConsumer,
+  type DeadLetterReason,
+  type Delivery,
+  type QueueConsumerOptions,
+} from './queue-consumer';
+export { declareTopology, topologyFor, type Topology, type TopologyOptions } from './topology';

@@ -1,0 +1,150 @@
+import { EventEmitter } from 'node:events';
+import { connect, type ChannelModel } from 'amqplib';
+import { backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+
+/** Something that opens its channels on each new connection: a publisher or a consumer. */
+export interface BrokerClient {
+  /** Called on every (re)connect; it declares what it needs and subscribes. */
+  attach(connection: ChannelModel): Promise<void>;
+  /** Called when the connection is gone; its channels are unusable from now on. */
+  detach(): void;
+}
+
+export interface BrokerConnectionOptions {
+  /** One URL per broker node; the connection moves to the next one when a node fails. */
+  urls: readonly string[];
+  /** Shown in the broker's management UI and `rabbitmqctl list_connections`. */
+  connectionName: string;
+  /** Heartbeat interval, so that a dead peer is noticed in seconds, not minutes (default 10). */
+  heartbeatSeconds?: number;
+  backoff?: BackoffOptions;
+}
+
+/** Events emitted by {@link BrokerConnection}; URLs in them carry no password. */
+export interface BrokerConnectionEvents {
+  connected: [{ url: string }];
+  disconnected: [{ url: string; err?: Error }];
+  'connect-failed': [{ url: string; err: Error; retryInMs: number }];
+  'attach-failed': [{ url: string; err: Error }];
+  blocked: [{ reason: string }];
+  unblocked: [];
+}
+
+/** How long a connection must have lived for the next reconnect to start from the shortest delay. */
+const HEALTHY_AFTER_MS = 30_000;
+
+/**
+ * A connection to RabbitMQ that never gives up: it connects (trying each URL in turn with
+ * capped exponential backoff), lets every registered client attach its channels, and on loss
+ * detaches them and starts again, until {@link BrokerConnection.close} is called.
+ */
+export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
+  private readonly clients: BrokerClient[] = [];
+  private readonly stopping = new AbortController();
+  private current: ChannelModel | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: BrokerConnectionOptions) {
+    super();
+    if (options.urls.length === 0) throw new RangeError('BrokerConnection needs at least one URL');
+  }
+
+  /** Whether a connection is open and every client attached to it. */
+  get connected(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Registers a client; it is attached on the next connect (or now, when already connected). */
+  register(client: BrokerClient): void {
+    this.clients.push(client);
+    if (this.current) void this.attachOrRecycle(this.current, [client], '(current)');
+  }
+
+  /** Starts connecting in the background; returns at once. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Drops the current connection so that a fresh one is made, e.g. after a channel was closed
+   * by the broker. Unconfirmed and unacked messages are handled by the clients' `detach`.
+   */
+  recycle(): void {
+    void this.current?.close().catch(() => undefined);
+  }
+
+  /** Closes the connection and stops reconnecting. Idempotent. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    const connection = this.current;
+    if (connection) await connection.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { urls } = this.options;
+    let attempt = 0;
+    for (let index = 0; !this.stopping.signal.aborted; index = (index + 1) % urls.length) {
+      const url = urls[index];
+      const shown = redactUrl(url);
+      let connection: ChannelModel | undefined;
+      try {
+        connection = await connect(this.withHeartbeat(url), {
+          clientProperties: { connection_name: this.options.connectionName },
+        });
+      } catch (err) {
+        const retryInMs = backoffDelay(attempt++, this.options.backoff);
+        this.emit('connect-failed', { url: shown, err: err as Error, retryInMs });
+        await sleep(retryInMs, this.stopping.signal);
+        continue;
+      }
+      const openedAt = Date.now();
+      const lost = this.watch(connection);
+      if (await this.attachOrRecycle(connection, this.clients, shown)) {
+        this.current = connection;
+        this.emit('connected', { url: shown });
+      }
+      const err = await lost;
+      this.current = undefined;
+      for (const client of this.clients) client.detach();
+      if (this.stopping.signal.aborted) return;
+      this.emit('disconnected', { url: shown, err });
+      if (Date.now() - openedAt > HEALTHY_AFTER_MS) attempt = 0;
+      await sleep(backoffDelay(attempt++, this.options.backoff), this.stopping.signal);
+    }
+  }
+
+  /** Resolves when the connection closes, with the error that closed it, if any. */
+  private watch(connection: ChannelModel): Promise<Error | undefined> {
+    let failure: Error | undefined;
+    connection.on('error', (err: Error) => (failure = err));
+    connection.on('blocked', (reason: string) => this.emit('blocked', { reason }));
+    connection.on('unblocked', () => this.emit('unblocked'));
+    return new Promise((resolve) => connection.once('close', (err?: Error) => resolve(err ?? failure)));
+  }
+
+  private async attachOrRecycle(
+    connection: ChannelModel,
+    clients: readonly BrokerClient[],
+    url: string,
+  ): Promise<boolean> {
+    try {
+      for (const client of clients) await client.attach(connection);
+      return true;
+    } catch (err) {
+      // A client that cannot attach (e.g. the topology was declared with other arguments)
+      // gets a fresh start on a new connection after the backoff.
+      this.emit('attach-failed', { url, err: err as Error });
+      await connection.close().catch(() => undefined);
+      return false;
+    }
+  }
+
+  private withHeartbeat(url: string): string {
+    const parsed = new URL(url);
+    if (!parsed.searchParams.has('heartbeat')) {
+      parsed.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 10));
+    }
+    return parsed.toString();
+  }
+}

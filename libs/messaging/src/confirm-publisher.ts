@@ -1,0 +1,208 @@
+import { IllegalOperationError, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
+import type { BrokerClient, BrokerConnection } from './broker-connection';
+import { declareTopology, type Topology } from './topology';
+
+/** A message to publish: its id becomes the AMQP `messageId`. */
+export interface OutgoingMessage {
+  id: string;
+  body: Buffer;
+  /** MIME type of the body (default `application/json`). */
+  contentType?: string;
+}
+
+/** Why the broker refused a message; it is not retried. */
+export class PublishRejectedError extends Error {
+  override readonly name = 'PublishRejectedError';
+
+  constructor(
+    readonly messageId: string,
+    readonly reason: 'returned' | 'nacked',
+    detail: string,
+  ) {
+    super(`The broker ${reason === 'returned' ? 'returned' : 'refused (nack)'} message ${messageId}: ${detail}`);
+  }
+}
+
+export interface ConfirmPublisherOptions {
+  topology: Topology;
+  /** Messages sent but not yet confirmed, at most (default 2,000). */
+  maxInFlight?: number;
+}
+
+interface Pending {
+  message: OutgoingMessage;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  /** The channel it was last sent on; undefined while waiting to be (re)sent. */
+  channel?: ConfirmChannel;
+  returned?: string;
+}
+
+/**
+ * Publishes persistent, mandatory messages with publisher confirms over a
+ * {@link BrokerConnection}, keeping at most `maxInFlight` unconfirmed.
+ *
+ * A message's promise resolves once the broker has confirmed it (it is then on disk in a
+ * durable queue). Messages unconfirmed when a connection is lost are sent again on the next
+ * one, so a broker restart loses nothing (and may deliver a message twice: consumers must be
+ * idempotent). A message the broker returns as unroutable or nacks is rejected with
+ * {@link PublishRejectedError}.
+ *
+ * @example
+ * const publisher = new ConfirmPublisher(connection, { topology });
+ * for (const reading of readings) {
+ *   await publisher.whenWritable();
+ *   void publisher.publish({ id: reading.id, body: Buffer.from(JSON.stringify(reading)) });
+ * }
+ * await publisher.settled();
+ */
+export class ConfirmPublisher implements BrokerClient {
+  private readonly maxInFlight: number;
+  private readonly pending = new Set<Pending>();
+  private channel: ConfirmChannel | undefined;
+  private draining = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly connection: BrokerConnection,
+    private readonly options: ConfirmPublisherOptions,
+  ) {
+    this.maxInFlight = options.maxInFlight ?? 2000;
+    connection.register(this);
+  }
+
+  /** Messages published and not yet confirmed or rejected. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Resolves when another message may be published: the window has room and the socket is
+   * not backed up. This is the publisher's backpressure: generation waits here while the
+   * broker is down, blocked (memory alarm) or slow.
+   */
+  whenWritable(): Promise<void> {
+    if (this.writable()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Publishes one message; resolves when the broker confirms it. */
+  publish(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { message, resolve, reject };
+      this.pending.add(entry);
+      if (this.channel && !this.draining) this.send(entry, this.channel);
+    });
+  }
+
+  /** Resolves when every message published so far is confirmed or rejected. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  async attach(connection: ChannelModel): Promise<void> {
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined); // the close that follows is what matters
+    channel.on('close', () => {
+      if (this.channel === channel) this.detach();
+      this.connection.recycle();
+    });
+    channel.on('return', (returned: Message) => this.markReturned(channel, returned));
+    channel.on('drain', () => {
+      this.draining = false;
+      this.sendWaiting(channel);
+    });
+    await declareTopology(channel, this.options.topology);
+    this.channel = channel;
+    this.draining = false;
+    this.sendWaiting(channel);
+  }
+
+  detach(): void {
+    this.channel = undefined;
+    for (const entry of this.pending) entry.channel = undefined;
+  }
+
+  private send(entry: Pending, channel: ConfirmChannel): void {
+    const { message } = entry;
+    entry.channel = channel;
+    entry.returned = undefined;
+    const { exchange, routingKey } = this.options.topology;
+    let ready: boolean;
+    try {
+      ready = channel.publish(
+        exchange,
+        routingKey,
+        message.body,
+        {
+          persistent: true,
+          mandatory: true,
+          messageId: message.id,
+          contentType: message.contentType ?? 'application/json',
+          timestamp: Math.floor(Date.now() / 1000),
+        },
+        (err: Error | null) => this.confirmed(entry, channel, err),
+      );
+    } catch (err) {
+      entry.channel = undefined;
+      // A closing channel refuses writes: the message goes out again on the next channel.
+      if (err instanceof IllegalOperationError) return;
+      this.pending.delete(entry);
+      entry.reject(err as Error);
+      this.wakeWaiters();
+      return;
+    }
+    if (!ready) this.draining = true;
+  }
+
+  private confirmed(entry: Pending, channel: ConfirmChannel, err: Error | null): void {
+    // A confirm from a channel the entry no longer belongs to is stale: the entry was (or will
+    // be) sent again on a newer channel.
+    if (entry.channel !== channel || !this.pending.has(entry)) return;
+    if (err && err.message !== 'message nacked') {
+      // The channel closed before the broker confirmed: keep it for the next channel.
+      entry.channel = undefined;
+      return;
+    }
+    this.pending.delete(entry);
+    if (err) entry.reject(new PublishRejectedError(entry.message.id, 'nacked', 'the broker could not take it'));
+    else if (entry.returned) entry.reject(new PublishRejectedError(entry.message.id, 'returned', entry.returned));
+    else entry.resolve();
+    this.wakeWaiters();
+  }
+
+  private markReturned(channel: ConfirmChannel, returned: Message): void {
+    const id = returned.properties.messageId as string | undefined;
+    // A returned message's fields carry the broker's reply, which the typings leave out.
+    const fields = returned.fields as Message['fields'] & { replyCode?: number; replyText?: string };
+    const detail = `${fields.replyCode} ${fields.replyText} (exchange "${fields.exchange}", routing key "${fields.routingKey}")`;
+    for (const entry of this.pending) {
+      if (entry.channel === channel && entry.message.id === id && !entry.returned) {
+        entry.returned = detail;
+        return;
+      }
+    }
+  }
+
+  private sendWaiting(channel: ConfirmChannel): void {
+    for (const entry of this.pending) {
+      if (this.draining || this.channel !== channel) break;
+      if (!entry.channel) this.send(entry, channel);
+    }
+    this.wakeWaiters();
+  }
+
+  private writable(): boolean {
+    return this.pending.size < this.maxInFlight && !this.draining;
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    if (!this.writable() && this.pending.size > 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,147 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, MessageProperties } from 'amqplib';
+import type { BrokerClient, BrokerConnection } from './broker-connection';
+import { AckTracker } from './ack-tracker';
+import { declareTopology, type Topology } from './topology';
+
+/** Why a message was dead-lettered, carried in its headers for the person who reads the queue. */
+export interface DeadLetterReason {
+  /** A short stable code for counting, e.g. `invalid-reading`. */
+  code: string;
+  /** What is wrong, for a person. */
+  message: string;
+  /** Fields at fault, if known. */
+  fields?: readonly string[];
+}
+
+/** Header names under which {@link Delivery.deadLetter} records the reason. */
+export const DEAD_LETTER_HEADERS = {
+  code: 'x-sensors-reason',
+  message: 'x-sensors-error',
+  fields: 'x-sensors-fields',
+  queue: 'x-sensors-source-queue',
+  at: 'x-sensors-dead-lettered-at',
+} as const;
+
+/** A message taken from the queue, to be acked once it is safe or dead-lettered. */
+export interface Delivery {
+  readonly content: Buffer;
+  readonly properties: MessageProperties;
+  readonly redelivered: boolean;
+  /** Acknowledges the message; a no-op once its channel has closed (it will be redelivered). */
+  ack(): void;
+  /**
+   * Publishes the original payload with the reason to the dead-letter queue and, once the
+   * broker has confirmed that, acks the message. Resolves `false` when the channel closed
+   * first (the message will be redelivered and judged again).
+   */
+  deadLetter(reason: DeadLetterReason): Promise<boolean>;
+}
+
+export interface QueueConsumerOptions {
+  topology: Topology;
+  /** Unacked deliveries the broker may push at once; bounds memory (default 2,000). */
+  prefetch?: number;
+  /** Called for each message, in delivery order. It must eventually ack or dead-letter it. */
+  onMessage: (delivery: Delivery) => void;
+}
+
+const MAX_REASON_LENGTH = 2000;
+
+/**
+ * Consumes the topology's queue over a {@link BrokerConnection} with manual acks, resubscribing
+ * after every reconnect. Acks are coalesced into `multiple` acks of settled runs, so a batch
+ * acked after its database commit costs one frame.
+ */
+export class QueueConsumer implements BrokerClient {
+  private channel: ConfirmChannel | undefined;
+  private consumerTag: string | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly connection: BrokerConnection,
+    private readonly options: QueueConsumerOptions,
+  ) {
+    connection.register(this);
+  }
+
+  async attach(connection: ChannelModel): Promise<void> {
+    if (this.stopped) return;
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      if (this.channel === channel) this.detach();
+      if (!this.stopped) this.connection.recycle();
+    });
+    await declareTopology(channel, this.options.topology);
+    await channel.prefetch(this.options.prefetch ?? 2000);
+    const acks = new AckTracker((upTo) => ackUpTo(channel, upTo));
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(this.options.topology.queue, (message) => {
+      if (message === null) {
+        // The broker cancelled us (queue deleted or its leader moved away): start afresh.
+        this.connection.recycle();
+        return;
+      }
+      acks.delivered(message.fields.deliveryTag);
+      this.options.onMessage(this.toDelivery(channel, acks, message));
+    });
+    this.consumerTag = consumerTag;
+  }
+
+  detach(): void {
+    this.channel = undefined;
+    this.consumerTag = undefined;
+  }
+
+  /** Stops taking new messages; those already delivered can still be acked. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const { channel, consumerTag } = this;
+    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+  }
+
+  private toDelivery(channel: ConfirmChannel, acks: AckTracker, message: ConsumeMessage): Delivery {
+    const tag = message.fields.deliveryTag;
+    const { topology } = this.options;
+    return {
+      content: message.content,
+      properties: message.properties,
+      redelivered: message.fields.redelivered,
+      ack: () => acks.settle(tag),
+      deadLetter: (reason) =>
+        new Promise((resolve) => {
+          const headers = {
+            ...message.properties.headers,
+            [DEAD_LETTER_HEADERS.code]: reason.code,
+            [DEAD_LETTER_HEADERS.message]: reason.message.slice(0, MAX_REASON_LENGTH),
+            [DEAD_LETTER_HEADERS.fields]: (reason.fields ?? []).join(','),
+            [DEAD_LETTER_HEADERS.queue]: topology.queue,
+            [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+          };
+          try {
+            channel.publish(
+              topology.deadLetterExchange,
+              '',
+              message.content,
+              { ...message.properties, headers, persistent: true },
+              (err: Error | null) => {
+                if (err) return resolve(false);
+                acks.settle(tag);
+                resolve(true);
+              },
+            );
+          } catch {
+            resolve(false);
+          }
+        }),
+    };
+  }
+}
+
+function ackUpTo(channel: Channel, deliveryTag: number): void {
+  try {
+    channel.ack({ fields: { deliveryTag } } as ConsumeMessage, true);
+  } catch {
+    // The channel closed: the broker requeues everything unacked on it.
+  }
+}

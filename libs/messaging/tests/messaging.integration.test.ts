@@ -1,0 +1,164 @@
+import { connect, type ChannelModel } from 'amqplib';
+import {
+  closeBrokerConnections,
+  countQueueMessages,
+  deleteBrokerObjects,
+  testAmqpUrl,
+  uniqueName,
+  waitFor,
+} from '@sensors/testing';
+import {
+  BrokerConnection,
+  ConfirmPublisher,
+  DEAD_LETTER_HEADERS,
+  PublishRejectedError,
+  QueueConsumer,
+  topologyFor,
+  type Delivery,
+} from '../src';
+
+const topology = topologyFor({ exchange: uniqueName('msg_test_x'), queue: uniqueName('msg_test_q') });
+const opened: BrokerConnection[] = [];
+let admin: ChannelModel;
+
+function open(connectionName: string): BrokerConnection {
+  const connection = new BrokerConnection({
+    urls: [testAmqpUrl],
+    connectionName,
+    backoff: { initialMs: 50, maxMs: 500 },
+  });
+  opened.push(connection);
+  return connection;
+}
+
+function message(id: string) {
+  return { id, body: Buffer.from(JSON.stringify({ id })) };
+}
+
+beforeAll(async () => {
+  admin = await connect(testAmqpUrl);
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+  const channel = await admin.createChannel();
+  await channel.purgeQueue(topology.queue).catch(() => undefined);
+  await channel.close().catch(() => undefined);
+});
+
+afterAll(async () => {
+  await admin.close();
+  await deleteBrokerObjects({
+    queues: [topology.queue, topology.deadLetterQueue],
+    exchanges: [topology.exchange, topology.deadLetterExchange],
+  });
+});
+
+describe('ConfirmPublisher', () => {
+  it('resolves once the broker has the message in the queue', async () => {
+    const connection = open(uniqueName('pub'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    connection.start();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(message(`m${i}`))));
+    expect(publisher.inFlight).toBe(0);
+    expect(await countQueueMessages(topology.queue)).toBe(100);
+  });
+
+  it('rejects a message the broker returns as unroutable', async () => {
+    const connection = open(uniqueName('pub'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    connection.start();
+    await publisher.publish(message('routed'));
+    const channel = await admin.createChannel();
+    await channel.unbindQueue(topology.queue, topology.exchange, topology.routingKey);
+    try {
+      await expect(publisher.publish(message('lost'))).rejects.toThrow(PublishRejectedError);
+      await expect(publisher.publish(message('lost2'))).rejects.toMatchObject({ reason: 'returned', messageId: 'lost2' });
+    } finally {
+      await channel.bindQueue(topology.queue, topology.exchange, topology.routingKey);
+      await channel.close();
+    }
+  });
+
+  it('republishes what was unconfirmed when its connection is force-closed', async () => {
+    const name = uniqueName('pub');
+    const connection = open(name);
+    const publisher = new ConfirmPublisher(connection, { topology, maxInFlight: 50 });
+    connection.start();
+    const confirms: Promise<void>[] = [];
+    for (let i = 0; i < 3000; i++) {
+      await publisher.whenWritable();
+      confirms.push(publisher.publish(message(`r${i}`)));
+      if (i === 1000) expect(await closeBrokerConnections(name)).toBe(1);
+    }
+    await Promise.all(confirms);
+    // Every message is there at least once; a resend may add a few duplicates.
+    expect(await countQueueMessages(topology.queue)).toBeGreaterThanOrEqual(3000);
+  });
+});
+
+describe('QueueConsumer', () => {
+  it('receives what was published and acks it', async () => {
+    const connection = open(uniqueName('both'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    const seen: string[] = [];
+    new QueueConsumer(connection, {
+      topology,
+      onMessage: (delivery) => {
+        seen.push(delivery.properties.messageId as string);
+        delivery.ack();
+      },
+    });
+    connection.start();
+    await Promise.all(['a', 'b', 'c'].map((id) => publisher.publish(message(id))));
+    await waitFor('three deliveries', () => seen.length === 3);
+    expect(seen.sort()).toEqual(['a', 'b', 'c']);
+    await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
+  it('dead-letters with the reason in the headers and the payload intact', async () => {
+    const connection = open(uniqueName('both'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    new QueueConsumer(connection, {
+      topology,
+      onMessage: (delivery) =>
+        void delivery.deadLetter({ code: 'invalid-reading', message: 'id must not be empty', fields: ['id'] }),
+    });
+    connection.start();
+    const body = Buffer.from('{"id": ""}');
+    await publisher.publish({ id: 'bad-1', body });
+
+    const channel = await admin.createChannel();
+    const dead = await waitFor('the dead letter', () => channel.get(topology.deadLetterQueue, { noAck: true }));
+    await channel.close();
+    expect(dead.content.equals(body)).toBe(true);
+    expect(dead.properties.messageId).toBe('bad-1');
+    expect(dead.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEAD_LETTER_HEADERS.message]: 'id must not be empty',
+      [DEAD_LETTER_HEADERS.fields]: 'id',
+      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+    });
+    await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
+  it('resubscribes after its connection is force-closed and gets the unacked messages again', async () => {
+    const name = uniqueName('cons');
+    const connection = open(name);
+    const held: Delivery[] = [];
+    new QueueConsumer(connection, { topology, onMessage: (delivery) => held.push(delivery) });
+    const publishing = open(uniqueName('pub'));
+    const publisher = new ConfirmPublisher(publishing, { topology });
+    publishing.start();
+    connection.start();
+    await publisher.publish(message('held'));
+    await waitFor('the first delivery', () => held.length === 1);
+
+    expect(await closeBrokerConnections(name)).toBe(1);
+    await waitFor('the redelivery', () => held.length === 2, { timeoutMs: 15_000 });
+    expect(held[1].redelivered).toBe(true);
+    held[0].ack(); // its channel is gone: a no-op
+    held[1].ack();
+    await waitFor('the queue to drain', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+});

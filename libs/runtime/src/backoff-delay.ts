@@ -1,0 +1,26 @@
+/** How long to wait between attempts: exponential, capped, with jitter. */
+export interface BackoffOptions {
+  /** Delay before the first retry, in milliseconds (default 250). */
+  initialMs?: number;
+  /** Longest delay, in milliseconds (default 30,000). */
+  maxMs?: number;
+  /** Growth per attempt (default 2). */
+  factor?: number;
+  /** Source of randomness in [0, 1), injectable for tests (default `Math.random`). */
+  random?: () => number;
+}
+
+/**
+ * Returns the delay before retry number `attempt` (0 for the first retry): the capped
+ * exponential delay, of which a random half is kept so that many clients retrying together
+ * spread out instead of striking the server in step.
+ *
+ * @example
+ * backoffDelay(0); // between 125 and 250
+ * backoffDelay(10, { maxMs: 5000 }); // between 2500 and 5000
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const { initialMs = 250, maxMs = 30_000, factor = 2, random = Math.random } = options;
+  const ceiling = Math.min(maxMs, initialMs * factor ** Math.max(0, attempt));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

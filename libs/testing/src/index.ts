@@ -1,0 +1,6 @@
+// Everything exported here is public API: helpers for the workspace's own tests, talking to
+// the real RabbitMQ and Postgres (URLs from TEST_AMQP_URL / TEST_DATABASE_URL).
+export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects } from './rabbitmq';
+export { testAmqpUrl, testDatabaseAdminUrl } from './services';
+export { uniqueName } from './unique-name';
+export { waitFor } from './wait-for';

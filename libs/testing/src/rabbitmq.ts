@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { connect } from 'amqplib';
+import { testAmqpUrl } from './services';
+
+const run = promisify(execFile);
+
+/**
+ * Force-closes, on the broker's side, every connection whose `connection_name` is `name`
+ * (as `rabbitmqctl close_connection` does in an outage); returns how many it closed.
+ */
+export async function closeBrokerConnections(name: string): Promise<number> {
+  // The tabular output gives pids in the form close_connection accepts (the JSON one does not).
+  const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties']);
+  const marker = `{"connection_name","${name}"}`;
+  const pids = stdout
+    .split('\n')
+    .filter((line) => line.includes(marker))
+    .map((line) => line.split('\t')[0]);
+  for (const pid of pids) {
+    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'closed by a test']);
+  }
+  return pids.length;
+}
+
+/** Deletes queues and exchanges a test declared. */
+export async function deleteBrokerObjects(objects: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+  const connection = await connect(testAmqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of objects.queues ?? []) await channel.deleteQueue(queue);
+    for (const exchange of objects.exchanges ?? []) await channel.deleteExchange(exchange);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Number of ready messages in a queue. */
+export async function countQueueMessages(queue: string): Promise<number> {
+  const connection = await connect(testAmqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(queue)).messageCount;
+  } finally {
+    await connection.close();
+  }
+}
