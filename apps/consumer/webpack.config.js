@@ -15,10 +15,11 @@ module.exports = {
       compiler: 'tsc',
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
-      assets: ['./src/assets'],
       optimization: false,
       outputHashing: 'none',
       generatePackageJson: true,
+      // TypeORM loads the driver by name, so the bundle's package.json must list it.
+      runtimeDependencies: ['pg'],
       sourceMap: true,
     }),
   ],

@@ -18,4 +18,5 @@ export {
   type Delivery,
   type QueueConsumerOptions,
 } from './queue-consumer';
+export { logBrokerEvents } from './log-broker-events';
 export { declareTopology, topologyFor, type Topology, type TopologyOptions } from './topology';

@@ -1,5 +1,9 @@
 // Everything exported here is public API.
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
+export { booleanOption, integerOption, numberOption, urlListOption } from './option-parsers';
 export { redactUrl } from './redact-url';
+export { retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';
+export { DEFAULT_AMQP_URL, sharedOptions, toSharedConfig, type SharedConfig } from './shared-options';
+export { startProgressLog, type EventLogger } from './start-progress-log';

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { booleanOption, integerOption, sharedOptions, toSharedConfig, urlListOption, type SharedConfig } from '@sensors/runtime';
+
+/** The consumer's settings, validated; flags win over environment variables over defaults. */
+export interface ConsumerConfig extends SharedConfig {
+  command: 'run' | 'migrate';
+  databaseUrl: string;
+  prefetch: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  migrateOnStart: boolean;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgres://sensors:sensors@127.0.0.1:5432/sensors';
+
+/**
+ * Reads the consumer's configuration from the command line and the environment. On `--help`
+ * or a bad value (the error names the flag or variable and the value) commander prints and
+ * exits, or throws a CommanderError when `exitOverride` is set (for tests).
+ */
+export function loadConsumerConfig(argv: readonly string[], { exitOverride = false } = {}): ConsumerConfig {
+  const program = new Command('consumer')
+    .description('Takes sensor readings from RabbitMQ and stores them in Postgres, each exactly once.')
+    .argument('[command]', '"run", or "migrate" to apply the database migrations and exit', 'run')
+    .addOption(
+      new Option('--database-url <url>', 'Postgres URL')
+        .env('DATABASE_URL')
+        .default(DEFAULT_DATABASE_URL, 'postgres://sensors:***@127.0.0.1:5432/sensors')
+        .argParser((value) => urlListOption('postgres', 'postgresql')(value)[0]),
+    )
+    .addOption(new Option('--prefetch <n>', 'unacked messages held at most').env('PREFETCH').default(2000).argParser(integerOption(1, 65_535)))
+    .addOption(new Option('--batch-size <n>', 'readings per database write, at most').env('BATCH_SIZE').default(1000).argParser(integerOption(1, 100_000)))
+    .addOption(new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch').env('FLUSH_INTERVAL_MS').default(50).argParser(integerOption(0)))
+    .addOption(new Option('--migrate-on-start [bool]', 'apply database migrations at start-up').env('MIGRATE_ON_START').default(true).preset(true).argParser(booleanOption));
+  for (const option of sharedOptions()) program.addOption(option);
+  if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  program.parse([...argv], { from: 'user' });
+
+  const [command] = program.processedArgs as string[];
+  if (command !== 'run' && command !== 'migrate') {
+    program.error(`error: unknown command "${command}": expected "run" or "migrate"`);
+  }
+  const options = program.opts();
+  return {
+    ...toSharedConfig(options),
+    command: command as ConsumerConfig['command'],
+    databaseUrl: options['databaseUrl'],
+    prefetch: options['prefetch'],
+    batchSize: options['batchSize'],
+    flushIntervalMs: options['flushIntervalMs'],
+    migrateOnStart: options['migrateOnStart'],
+  };
+}

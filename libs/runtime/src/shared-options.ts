@@ -1,0 +1,75 @@
+import { Option } from 'commander';
+import { booleanOption, integerOption, urlListOption } from './option-parsers';
+
+/** The default broker: the local RabbitMQ with its stock account. */
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Settings both apps share, as parsed by {@link sharedOptions}. */
+export interface SharedConfig {
+  amqpUrls: string[];
+  exchange: string;
+  queue: string;
+  queueType: 'quorum' | 'classic';
+  deliveryLimit: number;
+  logLevel: string;
+  logPretty: boolean;
+  progressIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * The command-line options both apps take, each with its environment variable and default
+ * (shown by `--help`). Flags win over the environment, which wins over the defaults.
+ */
+export function sharedOptions(): Option[] {
+  return [
+    new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
+      .env('AMQP_URL')
+      .default([DEFAULT_AMQP_URL], 'amqp://guest:***@127.0.0.1:5672')
+      .argParser(urlListOption('amqp', 'amqps')),
+    new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
+    new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
+      .env('SENSORS_QUEUE')
+      .default('sensor-readings'),
+    new Option('--queue-type <type>', 'type of the queue (quorum: replicated, with a delivery limit)')
+      .env('SENSORS_QUEUE_TYPE')
+      .default('quorum')
+      .choices(['quorum', 'classic']),
+    new Option('--delivery-limit <n>', 'deliveries after which the broker dead-letters a message (quorum)')
+      .env('DELIVERY_LIMIT')
+      .default(20)
+      .argParser(integerOption(1)),
+    new Option('--log-level <level>', 'log level')
+      .env('LOG_LEVEL')
+      .default('info')
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    new Option('--log-pretty [bool]', 'human-readable logs instead of NDJSON')
+      .env('LOG_PRETTY')
+      .default(false)
+      .preset(true)
+      .argParser(booleanOption),
+    new Option('--progress-interval-ms <ms>', 'how often to log a progress line (0: never)')
+      .env('PROGRESS_INTERVAL_MS')
+      .default(5000)
+      .argParser(integerOption(0)),
+    new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
+      .env('SHUTDOWN_TIMEOUT_MS')
+      .default(15_000)
+      .argParser(integerOption(0)),
+  ];
+}
+
+/** Picks the shared settings out of commander's parsed options. */
+export function toSharedConfig(options: Record<string, unknown>): SharedConfig {
+  return {
+    amqpUrls: options['amqpUrl'] as string[],
+    exchange: options['exchange'] as string,
+    queue: options['queue'] as string,
+    queueType: options['queueType'] as SharedConfig['queueType'],
+    deliveryLimit: options['deliveryLimit'] as number,
+    logLevel: options['logLevel'] as string,
+    logPretty: options['logPretty'] as boolean,
+    progressIntervalMs: options['progressIntervalMs'] as number,
+    shutdownTimeoutMs: options['shutdownTimeoutMs'] as number,
+  };
+}
