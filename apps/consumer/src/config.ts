@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { booleanOption, integerOption, sharedOptions, toSharedConfig, urlListOption, type SharedConfig } from '@sensors/runtime';
+import { booleanOption, integerOption, readUrlList, sharedOptions, toSharedConfig, type SharedConfig } from '@sensors/runtime';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
@@ -25,8 +25,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     .addOption(
       new Option('--database-url <url>', 'Postgres URL')
         .env('DATABASE_URL')
-        .default(DEFAULT_DATABASE_URL, 'postgres://sensors:***@127.0.0.1:5432/sensors')
-        .argParser((value) => urlListOption('postgres', 'postgresql')(value)[0]),
+        .default(DEFAULT_DATABASE_URL, 'postgres://sensors:***@127.0.0.1:5432/sensors'),
     )
     .addOption(new Option('--prefetch <n>', 'unacked messages held at most').env('PREFETCH').default(2000).argParser(integerOption(1, 65_535)))
     .addOption(new Option('--batch-size <n>', 'readings per database write, at most').env('BATCH_SIZE').default(1000).argParser(integerOption(1, 100_000)))
@@ -42,9 +41,9 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
   }
   const options = program.opts();
   return {
-    ...toSharedConfig(options),
+    ...toSharedConfig(program),
     command: command as ConsumerConfig['command'],
-    databaseUrl: options['databaseUrl'],
+    databaseUrl: readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0],
     prefetch: options['prefetch'],
     batchSize: options['batchSize'],
     flushIntervalMs: options['flushIntervalMs'],

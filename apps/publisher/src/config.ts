@@ -30,7 +30,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
   program.parse([...argv], { from: 'user' });
   const options = program.opts();
   return {
-    ...toSharedConfig(options),
+    ...toSharedConfig(program),
     count: options['count'],
     rate: options['rate'],
     seed: options['seed'],

@@ -1,7 +1,7 @@
 // Everything exported here is public API.
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
-export { booleanOption, integerOption, numberOption, urlListOption } from './option-parsers';
+export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
 export { redactUrl } from './redact-url';
 export { retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';

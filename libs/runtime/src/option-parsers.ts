@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /**
  * Returns a commander argument parser for an integer in `[min, max]`; commander reports a bad
@@ -34,24 +34,27 @@ export function booleanOption(value: string): boolean {
 }
 
 /**
- * Parses a comma-separated list of URLs with one of the given schemes, e.g. the broker nodes of
- * `AMQP_URL`. The error never shows the value, which may hold a password.
+ * Reads an option holding a comma-separated list of URLs (e.g. the broker nodes of `AMQP_URL`)
+ * after commander has parsed it, and stops the program with an error naming the option when a
+ * URL is malformed or of another scheme. Unlike commander's own errors, this one never repeats
+ * the value, which may hold a password.
  */
-export function urlListOption(...schemes: string[]): (value: string) => string[] {
-  return (value) => {
-    const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
-    if (urls.length === 0) throw new InvalidArgumentError('Expected at least one URL.');
-    for (const url of urls) {
-      let scheme: string;
-      try {
-        scheme = new URL(url).protocol.replace(/:$/, '');
-      } catch {
-        throw new InvalidArgumentError(`Expected URLs like ${schemes[0]}://user:password@host:port (value hidden).`);
-      }
-      if (!schemes.includes(scheme)) {
-        throw new InvalidArgumentError(`Expected a ${schemes.join(' or ')} URL, got a ${scheme} one.`);
-      }
+export function readUrlList(program: Command, key: string, schemes: readonly string[]): string[] {
+  const option = program.options.find((o) => o.attributeName() === key);
+  const label = `option '${option?.long ?? key}'${option?.envVar ? ` (env ${option.envVar})` : ''}`;
+  const value = String(program.opts()[key] ?? '');
+  const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
+  if (urls.length === 0) program.error(`error: ${label} needs at least one URL.`);
+  for (const url of urls) {
+    let scheme: string | undefined;
+    try {
+      scheme = new URL(url).protocol.replace(/:$/, '');
+    } catch {
+      program.error(`error: ${label} is not a URL like ${schemes[0]}://user:password@host:port (value hidden).`);
     }
-    return urls;
-  };
+    if (scheme !== undefined && !schemes.includes(scheme)) {
+      program.error(`error: ${label} must be a ${schemes.join(' or ')} URL, not ${scheme} (value hidden).`);
+    }
+  }
+  return urls;
 }

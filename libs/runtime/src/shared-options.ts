@@ -1,5 +1,5 @@
-import { Option } from 'commander';
-import { booleanOption, integerOption, urlListOption } from './option-parsers';
+import { Option, type Command } from 'commander';
+import { booleanOption, integerOption, readUrlList } from './option-parsers';
 
 /** The default broker: the local RabbitMQ with its stock account. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -25,8 +25,7 @@ export function sharedOptions(): Option[] {
   return [
     new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
       .env('AMQP_URL')
-      .default([DEFAULT_AMQP_URL], 'amqp://guest:***@127.0.0.1:5672')
-      .argParser(urlListOption('amqp', 'amqps')),
+      .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
     new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
     new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
       .env('SENSORS_QUEUE')
@@ -59,10 +58,11 @@ export function sharedOptions(): Option[] {
   ];
 }
 
-/** Picks the shared settings out of commander's parsed options. */
-export function toSharedConfig(options: Record<string, unknown>): SharedConfig {
+/** Picks the shared settings out of a parsed program (stopping it if a URL is malformed). */
+export function toSharedConfig(program: Command): SharedConfig {
+  const options = program.opts();
   return {
-    amqpUrls: options['amqpUrl'] as string[],
+    amqpUrls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']),
     exchange: options['exchange'] as string,
     queue: options['queue'] as string,
     queueType: options['queueType'] as SharedConfig['queueType'],
