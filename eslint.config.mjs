@@ -22,9 +22,9 @@ function boundaries({ tests }) {
         { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:model', 'layer:platform', ...also] },
         { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:model', 'layer:platform', 'layer:domain'] },
         { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e'] },
-        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-        { sourceTag: 'type:app', notDependOnLibsWithTags: tests ? [] : ['layer:testing'] },
-        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+        { sourceTag: 'type:test-support', notDependOnLibsWithTags: ['type:app', 'type:e2e'] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', ...also] },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'layer:testing'] },
       ],
     },
   ];

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (config.command === 'migrate') return dataSource.destroy();
 
   const stats: ConsumerStats = { consumed: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0 };
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: 'sensors-consumer' });
+  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const readingLog = log.child({ component: 'pipeline' });
   const batcher: ReadingBatcher<PendingReading> = new ReadingBatcher({

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: 'sensors-publisher' });
+  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const publisher = new ConfirmPublisher(broker, { topology: topologyFor(config), maxInFlight: config.maxInFlight });
   broker.start();

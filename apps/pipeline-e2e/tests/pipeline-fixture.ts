@@ -1,0 +1,63 @@
+import {
+  createTestDatabase,
+  deleteBrokerObjects,
+  startApp,
+  testAmqpUrl,
+  uniqueName,
+  waitFor,
+  type AppProcess,
+  type TestDatabase,
+} from '@sensors/testing';
+
+/** Both apps' settings for one test file: its own database, exchange and queue. */
+export interface Pipeline {
+  db: TestDatabase;
+  env: Record<string, string>;
+  queue: string;
+  startConsumer(extraEnv?: Record<string, string>): Promise<AppProcess>;
+  publish(args: string[]): AppProcess;
+  storedCount(): Promise<number>;
+  teardown(): Promise<void>;
+}
+
+export async function createPipeline(): Promise<Pipeline> {
+  const db = await createTestDatabase('sensors_e2e');
+  const queue = uniqueName('e2e_readings');
+  const exchange = uniqueName('e2e_sensors');
+  const env = {
+    AMQP_URL: testAmqpUrl,
+    DATABASE_URL: db.url,
+    SENSORS_QUEUE: queue,
+    SENSORS_EXCHANGE: exchange,
+    PROGRESS_INTERVAL_MS: '0',
+  };
+  const started: AppProcess[] = [];
+  return {
+    db,
+    env,
+    queue,
+    async startConsumer(extraEnv = {}) {
+      const consumer = startApp('consumer', [], { ...env, ...extraEnv });
+      started.push(consumer);
+      await waitFor('the consumer to start', () => consumer.logs.some((l) => l['msg'] === 'consumer started'));
+      return consumer;
+    },
+    publish(args) {
+      const publisher = startApp('publisher', args, env);
+      started.push(publisher);
+      return publisher;
+    },
+    async storedCount() {
+      const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM sensor_readings');
+      return Number(count);
+    },
+    async teardown() {
+      await Promise.all(started.map((app) => app.stop()));
+      await db.drop();
+      await deleteBrokerObjects({
+        queues: [queue, `${queue}.dead-letter`],
+        exchanges: [exchange, `${queue}.dead-letter`],
+      });
+    },
+  };
+}

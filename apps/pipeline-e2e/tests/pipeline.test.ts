@@ -1,0 +1,64 @@
+import { createSensorSimulator } from '@sensors/sensor-generator';
+import { countQueueMessages, waitFor } from '@sensors/testing';
+import { createPipeline, type Pipeline } from './pipeline-fixture';
+
+interface Row {
+  id: string;
+  sensor_type: string;
+  temperature_f: number;
+  temperature_c: number;
+  measured_at: Date;
+  ingested_at: Date;
+}
+
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  pipeline = await createPipeline();
+});
+
+afterAll(async () => {
+  await pipeline.teardown();
+});
+
+describe('the pipeline', () => {
+  it('stores 10,000 seeded readings exactly once, each row as the generator made it', async () => {
+    const consumer = await pipeline.startConsumer();
+    const startedAt = Date.now();
+    const publisher = pipeline.publish(['--count', '10000', '--rate', '0', '--seed', 'e2e', '--sensors', '7']);
+    expect(await publisher.exited).toBe(0);
+    const finishedAt = Date.now();
+    await waitFor('10,000 rows', async () => (await pipeline.storedCount()) >= 10_000, { timeoutMs: 120_000 });
+
+    const rows = await pipeline.db.query<Row>('SELECT * FROM sensor_readings');
+    expect(rows).toHaveLength(10_000);
+    const simulator = createSensorSimulator({ seed: 'e2e', sensors: 7 });
+    const expected = new Map(Array.from({ length: 10_000 }, () => simulator.next()).map((r) => [r.id, r]));
+    let previous = 0;
+    for (const row of rows.sort((a, b) => a.measured_at.getTime() - b.measured_at.getTime())) {
+      const reading = expected.get(row.id);
+      expect(reading).toBeDefined();
+      expect(row.sensor_type).toBe('Sensor');
+      expect(row.temperature_f).toBe(reading?.content.temperature_f);
+      expect(row.temperature_c).toBe(((row.temperature_f - 32) * 5) / 9);
+      // The publisher's clock stamped each reading while it ran; a time zone mix-up would be hours off.
+      expect(row.measured_at.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
+      expect(row.measured_at.getTime()).toBeLessThanOrEqual(finishedAt + 1000);
+      expect(row.ingested_at.getTime()).toBeGreaterThanOrEqual(row.measured_at.getTime() - 1000);
+      expect(row.measured_at.getTime()).toBeGreaterThanOrEqual(previous);
+      previous = row.measured_at.getTime();
+    }
+    await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0);
+    expect(await consumer.stop()).toBe(0);
+  });
+
+  it('stores nothing twice when the same seed is published again', async () => {
+    const consumer = await pipeline.startConsumer();
+    const publisher = pipeline.publish(['--count', '500', '--rate', '0', '--seed', 'e2e', '--sensors', '7']);
+    expect(await publisher.exited).toBe(0);
+    await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0);
+    expect(await consumer.stop()).toBe(0);
+    expect(await pipeline.storedCount()).toBe(10_000);
+    expect(consumer.logs.find((l) => l['msg'] === 'consumer stopped')).toMatchObject({ stored: 0, duplicates: 500 });
+  });
+});
