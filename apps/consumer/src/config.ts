@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
-import { booleanOption, integerOption, readUrlList, sharedOptions, toSharedConfig, type SharedConfig } from '@sensors/runtime';
+import {
+  booleanOption,
+  integerOption,
+  readUrlList,
+  sharedOptions,
+  toSharedConfig,
+  type SharedConfig,
+} from '@sensors/runtime';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
@@ -27,10 +34,31 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .env('DATABASE_URL')
         .default(DEFAULT_DATABASE_URL, 'postgres://sensors:***@127.0.0.1:5432/sensors'),
     )
-    .addOption(new Option('--prefetch <n>', 'unacked messages held at most').env('PREFETCH').default(2000).argParser(integerOption(1, 65_535)))
-    .addOption(new Option('--batch-size <n>', 'readings per database write, at most').env('BATCH_SIZE').default(1000).argParser(integerOption(1, 100_000)))
-    .addOption(new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch').env('FLUSH_INTERVAL_MS').default(50).argParser(integerOption(0)))
-    .addOption(new Option('--migrate-on-start [bool]', 'apply database migrations at start-up').env('MIGRATE_ON_START').default(true).preset(true).argParser(booleanOption));
+    .addOption(
+      new Option('--prefetch <n>', 'unacked messages held at most')
+        .env('PREFETCH')
+        .default(2000)
+        .argParser(integerOption(1, 65_535)),
+    )
+    .addOption(
+      new Option('--batch-size <n>', 'readings per database write, at most')
+        .env('BATCH_SIZE')
+        .default(1000)
+        .argParser(integerOption(1, 100_000)),
+    )
+    .addOption(
+      new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch')
+        .env('FLUSH_INTERVAL_MS')
+        .default(50)
+        .argParser(integerOption(0)),
+    )
+    .addOption(
+      new Option('--migrate-on-start [bool]', 'apply database migrations at start-up')
+        .env('MIGRATE_ON_START')
+        .default(true)
+        .preset(true)
+        .argParser(booleanOption),
+    );
   for (const option of sharedOptions()) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });

@@ -26,7 +26,12 @@ describe('loadConsumerConfig', () => {
     process.env['SENSORS_QUEUE'] = 'from-env';
     process.env['AMQP_URL'] = 'amqp://a:5672,amqp://b:5672';
     const config = loadConsumerConfig(['--queue', 'from-flag', 'migrate'], { exitOverride: true });
-    expect(config).toMatchObject({ batchSize: 500, queue: 'from-flag', command: 'migrate', amqpUrls: ['amqp://a:5672', 'amqp://b:5672'] });
+    expect(config).toMatchObject({
+      batchSize: 500,
+      queue: 'from-flag',
+      command: 'migrate',
+      amqpUrls: ['amqp://a:5672', 'amqp://b:5672'],
+    });
   });
 
   it('names the variable and the value when an environment value is bad', () => {
@@ -35,7 +40,9 @@ describe('loadConsumerConfig', () => {
   });
 
   it('names the flag when a flag value is bad', () => {
-    expect(() => loadConsumerConfig(['--flush-interval-ms', '-5'], { exitOverride: true })).toThrow(/--flush-interval-ms/);
+    expect(() => loadConsumerConfig(['--flush-interval-ms', '-5'], { exitOverride: true })).toThrow(
+      /--flush-interval-ms/,
+    );
   });
 
   it('never echoes a malformed database URL, which may be a password', () => {

@@ -61,7 +61,11 @@ describe('consumeReadings', () => {
     pipeline.onMessage(bad);
     await settle();
     expect(queued).toEqual([]);
-    expect(bad.deadLettered).toEqual({ code: 'invalid-reading', message: expect.stringContaining('type must be "Sensor"'), fields: ['type'] });
+    expect(bad.deadLettered).toEqual({
+      code: 'invalid-reading',
+      message: expect.stringContaining('type must be "Sensor"'),
+      fields: ['type'],
+    });
     expect(stats.deadLettered).toBe(1);
   });
 
@@ -70,7 +74,10 @@ describe('consumeReadings', () => {
     const bad = new FakeDelivery('{not json');
     pipeline.onMessage(bad);
     await settle();
-    expect(bad.deadLettered).toMatchObject({ code: 'invalid-reading', message: expect.stringContaining('is not valid JSON') });
+    expect(bad.deadLettered).toMatchObject({
+      code: 'invalid-reading',
+      message: expect.stringContaining('is not valid JSON'),
+    });
   });
 
   it('dead-letters a message whose headers claim another content type', async () => {
@@ -79,7 +86,10 @@ describe('consumeReadings', () => {
     pipeline.onMessage(xml);
     await settle();
     expect(queued).toEqual([]);
-    expect(xml.deadLettered).toMatchObject({ code: 'unsupported-content-type', message: expect.stringContaining('application/xml') });
+    expect(xml.deadLettered).toMatchObject({
+      code: 'unsupported-content-type',
+      message: expect.stringContaining('application/xml'),
+    });
   });
 
   it('accepts a message without a content type', () => {
@@ -122,7 +132,11 @@ describe('consumeReadings', () => {
     deliveries.forEach((d) => pipeline.onMessage(d));
     await pipeline.writeBatch(queued);
     expect(deliveries.map((d) => d.acked)).toEqual([true, false, true]);
-    expect(deliveries[1].deadLettered).toEqual({ code: 'database-rejected', message: 'date/time field value out of range', fields: undefined });
+    expect(deliveries[1].deadLettered).toEqual({
+      code: 'database-rejected',
+      message: 'date/time field value out of range',
+      fields: undefined,
+    });
     expect(stats).toMatchObject({ stored: 2, deadLettered: 1 });
   });
 });

@@ -16,7 +16,16 @@ describe('the pipeline under restarts', () => {
   it('stores every confirmed reading exactly once while broker and database connections are cut', async () => {
     const total = 50_000;
     const consumer = await pipeline.startConsumer();
-    const publisher = pipeline.publish(['--count', String(total), '--rate', '5000', '--seed', 'restarts', '--sensors', '20']);
+    const publisher = pipeline.publish([
+      '--count',
+      String(total),
+      '--rate',
+      '5000',
+      '--seed',
+      'restarts',
+      '--sensors',
+      '20',
+    ]);
     const cutBroker = async () => {
       const closed =
         (await closeBrokerConnections(`sensors-publisher:${pipeline.queue}`)) +
@@ -24,7 +33,7 @@ describe('the pipeline under restarts', () => {
       expect(closed).toBe(2);
     };
     const cutDatabase = async () => {
-      expect(await terminateDatabaseSessions(pipeline.db.name, 'sensors-consumer')).toBeGreaterThan(0);
+      expect(await terminateDatabaseSessions('sensors-consumer', pipeline.db.name)).toBeGreaterThan(0);
     };
 
     await waitFor('a first share stored', async () => (await pipeline.storedCount()) >= 5_000, { timeoutMs: 60_000 });
@@ -36,7 +45,9 @@ describe('the pipeline under restarts', () => {
 
     expect(await publisher.exited).toBe(0);
     await waitFor('every reading stored', async () => (await pipeline.storedCount()) >= total, { timeoutMs: 120_000 });
-    await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0, { timeoutMs: 30_000 });
+    await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0, {
+      timeoutMs: 30_000,
+    });
 
     const simulator = createSensorSimulator({ seed: 'restarts', sensors: 20 });
     const expectedIds = Array.from({ length: total }, () => simulator.next().id);
@@ -44,7 +55,9 @@ describe('the pipeline under restarts', () => {
     expect(rows).toHaveLength(total);
     const stored = new Set(rows.map((r) => r.id));
     expect(expectedIds.filter((id) => !stored.has(id))).toEqual([]);
-    expect(consumer.logs.filter((l) => l['msg'] === 'broker connection lost, reconnecting').length).toBeGreaterThanOrEqual(2);
+    expect(
+      consumer.logs.filter((l) => l['msg'] === 'broker connection lost, reconnecting').length,
+    ).toBeGreaterThanOrEqual(2);
     expect(await consumer.stop()).toBe(0);
   });
 });

@@ -20,11 +20,32 @@ export interface PublisherConfig extends SharedConfig {
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
   const program = new Command('publisher')
     .description('Generates sensor readings, validates and enriches them, and publishes them durably to RabbitMQ.')
-    .addOption(new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)').env('COUNT').argParser(integerOption(0)))
-    .addOption(new Option('--rate <perSecond>', 'readings per second; 0 publishes as fast as the broker confirms').env('RATE').default(100).argParser(numberOption(0)))
-    .addOption(new Option('--seed <seed>', 'seed for a reproducible stream, ids included (default: random)').env('SEED'))
-    .addOption(new Option('--sensors <n>', 'simulated sensors').env('SENSORS').default(10).argParser(integerOption(1, 1_000_000)))
-    .addOption(new Option('--max-in-flight <n>', 'published readings awaiting the broker\'s confirm, at most').env('MAX_IN_FLIGHT').default(2000).argParser(integerOption(1, 1_000_000)));
+    .addOption(
+      new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)')
+        .env('COUNT')
+        .argParser(integerOption(0)),
+    )
+    .addOption(
+      new Option('--rate <perSecond>', 'readings per second; 0 publishes as fast as the broker confirms')
+        .env('RATE')
+        .default(100)
+        .argParser(numberOption(0)),
+    )
+    .addOption(
+      new Option('--seed <seed>', 'seed for a reproducible stream, ids included (default: random)').env('SEED'),
+    )
+    .addOption(
+      new Option('--sensors <n>', 'simulated sensors')
+        .env('SENSORS')
+        .default(10)
+        .argParser(integerOption(1, 1_000_000)),
+    )
+    .addOption(
+      new Option('--max-in-flight <n>', "published readings awaiting the broker's confirm, at most")
+        .env('MAX_IN_FLIGHT')
+        .default(2000)
+        .argParser(integerOption(1, 1_000_000)),
+    );
   for (const option of sharedOptions()) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });

@@ -1,14 +1,17 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from '@sensors/messaging';
-import { createShutdown, startProgressLog } from '@sensors/runtime';
+import { createShutdown, serializeError, startProgressLog } from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
 import { loadPublisherConfig } from './config';
 import { publishReadings, type PublisherStats } from './publish-readings';
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
-  const log = pino({ level: config.logLevel, base: { app: 'publisher' } }, config.logPretty ? pretty() : undefined);
+  const log = pino(
+    { level: config.logLevel, base: { app: 'publisher' }, serializers: { err: serializeError } },
+    config.logPretty ? pretty() : undefined,
+  );
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
@@ -23,12 +26,21 @@ async function main(): Promise<void> {
     inFlight: publisher.inFlight,
   }));
   const readingLog = log.child({ component: 'pipeline' });
-  log.info({ count: config.count, rate: config.rate, sensors: config.sensors, seeded: config.seed !== undefined }, 'publisher started');
+  log.info(
+    { count: config.count, rate: config.rate, sensors: config.sensors, seeded: config.seed !== undefined },
+    'publisher started',
+  );
 
   // Generation stops on the first signal; confirms of what was published are awaited, up to the
   // shutdown timeout, after which the publisher gives up and says how many were unconfirmed.
   const publishing = publishReadings({
-    source: generateSensorReadings({ count: config.count, rate: config.rate, seed: config.seed, sensors: config.sensors, signal: stopping.signal }),
+    source: generateSensorReadings({
+      count: config.count,
+      rate: config.rate,
+      seed: config.seed,
+      sensors: config.sensors,
+      signal: stopping.signal,
+    }),
     sink: publisher,
     stats,
     signal: stopping.signal,
@@ -36,7 +48,9 @@ async function main(): Promise<void> {
     onFailed: (id, err) => readingLog.error({ id, err: err.message }, 'reading not accepted by the broker'),
   });
   const timedOut = new Promise<void>((resolve) =>
-    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.shutdownTimeoutMs).unref(), { once: true }),
+    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.shutdownTimeoutMs).unref(), {
+      once: true,
+    }),
   );
   await Promise.race([publishing, timedOut]);
 
@@ -51,7 +65,10 @@ async function main(): Promise<void> {
   const unconfirmed = stats.published - stats.confirmed - stats.failed;
   const complete = config.count === undefined || stats.confirmed === config.count;
   if (unconfirmed > 0 || stats.failed > 0 || stats.rejected > 0 || !complete) {
-    log.error({ ...stats, unconfirmed, requested: config.count }, 'publisher stopped before the broker confirmed every reading');
+    log.error(
+      { ...stats, unconfirmed, requested: config.count },
+      'publisher stopped before the broker confirmed every reading',
+    );
     process.exitCode = 1;
   } else {
     log.info({ ...stats }, 'publisher stopped; every published reading is confirmed');
@@ -59,6 +76,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'publisher' } }).fatal({ err }, 'publisher failed');
+  pino({ base: { app: 'publisher' }, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
   process.exit(1);
 });

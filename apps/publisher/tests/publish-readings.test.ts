@@ -66,7 +66,9 @@ describe('publishReadings', () => {
     const sink = new ManualSink();
     const stats = newStats();
     let finished = false;
-    const done = publishReadings({ source: from([reading('a'), reading('b')]), sink, stats }).then(() => (finished = true));
+    const done = publishReadings({ source: from([reading('a'), reading('b')]), sink, stats }).then(
+      () => (finished = true),
+    );
     await settle();
     sink.confirmOldest();
     await settle();
@@ -78,7 +80,11 @@ describe('publishReadings', () => {
 
   it('waits for room in the window before taking the next reading', async () => {
     const sink = new ManualSink(2);
-    const done = publishReadings({ source: from(['a', 'b', 'c', 'd'].map((id) => reading(id))), sink, stats: newStats() });
+    const done = publishReadings({
+      source: from(['a', 'b', 'c', 'd'].map((id) => reading(id))),
+      sink,
+      stats: newStats(),
+    });
     await settle();
     expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
     sink.confirmOldest();

@@ -73,7 +73,10 @@ describe('ConfirmPublisher', () => {
     await channel.unbindQueue(topology.queue, topology.exchange, topology.routingKey);
     try {
       await expect(publisher.publish(message('lost'))).rejects.toThrow(PublishRejectedError);
-      await expect(publisher.publish(message('lost2'))).rejects.toMatchObject({ reason: 'returned', messageId: 'lost2' });
+      await expect(publisher.publish(message('lost2'))).rejects.toMatchObject({
+        reason: 'returned',
+        messageId: 'lost2',
+      });
     } finally {
       await channel.bindQueue(topology.queue, topology.exchange, topology.routingKey);
       await channel.close();

@@ -7,3 +7,4 @@ export { retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';
 export { DEFAULT_AMQP_URL, sharedOptions, toSharedConfig, type SharedConfig } from './shared-options';
 export { startProgressLog, type EventLogger } from './start-progress-log';
+export { serializeError, type SerializedError } from './serialize-error';

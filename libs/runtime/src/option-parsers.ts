@@ -43,7 +43,10 @@ export function readUrlList(program: Command, key: string, schemes: readonly str
   const option = program.options.find((o) => o.attributeName() === key);
   const label = `option '${option?.long ?? key}'${option?.envVar ? ` (env ${option.envVar})` : ''}`;
   const value = String(program.opts()[key] ?? '');
-  const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
   if (urls.length === 0) program.error(`error: ${label} needs at least one URL.`);
   for (const url of urls) {
     let scheme: string | undefined;

@@ -18,7 +18,12 @@ describe('createShutdown', () => {
       timeoutMs: 1000,
       onStepError: (step) => errors.push(step),
       steps: [
-        { name: 'a', run: () => { throw new Error('boom'); } },
+        {
+          name: 'a',
+          run: () => {
+            throw new Error('boom');
+          },
+        },
         { name: 'b', run: () => void ran.push('b') },
       ],
     });
@@ -46,6 +51,9 @@ describe('createShutdown', () => {
       ],
     });
     await expect(shutdown()).resolves.toBe(false);
-    expect(errors).toEqual([expect.stringMatching(/^hang: did not finish within/), expect.stringMatching(/^late: skipped/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^hang: did not finish within/),
+      expect.stringMatching(/^late: skipped/),
+    ]);
   });
 });

@@ -24,7 +24,14 @@ describe('numberOption', () => {
 
 describe('booleanOption', () => {
   it('reads the usual spellings', () => {
-    expect(['true', '1', 'YES', 'false', '0', 'no'].map(booleanOption)).toEqual([true, true, true, false, false, false]);
+    expect(['true', '1', 'YES', 'false', '0', 'no'].map(booleanOption)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('rejects anything else', () => {
@@ -43,7 +50,10 @@ describe('readUrlList', () => {
   }
 
   it('splits a comma-separated list', () => {
-    expect(readUrlList(program('amqp://a:5672, amqp://b:5672'), 'amqpUrl', ['amqp'])).toEqual(['amqp://a:5672', 'amqp://b:5672']);
+    expect(readUrlList(program('amqp://a:5672, amqp://b:5672'), 'amqpUrl', ['amqp'])).toEqual([
+      'amqp://a:5672',
+      'amqp://b:5672',
+    ]);
   });
 
   it('rejects another scheme, naming the option and its variable', () => {

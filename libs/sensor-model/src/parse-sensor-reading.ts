@@ -43,9 +43,7 @@ function decode(input: unknown): unknown {
   try {
     text = typeof input === 'string' ? input : utf8.decode(input);
   } catch {
-    throw new InvalidSensorReadingError([
-      { field: WHOLE, value: undefined, problem: 'is not valid UTF-8' },
-    ]);
+    throw new InvalidSensorReadingError([{ field: WHOLE, value: undefined, problem: 'is not valid UTF-8' }]);
   }
   try {
     return JSON.parse(text) as unknown;

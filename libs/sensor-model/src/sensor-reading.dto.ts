@@ -22,10 +22,7 @@ const DATE_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z
 
 /** The declared rules for `content`. */
 export class SensorReadingContentDto implements SensorReadingContent {
-  @IsNumber(
-    { allowNaN: false, allowInfinity: false },
-    { message: 'must be a finite number, not a string' },
-  )
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a finite number, not a string' })
   @Min(ABSOLUTE_ZERO_F, { message: `must not lie below absolute zero (${ABSOLUTE_ZERO_F} °F)` })
   temperature_f!: number;
 

@@ -55,12 +55,19 @@ describe('parseSensorReading', () => {
     ['a string that is JSON but not an object', '"Sensor"'],
   ])('rejects %s as a whole', (_, input) => {
     expect(problemsOf(input)).toEqual([
-      { field: '(reading)', value: typeof input === 'string' ? JSON.parse(input) : input, problem: 'must be a JSON object' },
+      {
+        field: '(reading)',
+        value: typeof input === 'string' ? JSON.parse(input) : input,
+        problem: 'must be a JSON object',
+      },
     ]);
   });
 
   it('rejects invalid JSON and invalid UTF-8 with the parser message', () => {
-    expect(problemsOf('{"id": ')[0]).toMatchObject({ field: '(reading)', problem: expect.stringMatching(/^is not valid JSON/) });
+    expect(problemsOf('{"id": ')[0]).toMatchObject({
+      field: '(reading)',
+      problem: expect.stringMatching(/^is not valid JSON/),
+    });
     expect(problemsOf(Buffer.from(''))[0]).toMatchObject({ problem: expect.stringMatching(/^is not valid JSON/) });
     expect(problemsOf(Buffer.from([0xff, 0xfe]))[0]).toMatchObject({ problem: 'is not valid UTF-8' });
   });
@@ -73,16 +80,56 @@ describe('parseSensorReading', () => {
     ['an id with NUL', { ...valid, id: 'a\u0000b' }, 'id', 'must not contain a NUL character'],
     ['another type', { ...valid, type: 'Thermostat' }, 'type', 'must be "Sensor"'],
     ['missing content', { ...valid, content: undefined }, 'content', 'is missing'],
-    ['temperature as a string', withContent({ temperature_f: '90' }), 'content.temperature_f', 'must be a finite number, not a string'],
+    [
+      'temperature as a string',
+      withContent({ temperature_f: '90' }),
+      'content.temperature_f',
+      'must be a finite number, not a string',
+    ],
     ['NaN', withContent({ temperature_f: NaN }), 'content.temperature_f', 'must be a finite number, not a string'],
-    ['Infinity', withContent({ temperature_f: Infinity }), 'content.temperature_f', 'must be a finite number, not a string'],
-    ['below absolute zero', withContent({ temperature_f: -500 }), 'content.temperature_f', 'must not lie below absolute zero (-459.67 °F)'],
+    [
+      'Infinity',
+      withContent({ temperature_f: Infinity }),
+      'content.temperature_f',
+      'must be a finite number, not a string',
+    ],
+    [
+      'below absolute zero',
+      withContent({ temperature_f: -500 }),
+      'content.temperature_f',
+      'must not lie below absolute zero (-459.67 °F)',
+    ],
     ['a missing time', withContent({ time_of_measurement: undefined }), 'content.time_of_measurement', 'is missing'],
-    ['"yesterday"', withContent({ time_of_measurement: 'yesterday' }), 'content.time_of_measurement', expect.stringContaining('ISO-8601 date-time')],
-    ['a date without a time', withContent({ time_of_measurement: '2019-06-24' }), 'content.time_of_measurement', expect.stringContaining('ISO-8601 date-time')],
-    ['February 30th', withContent({ time_of_measurement: '2019-02-30T10:00:00' }), 'content.time_of_measurement', 'must be a real calendar date and time'],
-    ['hour 25', withContent({ time_of_measurement: '2019-02-03T25:00:00' }), 'content.time_of_measurement', 'must be a real calendar date and time'],
-    ['year 0000', withContent({ time_of_measurement: '0000-01-01T00:00:00' }), 'content.time_of_measurement', expect.stringContaining('ISO-8601 date-time')],
+    [
+      '"yesterday"',
+      withContent({ time_of_measurement: 'yesterday' }),
+      'content.time_of_measurement',
+      expect.stringContaining('ISO-8601 date-time'),
+    ],
+    [
+      'a date without a time',
+      withContent({ time_of_measurement: '2019-06-24' }),
+      'content.time_of_measurement',
+      expect.stringContaining('ISO-8601 date-time'),
+    ],
+    [
+      'February 30th',
+      withContent({ time_of_measurement: '2019-02-30T10:00:00' }),
+      'content.time_of_measurement',
+      'must be a real calendar date and time',
+    ],
+    [
+      'hour 25',
+      withContent({ time_of_measurement: '2019-02-03T25:00:00' }),
+      'content.time_of_measurement',
+      'must be a real calendar date and time',
+    ],
+    [
+      'year 0000',
+      withContent({ time_of_measurement: '0000-01-01T00:00:00' }),
+      'content.time_of_measurement',
+      expect.stringContaining('ISO-8601 date-time'),
+    ],
   ])('rejects %s naming the field', (_, input, field, problem) => {
     expect(problemsOf(input)).toContainEqual(expect.objectContaining({ field, problem }));
   });
@@ -90,7 +137,11 @@ describe('parseSensorReading', () => {
   it('lists every problem at once, with values in the message', () => {
     const error = (() => {
       try {
-        parseSensorReading({ id: '', type: 'Thermostat', content: { temperature_f: '90', time_of_measurement: 'yesterday' } });
+        parseSensorReading({
+          id: '',
+          type: 'Thermostat',
+          content: { temperature_f: '90', time_of_measurement: 'yesterday' },
+        });
       } catch (err) {
         return err as InvalidSensorReadingError;
       }

@@ -7,7 +7,12 @@ describe('resolveMeasurementTime', () => {
   });
 
   it('keeps an explicit offset', () => {
-    for (const time of ['2019-06-24T15:00:00Z', '2019-06-24T15:00:00+02:00', '2019-06-24T15:00-0530', '2019-06-24T15:00:00+01']) {
+    for (const time of [
+      '2019-06-24T15:00:00Z',
+      '2019-06-24T15:00:00+02:00',
+      '2019-06-24T15:00-0530',
+      '2019-06-24T15:00:00+01',
+    ]) {
       expect(resolveMeasurementTime(time)).toBe(time);
     }
   });

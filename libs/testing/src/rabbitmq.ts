@@ -3,7 +3,13 @@ import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { testAmqpUrl } from './services';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** `rabbitmqctl`, or what RABBITMQCTL says (e.g. `docker compose exec -T rabbitmq rabbitmqctl`). */
+function rabbitmqctl(args: string[]) {
+  const [command, ...prefix] = (process.env['RABBITMQCTL'] ?? 'rabbitmqctl').split(' ');
+  return execFileAsync(command, [...prefix, ...args]);
+}
 
 /**
  * Force-closes, on the broker's side, every connection whose `connection_name` is `name`
@@ -11,14 +17,14 @@ const run = promisify(execFile);
  */
 export async function closeBrokerConnections(name: string): Promise<number> {
   // The tabular output gives pids in the form close_connection accepts (the JSON one does not).
-  const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties']);
+  const { stdout } = await rabbitmqctl(['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties']);
   const marker = `{"connection_name","${name}"}`;
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(marker))
     .map((line) => line.split('\t')[0]);
   for (const pid of pids) {
-    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'closed by a test']);
+    await rabbitmqctl(['-q', 'close_connection', pid, 'closed by a test']);
   }
   return pids.length;
 }

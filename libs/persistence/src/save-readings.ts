@@ -1,0 +1,50 @@
+import { resolveMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import type { DataSource } from 'typeorm';
+
+// One array per column rather than one parameter per value: a batch of any size stays within
+// Postgres's 65,535 bind parameters. Every timestamp carries an offset, so the session's
+// TimeZone never decides what a time means.
+const INSERT_READINGS = `
+  INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
+  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[])
+  ON CONFLICT (id) DO NOTHING
+`;
+
+/**
+ * Stores a batch of readings in one statement and returns how many of them were new.
+ * A reading whose id is already stored (or repeated within the batch) is skipped, so a
+ * redelivered batch can be saved again safely.
+ *
+ * The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
+ * Postgres rejected the data (save the readings one by one to find the bad one) or the
+ * failure is transient (retry the batch).
+ *
+ * @example
+ * const saved = await saveReadings(dataSource, batch.map(enrichReading));
+ * log.info({ count: batch.length, saved }, 'batch saved');
+ */
+export async function saveReadings(
+  dataSource: DataSource,
+  readings: readonly EnrichedSensorReading[],
+): Promise<number> {
+  if (readings.length === 0) return 0;
+  const ids: string[] = [];
+  const types: string[] = [];
+  const fahrenheit: number[] = [];
+  const celsius: number[] = [];
+  const measuredAt: string[] = [];
+  for (const reading of readings) {
+    ids.push(reading.id);
+    types.push(reading.type);
+    fahrenheit.push(reading.content.temperature_f);
+    celsius.push(reading.content.temperature_c);
+    measuredAt.push(resolveMeasurementTime(reading.content.time_of_measurement));
+  }
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    const result = await queryRunner.query(INSERT_READINGS, [ids, types, fahrenheit, celsius, measuredAt], true);
+    return result.affected ?? 0;
+  } finally {
+    await queryRunner.release();
+  }
+}
