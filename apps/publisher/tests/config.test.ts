@@ -37,3 +37,12 @@ describe('loadPublisherConfig', () => {
     );
   });
 });
+
+describe('loadPublisherConfig flags without values', () => {
+  it('reads a bare --log-pretty as true and LOG_PRETTY=false as false', () => {
+    expect(loadPublisherConfig(['--log-pretty'], { exitOverride: true }).logPretty).toBe(true);
+    process.env['LOG_PRETTY'] = 'false';
+    expect(loadPublisherConfig([], { exitOverride: true }).logPretty).toBe(false);
+    delete process.env['LOG_PRETTY'];
+  });
+});

@@ -25,8 +25,12 @@ export function numberOption(min: number): (value: string) => number {
   };
 }
 
-/** Parses `true`/`false` (also `1`/`0`, `yes`/`no`) for options that come from the environment. */
-export function booleanOption(value: string): boolean {
+/**
+ * Parses `true`/`false` (also `1`/`0`, `yes`/`no`) for options that come from the environment;
+ * a flag given without a value arrives here as its preset, `true`.
+ */
+export function booleanOption(value: string | boolean): boolean {
+  if (typeof value === 'boolean') return value;
   const normalized = value.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(normalized)) return true;
   if (['false', '0', 'no'].includes(normalized)) return false;
