@@ -1,1 +1,4 @@
-export * from './lib/sensor-generator';
+// Everything exported here is public API.
+export { generateSensorReadings, type GenerateSensorReadingsOptions } from './generate-sensor-readings';
+export { createSensorSimulator, type SensorSimulator, type SensorSimulatorOptions } from './create-sensor-simulator';
+export { InvalidGeneratorOptionError } from './errors';

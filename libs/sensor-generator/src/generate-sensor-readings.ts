@@ -1,0 +1,84 @@
+import type { SensorReading } from '@sensors/sensor-model';
+import { setTimeout as delay, setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { createSensorSimulator, type SensorSimulator, type SensorSimulatorOptions } from './create-sensor-simulator';
+import { InvalidGeneratorOptionError } from './errors';
+
+/**
+ * How many readings may be produced back to back before the event loop gets a turn, so that a
+ * consumer that never awaits anything slow does not starve timers, I/O and abort signals.
+ */
+const READINGS_BETWEEN_YIELDS = 1024;
+
+/** Options of {@link generateSensorReadings}. */
+export interface GenerateSensorReadingsOptions extends SensorSimulatorOptions {
+  /** Stop after this many readings; an integer of at least 0. Default: never stop. */
+  count?: number;
+  /** Readings per second, finite and not negative; 0 or undefined: as fast as the consumer pulls. */
+  rate?: number;
+  /** Ends the stream, without an error, at the next reading or during a pause. */
+  signal?: AbortSignal;
+  /**
+   * Waits out a pause between readings; tests pass a fake. It receives `signal` and should
+   * resolve early when it aborts (the stream then ends). Default: a timer that does so.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Streams random readings from simulated sensors (see {@link createSensorSimulator}), paced to
+ * `rate` if given. Reading `i` is due `i / rate` seconds after the first, by `clock`, so the
+ * rate does not drift; a consumer that falls behind gets the overdue readings without pause.
+ *
+ * @throws {InvalidGeneratorOptionError} at the call, when an option is out of range.
+ *
+ * @example
+ * for await (const reading of generateSensorReadings({ sensors: 3, seed: 42, count: 5, rate: 10 })) {
+ *   console.log(JSON.stringify(reading));
+ *   // first: {"id":"38a3abd8-55f9-47c5-841a-94784ec64d60","type":"Sensor","content":{"temperature_f":93.73,"time_of_measurement":"<now, UTC>"}}
+ * }
+ */
+export function generateSensorReadings(options: GenerateSensorReadingsOptions = {}): AsyncIterable<SensorReading> {
+  const { count, rate = 0, signal, sleep = abortableSleep, clock = () => new Date() } = options;
+  if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
+    throw new InvalidGeneratorOptionError('count', count, 'an integer of at least 0');
+  }
+  if (!Number.isFinite(rate) || rate < 0) {
+    throw new InvalidGeneratorOptionError('rate', rate, 'a finite number of at least 0');
+  }
+  const simulator = createSensorSimulator({ ...options, clock });
+  return paceReadings(simulator, { count: count ?? Infinity, rate, clock, signal, sleep });
+}
+
+interface Pacing {
+  count: number;
+  rate: number;
+  clock: () => Date;
+  signal: AbortSignal | undefined;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+async function* paceReadings(
+  simulator: SensorSimulator,
+  { count, rate, clock, signal, sleep }: Pacing,
+): AsyncGenerator<SensorReading, void, undefined> {
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && i % READINGS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
+    if (signal?.aborted) return;
+    if (rate > 0) {
+      const now = clock().getTime();
+      if (i === 0) start = now;
+      // A wall clock can stand still or step back: never wait longer than one interval.
+      const wait = Math.min(1000 / rate, start + (i * 1000) / rate - now);
+      if (wait > 0) await sleep(wait, signal);
+      if (signal?.aborted) return;
+    }
+    yield simulator.next();
+  }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch((err: unknown) => {
+    if (!signal?.aborted) throw err;
+  });
+}
