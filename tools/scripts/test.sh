@@ -2,13 +2,22 @@
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, unit,
 # integration and end-to-end tests and the builds, and checks the packed @sensors/enrichment
-# and the module boundaries.
+# and the module boundaries. Ends with one line totalling Jest's tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NX_NO_CLOUD=true NX_DAEMON=false
 
 eval "$(bash tools/scripts/ensure-services.sh)"
 
-npx nx run-many -t lint test build --output-style=static
-node tools/scripts/check-boundaries.mjs
-node tools/scripts/check-enrichment-package.mjs
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+npx nx run-many -t lint test build --output-style=static 2>&1 | tee "$log" || status=$?
+node tools/scripts/check-boundaries.mjs || status=$?
+node tools/scripts/check-enrichment-package.mjs || status=$?
+
+# Jest prints "Tests: 3 failed, 27 passed, 30 total" per project; add them up.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests:/ {
+  for (i = 2; i <= NF; i++) { if ($(i + 1) ~ /^passed/) passed += $i; if ($(i + 1) ~ /^failed/) failed += $i }
+} END { printf "Jest: %d passed, %d failed\n", passed, failed }'
+exit "$status"
