@@ -1,37 +1,83 @@
-// Creates the database role and database the apps use, if they are missing. Idempotent.
-//   DATABASE_ADMIN_URL  a role allowed to create roles and databases
-//                       (default postgres://postgres@127.0.0.1:5432/postgres)
-//   DATABASE_URL        what the apps will use; its user, password and database are created
-//                       (default postgres://sensors:sensors@127.0.0.1:5432/sensors)
+// Creates the database and its two roles, if they are missing (idempotent):
+//   the owner, which runs the migrations (DDL), and the apps' role, which may only connect,
+//   insert and read (the consumer grants it INSERT and SELECT on sensor_readings when it
+//   migrates). Passwords are (re)set to the ones in the URLs.
+//   DATABASE_ADMIN_URL      a role allowed to create roles and databases
+//                           (default postgres://postgres@127.0.0.1:5432/postgres)
+//   DATABASE_MIGRATION_URL  the owner (default postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors)
+//   DATABASE_URL            the apps' role (default postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors)
 import pg from 'pg';
 
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const appUrl = new URL(process.env.DATABASE_URL ?? 'postgres://sensors:sensors@127.0.0.1:5432/sensors');
-const role = decodeURIComponent(appUrl.username);
-const password = decodeURIComponent(appUrl.password);
-const database = appUrl.pathname.slice(1);
+const DEFAULTS = {
+  admin: 'postgres://postgres@127.0.0.1:5432/postgres',
+  owner: 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors',
+  app: 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
+};
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULTS.admin;
+const owner = role(process.env.DATABASE_MIGRATION_URL ?? DEFAULTS.owner);
+const app = role(process.env.DATABASE_URL ?? DEFAULTS.app);
+if (owner.database !== app.database) fail('DATABASE_URL and DATABASE_MIGRATION_URL must name the same database.');
 
-const admin = new pg.Client({ connectionString: adminUrl });
+const admin = await connect(adminUrl);
 try {
-  await admin.connect();
-} catch (err) {
-  console.error(`Cannot reach Postgres as an administrator (DATABASE_ADMIN_URL, ${redact(adminUrl)}): ${err.message}`);
-  process.exit(1);
-}
-try {
-  const ident = (name) => admin.escapeIdentifier(name);
-  const { rowCount: hasRole } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-  const passwordSql = password ? ` PASSWORD ${admin.escapeLiteral(password)}` : '';
-  await admin.query(`${hasRole ? 'ALTER' : 'CREATE'} ROLE ${ident(role)} LOGIN${passwordSql}`);
-  const { rowCount: hasDatabase } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-  if (!hasDatabase) await admin.query(`CREATE DATABASE ${ident(database)} OWNER ${ident(role)}`);
-  console.log(`Postgres ready: database "${database}" owned by role "${role}" (${redact(appUrl.href)}).`);
+  for (const { name, password } of [owner, app]) {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+    const secret = password ? ` PASSWORD ${admin.escapeLiteral(password)}` : '';
+    await admin.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${admin.escapeIdentifier(name)} LOGIN${secret}`);
+  }
+  const db = admin.escapeIdentifier(owner.database);
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [owner.database]);
+  if (!rowCount) await admin.query(`CREATE DATABASE ${db} OWNER ${admin.escapeIdentifier(owner.name)}`);
+  await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
+  await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${admin.escapeIdentifier(app.name)}`);
 } finally {
   await admin.end();
 }
 
-function redact(url) {
+const inDatabase = new URL(adminUrl);
+inDatabase.pathname = `/${owner.database}`;
+const schema = await connect(inDatabase.href);
+try {
+  // Only the owner may create objects; the apps' role may only use what it is granted.
+  await schema.query(`ALTER SCHEMA public OWNER TO ${schema.escapeIdentifier(owner.name)}`);
+  await schema.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+  await schema.query(`GRANT USAGE ON SCHEMA public TO ${schema.escapeIdentifier(app.name)}`);
+} finally {
+  await schema.end();
+}
+
+console.log(
+  `Postgres ready: database "${owner.database}" owned by "${owner.name}" (migrations), used by "${app.name}" (insert and read only).`,
+);
+for (const [what, url] of [
+  ['DATABASE_MIGRATION_URL', owner],
+  ['DATABASE_URL', app],
+]) {
+  if (url.password === url.name) console.warn(`WARNING: ${what} uses the repository's default password; set a real one outside a laptop.`);
+}
+
+function role(url) {
   const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.href;
+  return {
+    name: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: parsed.pathname.slice(1),
+  };
+}
+
+async function connect(url) {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    const shown = new URL(url);
+    if (shown.password) shown.password = '***';
+    fail(`Cannot reach Postgres as an administrator (${shown.href}): ${err.message}`);
+  }
+}
+
+function fail(message) {
+  console.error(message);
+  process.exit(1);
 }

@@ -8,6 +8,11 @@ cd "$(dirname "$0")/../.."
 export NX_NO_CLOUD=true NX_DAEMON=false
 
 eval "$(bash tools/scripts/ensure-services.sh)"
+# The metrics test lints real scrapes with promtool, from Debian's prometheus package.
+if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing promtool (Debian package prometheus)..."
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import {
+  applyConfigFile,
   booleanOption,
   integerOption,
   readUrlList,
@@ -7,10 +8,13 @@ import {
   toSharedConfig,
   type SharedConfig,
 } from '@sensors/runtime';
+import { deadLettersOptions, readDeadLettersCommand, type DeadLettersCommand } from './dead-letters-command';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
-  command: 'run' | 'migrate';
+  command: 'run' | 'migrate' | 'dead-letters';
+  /** Set for `dead-letters list|replay`. */
+  deadLetters?: DeadLettersCommand;
   databaseUrl: string;
   prefetch: number;
   batchSize: number;
@@ -28,7 +32,12 @@ export const DEFAULT_DATABASE_URL = 'postgres://sensors:sensors@127.0.0.1:5432/s
 export function loadConsumerConfig(argv: readonly string[], { exitOverride = false } = {}): ConsumerConfig {
   const program = new Command('consumer')
     .description('Takes sensor readings from RabbitMQ and stores them in Postgres, each exactly once.')
-    .argument('[command]', '"run", or "migrate" to apply the database migrations and exit', 'run')
+    .argument(
+      '[command]',
+      '"run", "migrate" to apply the database migrations and exit, or "dead-letters" to list or replay them',
+      'run',
+    )
+    .argument('[action]', 'after "dead-letters": "list" (counts by reason, samples) or "replay"')
     .addOption(
       new Option('--database-url <url>', 'Postgres URL')
         .env('DATABASE_URL')
@@ -59,18 +68,22 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .preset(true)
         .argParser(booleanOption),
     );
-  for (const option of sharedOptions()) program.addOption(option);
+  for (const option of sharedOptions({ metricsPort: 9465 })) program.addOption(option);
+  for (const option of deadLettersOptions()) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
+  applyConfigFile(program);
 
-  const [command] = program.processedArgs as string[];
-  if (command !== 'run' && command !== 'migrate') {
-    program.error(`error: unknown command "${command}": expected "run" or "migrate"`);
+  const [command, action] = program.processedArgs as [string, string | undefined];
+  if (command !== 'run' && command !== 'migrate' && command !== 'dead-letters') {
+    program.error(`error: unknown command "${command}": expected "run", "migrate" or "dead-letters"`);
   }
+  if (command !== 'dead-letters' && action !== undefined) program.error(`error: unexpected argument "${action}"`);
   const options = program.opts();
   return {
     ...toSharedConfig(program),
     command: command as ConsumerConfig['command'],
+    deadLetters: command === 'dead-letters' ? readDeadLettersCommand(program, action) : undefined,
     databaseUrl: readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0],
     prefetch: options['prefetch'],
     batchSize: options['batchSize'],

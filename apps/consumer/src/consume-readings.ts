@@ -8,13 +8,19 @@ export interface PendingReading {
   delivery: Delivery;
 }
 
-/** Running totals, read by the progress log. */
+/** Running totals, read by the progress log and the metrics. */
 export interface ConsumerStats {
   consumed: number;
   stored: number;
   duplicates: number;
   deadLettered: number;
+  deadLetteredByReason: Record<string, number>;
   batches: number;
+}
+
+/** Fresh totals, all zero. */
+export function newConsumerStats(): ConsumerStats {
+  return { consumed: 0, stored: 0, duplicates: 0, deadLettered: 0, deadLetteredByReason: {}, batches: 0 };
 }
 
 /** What the pipeline needs from the outside world; tests pass fakes. */
@@ -26,6 +32,8 @@ export interface ConsumeReadingsDeps {
   /** Hands a valid reading to the batcher. */
   enqueue: (pending: PendingReading) => void;
   onDeadLetter?: (delivery: Delivery, code: string, err: Error) => void;
+  /** Told about each stored batch: its readings and how long the write took. */
+  onBatchStored?: (readings: readonly EnrichedSensorReading[], seconds: number) => void;
 }
 
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
@@ -38,7 +46,10 @@ const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8
 export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats) {
   async function deadLetter(delivery: Delivery, code: string, err: Error, fields?: readonly string[]) {
     deps.onDeadLetter?.(delivery, code, err);
-    if (await delivery.deadLetter({ code, message: err.message, fields })) stats.deadLettered++;
+    if (await delivery.deadLetter({ code, message: err.message, fields })) {
+      stats.deadLettered++;
+      stats.deadLetteredByReason[code] = (stats.deadLetteredByReason[code] ?? 0) + 1;
+    }
   }
 
   function onMessage(delivery: Delivery): void {
@@ -59,7 +70,10 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
 
   async function writeBatch(batch: PendingReading[]): Promise<void> {
     try {
-      const stored = await deps.saveReadings(batch.map((p) => p.reading));
+      const readings = batch.map((p) => p.reading);
+      const started = performance.now();
+      const stored = await deps.saveReadings(readings);
+      deps.onBatchStored?.(readings, (performance.now() - started) / 1000);
       stats.stored += stored;
       stats.duplicates += batch.length - stored;
       stats.batches++;

@@ -3,13 +3,31 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, QueueConsumer, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import { createDataSource, isDataError, migrate, saveReadings } from '@sensors/persistence';
-import { createShutdown, redactUrl, retry, serializeError, startProgressLog } from '@sensors/runtime';
+import {
+  createMetricsRegistry,
+  createShutdown,
+  redactUrl,
+  retry,
+  serializeError,
+  startOpsServer,
+  startProgressLog,
+} from '@sensors/runtime';
 import { loadConsumerConfig } from './config';
-import { consumeReadings, type ConsumerStats, type PendingReading } from './consume-readings';
+import { consumeReadings, newConsumerStats, type PendingReading } from './consume-readings';
+import { registerConsumerMetrics } from './consumer-metrics';
+import { watchDatabase, type DatabaseHealth } from './database-health';
+import { runDeadLettersCommand } from './dead-letters-command';
 import { ReadingBatcher } from './reading-batcher';
 
 async function main(): Promise<void> {
   const config = loadConsumerConfig(process.argv.slice(2));
+  if (config.deadLetters) {
+    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+    return;
+  }
   const log = pino(
     { level: config.logLevel, base: { app: 'consumer' }, serializers: { err: serializeError } },
     config.logPretty ? pretty() : undefined,
@@ -17,32 +35,72 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
+  // Up before anything else, so that /readyz says what start-up is waiting for.
+  const registry = createMetricsRegistry();
+  const started: { database?: DatabaseHealth; broker?: BrokerConnection } = {};
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    registry,
+    readiness: () => {
+      const reasons = [
+        started.database ? started.database.reason() : 'database not connected yet',
+        started.broker?.connected ? undefined : 'broker not connected',
+      ].filter((reason): reason is string => reason !== undefined);
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
+
+  log.info({ metricsPort: ops.port }, 'serving metrics and health');
+
   const dbLog = log.child({ component: 'database' });
+  const url = redactUrl(config.databaseUrl);
   const dataSource = await retry(
     () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal: stopping.signal,
       onError: (err, attempt, retryInMs) =>
-        dbLog.warn({ err, attempt, retryInMs, url: redactUrl(config.databaseUrl) }, 'database unreachable, retrying'),
+        dbLog.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
     },
   );
-  dbLog.info({ url: redactUrl(config.databaseUrl) }, 'database connected');
+  dbLog.info({ url }, 'database connected');
   if (config.migrateOnStart || config.command === 'migrate') {
     dbLog.info({ applied: await migrate(dataSource) }, 'database migrated');
   }
-  if (config.command === 'migrate') return dataSource.destroy();
+  if (config.command === 'migrate') {
+    await ops.close();
+    return dataSource.destroy();
+  }
 
-  const stats: ConsumerStats = { consumed: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0 };
+  const stats = newConsumerStats();
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
-  const readingLog = log.child({ component: 'pipeline' });
+  const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
+  Object.assign(started, { broker, database });
   const batcher: ReadingBatcher<PendingReading> = new ReadingBatcher({
     maxSize: config.batchSize,
     maxWaitMs: config.flushIntervalMs,
-    write: (batch) => pipeline.writeBatch(batch),
+    write: async (batch) => {
+      try {
+        await pipeline.writeBatch(batch);
+        database.succeeded();
+      } catch (err) {
+        database.failed(err);
+        throw err;
+      }
+    },
     onWriteError: (err, attempt, retryInMs) =>
       dbLog.warn({ err, attempt, retryInMs }, 'batch write failed, holding the batch and retrying'),
   });
+  const topology = topologyFor(config);
+  const metrics = registerConsumerMetrics(registry, stats, {
+    unacked: () => consumer.unacked,
+    waiting: () => batcher.size,
+    queueDepth: () => consumer.queueDepth(),
+    brokerConnected: () => broker.connected,
+    databaseHealthy: () => database.healthy(),
+    reconnects: () => ({ broker: broker.reconnects, database: database.recoveries() }),
+  });
+  const readingLog = log.child({ component: 'pipeline' });
   const pipeline = consumeReadings(
     {
       saveReadings: (readings) => saveReadings(dataSource, readings),
@@ -50,14 +108,17 @@ async function main(): Promise<void> {
       enqueue: (pending) => batcher.add(pending),
       onDeadLetter: (delivery, code, err) =>
         readingLog.warn({ id: delivery.properties.messageId, reason: code, err: err.message }, 'reading dead-lettered'),
+      onBatchStored: metrics.observeBatch,
     },
     stats,
   );
-  const topology = topologyFor(config);
   const consumer = new QueueConsumer(broker, { topology, prefetch: config.prefetch, onMessage: pipeline.onMessage });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
-    ...stats,
+    consumed: stats.consumed,
+    stored: stats.stored,
+    duplicates: stats.duplicates,
+    deadLettered: stats.deadLettered,
     waiting: batcher.size,
   }));
   log.info(
@@ -65,13 +126,13 @@ async function main(): Promise<void> {
       queue: topology.queue,
       batchSize: config.batchSize,
       flushIntervalMs: config.flushIntervalMs,
-      prefetch: config.prefetch,
+      metricsPort: ops.port,
     },
     'consumer started',
   );
 
   await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
-  log.info('shutting down');
+  log.info({}, 'shutting down');
   const clean = await createShutdown({
     timeoutMs: config.shutdownTimeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
@@ -79,9 +140,17 @@ async function main(): Promise<void> {
       { name: 'stop consuming', run: () => consumer.stop() },
       { name: 'flush the last batch', run: () => batcher.flush() },
       { name: 'stop retrying', run: () => batcher.close() },
+      { name: 'close the consumer channel', run: () => consumer.close() },
       { name: 'close the broker connection', run: () => broker.close() },
       { name: 'close the database', run: () => dataSource.destroy() },
-      { name: 'stop the progress log', run: stopProgress },
+      {
+        name: 'stop watching',
+        run: () => {
+          stopProgress();
+          database.stop();
+        },
+      },
+      { name: 'close the metrics endpoint', run: () => ops.close() },
     ],
   })();
   log.info({ ...stats, clean }, 'consumer stopped');

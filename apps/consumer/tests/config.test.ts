@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConsumerConfig } from '../src/config';
 
 const saved = { ...process.env };
@@ -58,5 +61,52 @@ describe('loadConsumerConfig', () => {
   it('turns start-up migrations off from the environment', () => {
     process.env['MIGRATE_ON_START'] = 'false';
     expect(loadConsumerConfig([], { exitOverride: true }).migrateOnStart).toBe(false);
+  });
+});
+
+describe('loadConsumerConfig with a config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'consumer-config-'));
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads YAML below the environment and flags', () => {
+    const path = write('consumer.yaml', 'batch-size: 250\nprefetch: 500\nqueue: from-file\nqueue-type: classic\n');
+    process.env['PREFETCH'] = '700';
+    const config = loadConsumerConfig(['--config', path, '--queue', 'from-flag'], { exitOverride: true });
+    expect(config).toMatchObject({ batchSize: 250, prefetch: 700, queue: 'from-flag', queueType: 'classic' });
+  });
+
+  it('reads JSON named by SENSORS_CONFIG', () => {
+    process.env['SENSORS_CONFIG'] = write(
+      'consumer.json',
+      JSON.stringify({ 'flush-interval-ms': 20, 'migrate-on-start': false }),
+    );
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      flushIntervalMs: 20,
+      migrateOnStart: false,
+    });
+  });
+
+  it('names the file, the key and the value when a value is invalid', () => {
+    const path = write('bad.yaml', 'batch-size: lots\n');
+    expect(() => loadConsumerConfig(['--config', path], { exitOverride: true })).toThrow(
+      `config file ${path}: "batch-size" value "lots" is invalid`,
+    );
+  });
+
+  it('rejects an unknown key', () => {
+    const path = write('typo.yaml', 'bach-size: 5\n');
+    expect(() => loadConsumerConfig(['--config', path], { exitOverride: true })).toThrow('unknown option "bach-size"');
+  });
+
+  it('says when the file cannot be read', () => {
+    expect(() => loadConsumerConfig(['--config', join(dir, 'missing.yaml')], { exitOverride: true })).toThrow(
+      /cannot read config file/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { DeadLetterReason, Delivery } from '@sensors/messaging';
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
-import { consumeReadings, type ConsumerStats, type PendingReading } from '../src/consume-readings';
+import { consumeReadings, newConsumerStats, type PendingReading } from '../src/consume-readings';
 
 class FakeDelivery implements Delivery {
   acked = false;
@@ -34,7 +34,7 @@ class DataError extends Error {}
 
 function pipelineWith(saveReadings: (readings: EnrichedSensorReading[]) => Promise<number>) {
   const queued: PendingReading[] = [];
-  const stats: ConsumerStats = { consumed: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0 };
+  const stats = newConsumerStats();
   const pipeline = consumeReadings(
     { saveReadings, isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p) },
     stats,
@@ -67,6 +67,7 @@ describe('consumeReadings', () => {
       fields: ['type'],
     });
     expect(stats.deadLettered).toBe(1);
+    expect(stats.deadLetteredByReason).toEqual({ 'invalid-reading': 1 });
   });
 
   it('dead-letters a body that is not JSON', async () => {

@@ -30,6 +30,7 @@ export async function createPipeline(): Promise<Pipeline> {
     SENSORS_QUEUE: queue,
     SENSORS_EXCHANGE: exchange,
     PROGRESS_INTERVAL_MS: '0',
+    METRICS_PORT: '0',
   };
   const started: AppProcess[] = [];
   return {

@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
-import { integerOption, numberOption, sharedOptions, toSharedConfig, type SharedConfig } from '@sensors/runtime';
+import {
+  applyConfigFile,
+  integerOption,
+  numberOption,
+  sharedOptions,
+  toSharedConfig,
+  type SharedConfig,
+} from '@sensors/runtime';
 
 /** The publisher's settings, validated; flags win over environment variables over defaults. */
 export interface PublisherConfig extends SharedConfig {
@@ -46,9 +53,10 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         .default(2000)
         .argParser(integerOption(1, 1_000_000)),
     );
-  for (const option of sharedOptions()) program.addOption(option);
+  for (const option of sharedOptions({ metricsPort: 9464 })) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
+  applyConfigFile(program);
   const options = program.opts();
   return {
     ...toSharedConfig(program),

@@ -1,10 +1,17 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from '@sensors/messaging';
-import { createShutdown, serializeError, startProgressLog } from '@sensors/runtime';
+import {
+  createMetricsRegistry,
+  createShutdown,
+  serializeError,
+  startOpsServer,
+  startProgressLog,
+} from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
 import { loadPublisherConfig } from './config';
-import { publishReadings, type PublisherStats } from './publish-readings';
+import { newPublisherStats, publishReadings } from './publish-readings';
+import { registerPublisherMetrics } from './publisher-metrics';
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -18,16 +25,44 @@ async function main(): Promise<void> {
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const publisher = new ConfirmPublisher(broker, { topology: topologyFor(config), maxInFlight: config.maxInFlight });
+  const stats = newPublisherStats();
+  const registry = createMetricsRegistry();
+  registerPublisherMetrics(registry, stats, {
+    inFlight: () => publisher.inFlight,
+    brokerConnected: () => broker.connected,
+    brokerBlocked: () => broker.blocked,
+    reconnects: () => ({ broker: broker.reconnects }),
+  });
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    registry,
+    readiness: () => {
+      const reasons = [
+        broker.connected ? undefined : 'broker not connected',
+        broker.blocked ? 'broker blocks publishing (memory or disk alarm)' : undefined,
+      ].filter((reason): reason is string => reason !== undefined);
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
   broker.start();
 
-  const stats: PublisherStats = { generated: 0, rejected: 0, published: 0, confirmed: 0, failed: 0 };
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
-    ...stats,
+    generated: stats.generated,
+    published: stats.published,
+    confirmed: stats.confirmed,
+    failed: stats.failed,
+    rejected: stats.rejected,
     inFlight: publisher.inFlight,
   }));
   const readingLog = log.child({ component: 'pipeline' });
   log.info(
-    { count: config.count, rate: config.rate, sensors: config.sensors, seeded: config.seed !== undefined },
+    {
+      count: config.count,
+      rate: config.rate,
+      sensors: config.sensors,
+      seeded: config.seed !== undefined,
+      metricsPort: ops.port,
+    },
     'publisher started',
   );
 
@@ -60,6 +95,7 @@ async function main(): Promise<void> {
     steps: [
       { name: 'stop the progress log', run: stopProgress },
       { name: 'close the broker connection', run: () => broker.close() },
+      { name: 'close the metrics endpoint', run: () => ops.close() },
     ],
   })();
   const unconfirmed = stats.published - stats.confirmed - stats.failed;

@@ -1,5 +1,5 @@
 import { enrichReading } from '@sensors/enrichment';
-import type { OutgoingMessage } from '@sensors/messaging';
+import { PublishRejectedError, type OutgoingMessage } from '@sensors/messaging';
 import { InvalidSensorReadingError, parseSensorReading } from '@sensors/sensor-model';
 
 /** Where readings go: a confirm publisher, or a fake in tests. */
@@ -8,13 +8,20 @@ export interface ReadingSink {
   publish(message: OutgoingMessage): Promise<void>;
 }
 
-/** Running totals, read by the progress log and the exit code. */
+/** Running totals, read by the progress log, the metrics and the exit code. */
 export interface PublisherStats {
   generated: number;
   rejected: number;
   published: number;
   confirmed: number;
   failed: number;
+  /** Failures by cause: `returned` (unroutable), `nacked`, or `error`. */
+  failedByReason: Record<string, number>;
+}
+
+/** Fresh totals, all zero. */
+export function newPublisherStats(): PublisherStats {
+  return { generated: 0, rejected: 0, published: 0, confirmed: 0, failed: 0, failedByReason: {} };
 }
 
 export interface PublishReadingsOptions {
@@ -55,6 +62,8 @@ export async function publishReadings(options: PublishReadingsOptions): Promise<
       () => void stats.confirmed++,
       (err: Error) => {
         stats.failed++;
+        const reason = err instanceof PublishRejectedError ? err.reason : 'error';
+        stats.failedByReason[reason] = (stats.failedByReason[reason] ?? 0) + 1;
         options.onFailed?.(message.id, err);
       },
     );

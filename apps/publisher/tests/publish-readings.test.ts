@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '@sensors/messaging';
-import { publishReadings, type PublisherStats, type ReadingSink } from '../src/publish-readings';
+import { newPublisherStats, publishReadings, type ReadingSink } from '../src/publish-readings';
 
 function reading(id: string, temperature_f: unknown = 90) {
   return { id, type: 'Sensor', content: { temperature_f, time_of_measurement: '2019-06-24T15:00:00' } };
@@ -39,9 +39,7 @@ class ManualSink implements ReadingSink {
   }
 }
 
-function newStats(): PublisherStats {
-  return { generated: 0, rejected: 0, published: 0, confirmed: 0, failed: 0 };
-}
+const newStats = newPublisherStats;
 
 async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
@@ -124,7 +122,7 @@ describe('publishReadings', () => {
     sink.confirmOldest(new Error('returned'));
     await done;
     expect(failed).toEqual(['a']);
-    expect(stats).toMatchObject({ published: 1, confirmed: 0, failed: 1 });
+    expect(stats).toMatchObject({ published: 1, confirmed: 0, failed: 1, failedByReason: { error: 1 } });
   });
 
   it('stops taking readings once the signal aborts', async () => {

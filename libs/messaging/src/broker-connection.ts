@@ -43,6 +43,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   private readonly stopping = new AbortController();
   private current: ChannelModel | undefined;
   private loop: Promise<void> | undefined;
+  private connects = 0;
+  private isBlocked = false;
 
   constructor(private readonly options: BrokerConnectionOptions) {
     super();
@@ -52,6 +54,16 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   /** Whether a connection is open and every client attached to it. */
   get connected(): boolean {
     return this.current !== undefined;
+  }
+
+  /** Whether the broker has blocked publishing on the current connection (memory or disk alarm). */
+  get blocked(): boolean {
+    return this.connected && this.isBlocked;
+  }
+
+  /** Connections made after the first one, i.e. recoveries from a loss. */
+  get reconnects(): number {
+    return Math.max(0, this.connects - 1);
   }
 
   /** Registers a client; it is attached on the next connect (or now, when already connected). */
@@ -102,6 +114,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       const lost = this.watch(connection);
       if (await this.attachOrRecycle(connection, this.clients, shown)) {
         this.current = connection;
+        this.isBlocked = false;
+        this.connects++;
         this.emit('connected', { url: shown });
       }
       const err = await lost;
@@ -118,8 +132,14 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   private watch(connection: ChannelModel): Promise<Error | undefined> {
     let failure: Error | undefined;
     connection.on('error', (err: Error) => (failure = err));
-    connection.on('blocked', (reason: string) => this.emit('blocked', { reason }));
-    connection.on('unblocked', () => this.emit('unblocked'));
+    connection.on('blocked', (reason: string) => {
+      this.isBlocked = true;
+      this.emit('blocked', { reason });
+    });
+    connection.on('unblocked', () => {
+      this.isBlocked = false;
+      this.emit('unblocked');
+    });
     return new Promise((resolve) => connection.once('close', (err?: Error) => resolve(err ?? failure)));
   }
 

@@ -18,5 +18,16 @@ export {
   type Delivery,
   type QueueConsumerOptions,
 } from './queue-consumer';
+export {
+  describeDeadLetter,
+  inspectDeadLetters,
+  replayDeadLetters,
+  type DeadLetterDescription,
+  type DeadLetterReport,
+  type DeadLetterSample,
+  type InspectDeadLettersOptions,
+  type ReplayDeadLettersOptions,
+  type ReplayResult,
+} from './dead-letters';
 export { logBrokerEvents } from './log-broker-events';
 export { declareTopology, topologyFor, type Topology, type TopologyOptions } from './topology';

@@ -54,6 +54,7 @@ const MAX_REASON_LENGTH = 2000;
  */
 export class QueueConsumer implements BrokerClient {
   private channel: ConfirmChannel | undefined;
+  private acks: AckTracker | undefined;
   private consumerTag: string | undefined;
   private stopped = false;
 
@@ -76,6 +77,7 @@ export class QueueConsumer implements BrokerClient {
     await channel.prefetch(this.options.prefetch ?? 2000);
     const acks = new AckTracker((upTo) => ackUpTo(channel, upTo));
     this.channel = channel;
+    this.acks = acks;
     const { consumerTag } = await channel.consume(this.options.topology.queue, (message) => {
       if (message === null) {
         // The broker cancelled us (queue deleted or its leader moved away): start afresh.
@@ -90,7 +92,24 @@ export class QueueConsumer implements BrokerClient {
 
   detach(): void {
     this.channel = undefined;
+    this.acks = undefined;
     this.consumerTag = undefined;
+  }
+
+  /** Messages delivered on the current channel and not yet acked. */
+  get unacked(): number {
+    return this.acks?.outstanding ?? 0;
+  }
+
+  /** Messages ready in the queue, as the broker counts them; undefined while disconnected. */
+  async queueDepth(): Promise<number | undefined> {
+    const channel = this.channel;
+    if (!channel) return undefined;
+    try {
+      return (await channel.checkQueue(this.options.topology.queue)).messageCount;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stops taking new messages; those already delivered can still be acked. Idempotent. */
@@ -98,6 +117,18 @@ export class QueueConsumer implements BrokerClient {
     this.stopped = true;
     const { channel, consumerTag } = this;
     if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+  }
+
+  /**
+   * Stops and closes the channel, once the last acks are sent: the broker answers a channel
+   * close only after handling what came before it on the channel, whereas it can drop an ack
+   * that arrives just before the connection closes, and deliver that message again.
+   */
+  async close(): Promise<void> {
+    await this.stop();
+    const { channel } = this;
+    this.detach();
+    if (channel) await channel.close().catch(() => undefined);
   }
 
   private toDelivery(channel: ConfirmChannel, acks: AckTracker, message: ConsumeMessage): Delivery {

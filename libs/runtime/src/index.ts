@@ -1,4 +1,5 @@
 // Everything exported here is public API.
+export { applyConfigFile } from './apply-config-file';
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
@@ -8,3 +9,5 @@ export { sleep } from './sleep';
 export { DEFAULT_AMQP_URL, sharedOptions, toSharedConfig, type SharedConfig } from './shared-options';
 export { startProgressLog, type EventLogger } from './start-progress-log';
 export { serializeError, type SerializedError } from './serialize-error';
+export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';
+export { counterFrom, createMetricsRegistry, gaugeFrom } from './metrics';

@@ -15,14 +15,18 @@ export interface SharedConfig {
   logPretty: boolean;
   progressIntervalMs: number;
   shutdownTimeoutMs: number;
+  metricsPort: number;
 }
 
 /**
  * The command-line options both apps take, each with its environment variable and default
  * (shown by `--help`). Flags win over the environment, which wins over the defaults.
  */
-export function sharedOptions(): Option[] {
+export function sharedOptions(defaults: { metricsPort: number }): Option[] {
   return [
+    new Option('--config <path>', 'JSON or YAML file of option values, e.g. "batch-size: 500" (flags and env win)').env(
+      'SENSORS_CONFIG',
+    ),
     new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
       .env('AMQP_URL')
       .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
@@ -51,6 +55,10 @@ export function sharedOptions(): Option[] {
       .env('PROGRESS_INTERVAL_MS')
       .default(5000)
       .argParser(integerOption(0)),
+    new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0: any free port)')
+      .env('METRICS_PORT')
+      .default(defaults.metricsPort)
+      .argParser(integerOption(0, 65_535)),
     new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
       .env('SHUTDOWN_TIMEOUT_MS')
       .default(15_000)
@@ -71,5 +79,6 @@ export function toSharedConfig(program: Command): SharedConfig {
     logPretty: options['logPretty'] as boolean,
     progressIntervalMs: options['progressIntervalMs'] as number,
     shutdownTimeoutMs: options['shutdownTimeoutMs'] as number,
+    metricsPort: options['metricsPort'] as number,
   };
 }

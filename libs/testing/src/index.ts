@@ -8,7 +8,7 @@ export {
   terminateDatabaseSessions,
   type TestDatabase,
 } from './postgres';
-export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects } from './rabbitmq';
+export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects, setQueuePolicy } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export { uniqueName } from './unique-name';
 export { waitFor } from './wait-for';

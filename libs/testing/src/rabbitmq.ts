@@ -51,3 +51,19 @@ export async function countQueueMessages(queue: string): Promise<number> {
     await connection.close();
   }
 }
+
+/**
+ * Applies a broker policy to the queues matching `pattern` (e.g. `{ 'max-length': 0 }` to make a
+ * queue refuse publishes) and returns a function that removes it. The broker applies a policy
+ * shortly after this returns.
+ */
+export async function setQueuePolicy(
+  name: string,
+  pattern: string,
+  definition: Record<string, unknown>,
+): Promise<() => Promise<void>> {
+  await rabbitmqctl(['-q', 'set_policy', '--apply-to', 'queues', name, pattern, JSON.stringify(definition)]);
+  return async () => {
+    await rabbitmqctl(['-q', 'clear_policy', name]);
+  };
+}

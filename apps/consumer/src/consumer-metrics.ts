@@ -1,0 +1,118 @@
+import type { Registry } from 'prom-client';
+import { Histogram } from 'prom-client';
+import { resolveMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import type { ConsumerStats } from './consume-readings';
+
+/** Live values the consumer's metrics read at scrape time. */
+export interface ConsumerGauges {
+  unacked: () => number;
+  waiting: () => number;
+  queueDepth: () => Promise<number | undefined>;
+  brokerConnected: () => boolean;
+  databaseHealthy: () => boolean;
+  reconnects: () => Record<string, number>;
+}
+
+/** The histograms the pipeline feeds, one observation per stored batch. */
+export interface ConsumerMetrics {
+  observeBatch(readings: readonly EnrichedSensorReading[], seconds: number): void;
+}
+
+/**
+ * Registers the consumer's metrics: totals read from {@link ConsumerStats}, gauges read live,
+ * and histograms of batch size, batch write time and end-to-end latency.
+ */
+export function registerConsumerMetrics(
+  registry: Registry,
+  stats: ConsumerStats,
+  gauges: ConsumerGauges,
+): ConsumerMetrics {
+  counterFrom(
+    registry,
+    { name: 'sensors_readings_consumed_total', help: 'Messages taken from the queue, redeliveries included.' },
+    () => stats.consumed,
+  );
+  counterFrom(
+    registry,
+    { name: 'sensors_readings_stored_total', help: 'Readings written to Postgres for the first time.' },
+    () => stats.stored,
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'sensors_readings_duplicates_total',
+      help: 'Readings whose id was already stored (redeliveries, replays), ignored.',
+    },
+    () => stats.duplicates,
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'sensors_readings_dead_lettered_total',
+      help: 'Messages moved to the dead-letter queue, by reason.',
+      labelName: 'reason',
+    },
+    () => stats.deadLetteredByReason,
+  );
+  counterFrom(registry, { name: 'sensors_batches_total', help: 'Batches written to Postgres.' }, () => stats.batches);
+  counterFrom(
+    registry,
+    {
+      name: 'sensors_reconnects_total',
+      help: 'Connections re-established after a loss, by target.',
+      labelName: 'target',
+    },
+    gauges.reconnects,
+  );
+  gaugeFrom(
+    registry,
+    { name: 'sensors_consumer_unacked_messages', help: 'Messages delivered and not yet acked.' },
+    gauges.unacked,
+  );
+  gaugeFrom(
+    registry,
+    { name: 'sensors_consumer_waiting_readings', help: 'Valid readings waiting for their batch to be written.' },
+    gauges.waiting,
+  );
+  gaugeFrom(
+    registry,
+    { name: 'sensors_queue_ready_messages', help: 'Messages ready in the queue, as the broker counts them.' },
+    gauges.queueDepth,
+  );
+  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
+    Number(gauges.brokerConnected()),
+  );
+  gaugeFrom(registry, { name: 'sensors_database_healthy', help: '1 while Postgres answers and takes writes.' }, () =>
+    Number(gauges.databaseHealthy()),
+  );
+
+  const batchSize = new Histogram({
+    name: 'sensors_batch_size_readings',
+    help: 'Readings per batch written.',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
+    registers: [registry],
+  });
+  const batchDuration = new Histogram({
+    name: 'sensors_batch_write_duration_seconds',
+    help: 'Time to write one batch to Postgres.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'sensors_reading_latency_seconds',
+    help: "From a reading's time_of_measurement to its commit in Postgres.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  return {
+    observeBatch(readings, seconds) {
+      batchSize.observe(readings.length);
+      batchDuration.observe(seconds);
+      const now = Date.now();
+      for (const reading of readings) {
+        latency.observe((now - Date.parse(resolveMeasurementTime(reading.content.time_of_measurement))) / 1000);
+      }
+    },
+  };
+}

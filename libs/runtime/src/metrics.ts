@@ -1,0 +1,60 @@
+import { Counter, Gauge, collectDefaultMetrics, Registry } from 'prom-client';
+
+/** prom-client's gauges whose names end in `_total`, which `promtool check metrics` rejects. */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * A registry with the process metrics (CPU, memory, event loop lag, GC: `process_*`,
+ * `nodejs_*`) already in it, less the three that break Prometheus's naming rules.
+ */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  return registry;
+}
+
+/**
+ * Registers a counter whose value is read, at scrape time, from a running total the app keeps
+ * anyway (so the hot path pays for one integer increment, not a metric update). With
+ * `labelName`, `read` returns one total per label value, e.g. dead letters by reason.
+ *
+ * @example
+ * counterFrom(registry, { name: 'sensors_readings_stored_total', help: 'Readings written.' }, () => stats.stored);
+ */
+export function counterFrom(
+  registry: Registry,
+  meta: { name: string; help: string; labelName?: string },
+  read: () => number | Record<string, number>,
+): void {
+  new Counter({
+    name: meta.name,
+    help: meta.help,
+    labelNames: meta.labelName ? [meta.labelName] : [],
+    registers: [registry],
+    collect() {
+      const value = read();
+      this.reset();
+      if (typeof value === 'number') this.inc(value);
+      else for (const [label, total] of Object.entries(value)) this.inc({ [meta.labelName ?? 'label']: label }, total);
+    },
+  });
+}
+
+/** Registers a gauge read at scrape time (it may be async, e.g. asking the broker). */
+export function gaugeFrom(
+  registry: Registry,
+  meta: { name: string; help: string },
+  read: () => number | undefined | Promise<number | undefined>,
+): void {
+  new Gauge({
+    name: meta.name,
+    help: meta.help,
+    registers: [registry],
+    async collect() {
+      const value = await read();
+      if (value === undefined) this.reset();
+      else this.set(value);
+    },
+  });
+}
