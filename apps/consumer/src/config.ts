@@ -16,13 +16,16 @@ export interface ConsumerConfig extends SharedConfig {
   /** Set for `dead-letters list|replay`. */
   deadLetters?: DeadLettersCommand;
   databaseUrl: string;
+  /** The schema owner's URL, for migrations; the apps' role (`databaseUrl`) may only insert and read. */
+  migrationDatabaseUrl: string;
   prefetch: number;
   batchSize: number;
   flushIntervalMs: number;
   migrateOnStart: boolean;
 }
 
-export const DEFAULT_DATABASE_URL = 'postgres://sensors:sensors@127.0.0.1:5432/sensors';
+export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
+export const DEFAULT_MIGRATION_DATABASE_URL = 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors';
 
 /**
  * Reads the consumer's configuration from the command line and the environment. On `--help`
@@ -39,9 +42,17 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     )
     .argument('[action]', 'after "dead-letters": "list" (counts by reason, samples) or "replay"')
     .addOption(
-      new Option('--database-url <url>', 'Postgres URL')
+      new Option('--database-url <url>', 'Postgres URL of the role that inserts and reads readings')
         .env('DATABASE_URL')
-        .default(DEFAULT_DATABASE_URL, 'postgres://sensors:***@127.0.0.1:5432/sensors'),
+        .default(DEFAULT_DATABASE_URL, 'postgres://sensors_app:***@127.0.0.1:5432/sensors'),
+    )
+    .addOption(
+      new Option(
+        '--migration-database-url <url>',
+        'Postgres URL of the schema owner, for migrations (default: --database-url when that is set)',
+      )
+        .env('DATABASE_MIGRATION_URL')
+        .default(DEFAULT_MIGRATION_DATABASE_URL, 'postgres://sensors_owner:***@127.0.0.1:5432/sensors'),
     )
     .addOption(
       new Option('--prefetch <n>', 'unacked messages held at most')
@@ -85,6 +96,15 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     command: command as ConsumerConfig['command'],
     deadLetters: command === 'dead-letters' ? readDeadLettersCommand(program, action) : undefined,
     databaseUrl: readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0],
+    // One role for everything when only DATABASE_URL is given; the two default roles otherwise.
+    migrationDatabaseUrl: readUrlList(
+      program,
+      program.getOptionValueSource('migrationDatabaseUrl') === 'default' &&
+        program.getOptionValueSource('databaseUrl') !== 'default'
+        ? 'databaseUrl'
+        : 'migrationDatabaseUrl',
+      ['postgres', 'postgresql'],
+    )[0],
     prefetch: options['prefetch'],
     batchSize: options['batchSize'],
     flushIntervalMs: options['flushIntervalMs'],

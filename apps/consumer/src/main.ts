@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, QueueConsumer, logBrokerEvents, topologyFor } from '@sensors/messaging';
-import { createDataSource, isDataError, migrate, saveReadings } from '@sensors/persistence';
+import { createDataSource, isDataError, saveReadings } from '@sensors/persistence';
 import {
   createMetricsRegistry,
   createShutdown,
@@ -11,12 +11,14 @@ import {
   serializeError,
   startOpsServer,
   startProgressLog,
+  usesDefaultPassword,
 } from '@sensors/runtime';
 import { loadConsumerConfig } from './config';
 import { consumeReadings, newConsumerStats, type PendingReading } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
 import { watchDatabase, type DatabaseHealth } from './database-health';
 import { runDeadLettersCommand } from './dead-letters-command';
+import { migrateDatabase } from './migrate-database';
 import { ReadingBatcher } from './reading-batcher';
 
 async function main(): Promise<void> {
@@ -51,6 +53,15 @@ async function main(): Promise<void> {
   });
 
   log.info({ metricsPort: ops.port }, 'serving metrics and health');
+  for (const [setting, value] of Object.entries({
+    DATABASE_URL: config.databaseUrl,
+    DATABASE_MIGRATION_URL: config.migrationDatabaseUrl,
+    AMQP_URL: config.amqpUrls.join(','),
+  })) {
+    if (value.split(',').some(usesDefaultPassword)) {
+      log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
+    }
+  }
 
   const dbLog = log.child({ component: 'database' });
   const url = redactUrl(config.databaseUrl);
@@ -64,7 +75,7 @@ async function main(): Promise<void> {
   );
   dbLog.info({ url }, 'database connected');
   if (config.migrateOnStart || config.command === 'migrate') {
-    dbLog.info({ applied: await migrate(dataSource) }, 'database migrated');
+    dbLog.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
   }
   if (config.command === 'migrate') {
     await ops.close();

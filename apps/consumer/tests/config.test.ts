@@ -110,3 +110,26 @@ describe('loadConsumerConfig with a config file', () => {
     );
   });
 });
+
+describe('loadConsumerConfig database roles', () => {
+  it('uses the owner role for migrations and the app role for writes by default', () => {
+    delete process.env['DATABASE_URL'];
+    delete process.env['DATABASE_MIGRATION_URL'];
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      databaseUrl: 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
+      migrationDatabaseUrl: 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors',
+    });
+  });
+
+  it('migrates with DATABASE_URL when only that is given', () => {
+    delete process.env['DATABASE_MIGRATION_URL'];
+    process.env['DATABASE_URL'] = 'postgres://one@db/sensors';
+    expect(loadConsumerConfig([], { exitOverride: true }).migrationDatabaseUrl).toBe('postgres://one@db/sensors');
+  });
+
+  it('takes DATABASE_MIGRATION_URL when given', () => {
+    process.env['DATABASE_URL'] = 'postgres://app@db/sensors';
+    process.env['DATABASE_MIGRATION_URL'] = 'postgres://owner@db/sensors';
+    expect(loadConsumerConfig([], { exitOverride: true }).migrationDatabaseUrl).toBe('postgres://owner@db/sensors');
+  });
+});

@@ -11,3 +11,4 @@ export { startProgressLog, type EventLogger } from './start-progress-log';
 export { serializeError, type SerializedError } from './serialize-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';
 export { counterFrom, createMetricsRegistry, gaugeFrom } from './metrics';
+export { usesDefaultPassword } from './uses-default-password';

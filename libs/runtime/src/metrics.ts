@@ -1,7 +1,11 @@
 import { Counter, Gauge, collectDefaultMetrics, Registry } from 'prom-client';
 
 /** prom-client's gauges whose names end in `_total`, which `promtool check metrics` rejects. */
-const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * A registry with the process metrics (CPU, memory, event loop lag, GC: `process_*`,

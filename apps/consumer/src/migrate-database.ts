@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrate } from '@sensors/persistence';
+
+/**
+ * Applies the migrations. With a separate owner URL, they run as the owner on a short-lived
+ * connection, which then grants the apps' role (the user of `databaseUrl`) insert and read on
+ * the table and nothing else; with one URL for both, on the apps' own data source.
+ */
+export async function migrateDatabase(
+  urls: { databaseUrl: string; migrationDatabaseUrl: string },
+  appDataSource: DataSource,
+): Promise<string[]> {
+  if (urls.migrationDatabaseUrl === urls.databaseUrl) return migrate(appDataSource);
+  const owner = await createDataSource({
+    url: urls.migrationDatabaseUrl,
+    applicationName: 'sensors-consumer-migrations',
+  }).initialize();
+  try {
+    return await migrate(owner, { grantTo: decodeURIComponent(new URL(urls.databaseUrl).username) });
+  } finally {
+    await owner.destroy();
+  }
+}
