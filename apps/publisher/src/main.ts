@@ -7,6 +7,7 @@ import {
   serializeError,
   startOpsServer,
   startProgressLog,
+  usesDefaultPassword,
 } from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
 import { loadPublisherConfig } from './config';
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
+  if (config.amqpUrls.some(usesDefaultPassword)) {
+    log.warn({ setting: 'AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
+  }
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const publisher = new ConfirmPublisher(broker, { topology: topologyFor(config), maxInFlight: config.maxInFlight });
