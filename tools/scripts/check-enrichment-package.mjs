@@ -51,11 +51,35 @@ try {
   process.stdout.write(run('node', ['use.cjs'], project));
   process.stdout.write(run('node', ['use.mjs'], project));
   const tsc = join(root, 'node_modules/.bin/tsc');
-  for (const [module, resolution] of [['node16', 'node16'], ['commonjs', 'node10'], ['esnext', 'bundler']]) {
-    run(tsc, ['--noEmit', '--strict', '--skipLibCheck', 'false', '--ignoreDeprecations', '6.0', '--module', module, '--moduleResolution', resolution, 'use.ts'], project);
+  for (const [module, resolution] of [
+    ['node16', 'node16'],
+    ['commonjs', 'node10'],
+    ['esnext', 'bundler'],
+  ]) {
+    run(
+      tsc,
+      [
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        'false',
+        '--ignoreDeprecations',
+        '6.0',
+        '--module',
+        module,
+        '--moduleResolution',
+        resolution,
+        'use.ts',
+      ],
+      project,
+    );
     console.log(`types: ok with module ${module}, moduleResolution ${resolution}`);
   }
-  console.log(`@sensors/enrichment works outside the workspace (${readdirSync(project).filter((f) => f.endsWith('.tgz')).join(', ')}).`);
+  console.log(
+    `@sensors/enrichment works outside the workspace (${readdirSync(project)
+      .filter((f) => f.endsWith('.tgz'))
+      .join(', ')}).`,
+  );
 } finally {
   rmSync(project, { recursive: true, force: true });
 }

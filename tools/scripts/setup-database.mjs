@@ -53,7 +53,8 @@ for (const [what, url] of [
   ['DATABASE_MIGRATION_URL', owner],
   ['DATABASE_URL', app],
 ]) {
-  if (url.password === url.name) console.warn(`WARNING: ${what} uses the repository's default password; set a real one outside a laptop.`);
+  if (url.password === url.name)
+    console.warn(`WARNING: ${what} uses the repository's default password; set a real one outside a laptop.`);
 }
 
 function role(url) {

@@ -8,9 +8,12 @@ import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' };
-const step = (command, args) => execFileSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+const step = (command, args) =>
+  execFileSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 
-for (const line of execFileSync('bash', ['tools/scripts/ensure-services.sh'], { cwd: root, env }).toString().split('\n')) {
+for (const line of execFileSync('bash', ['tools/scripts/ensure-services.sh'], { cwd: root, env })
+  .toString()
+  .split('\n')) {
   const match = /^export (\w+)=(.*)$/.exec(line);
   if (match) env[match[1]] = match[2].replace(/^"|"$/g, '');
 }
@@ -19,7 +22,11 @@ step('npx', ['nx', 'run-many', '-t', 'build', '-p', 'publisher', 'consumer', '--
 
 const apps = [];
 function startApp(name, args) {
-  const child = spawn(process.execPath, [`dist/apps/${name}/main.js`, '--log-pretty', ...args], { cwd: root, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [`dist/apps/${name}/main.js`, '--log-pretty', ...args], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   apps.push(child);
   child.on('exit', (code, signal) => {
     console.log(`${name} exited (${signal ?? code})`);
@@ -31,7 +38,7 @@ function startApp(name, args) {
 startApp('consumer', []);
 startApp('publisher', process.argv.slice(2));
 
-const db = new pg.Client({ connectionString: env.DATABASE_URL ?? 'postgres://sensors:sensors@127.0.0.1:5432/sensors' });
+const db = new pg.Client({ connectionString: env.DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors' });
 await db.connect();
 const counter = setInterval(async () => {
   try {
