@@ -38,7 +38,9 @@ async function promtoolComplaints(text: string): Promise<string> {
     return stdout + stderr;
   } catch (err) {
     const { stdout, stderr, code } = err as { stdout: string; stderr: string; code: number | string };
-    if (code === 'ENOENT') throw new Error('promtool is missing: install Debian\'s "prometheus" package');
+    if (code === 'ENOENT') {
+      throw new Error('promtool is missing: install Debian\'s "prometheus" package', { cause: err });
+    }
     return `${stdout}${stderr}` || `promtool exited ${code}`;
   }
 }

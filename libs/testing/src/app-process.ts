@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A built app running as a child process, with its NDJSON log lines collected. */
@@ -15,16 +16,28 @@ export interface AppProcess {
 
 /**
  * Starts `node dist/apps/<app>/main.js` (build it first) from the workspace root with extra
- * environment variables and arguments.
+ * environment variables and arguments. Its output is also kept in `tmp/test-logs/<app>-<pid>.ndjson`.
+ * With `stdin: 'pipe'`, the test writes the app's standard input through `child.stdin`.
  */
-export function startApp(app: 'publisher' | 'consumer', args: string[], env: Record<string, string>): AppProcess {
+export function startApp(
+  app: 'publisher' | 'consumer',
+  args: string[],
+  env: Record<string, string>,
+  { stdin = 'ignore' }: { stdin?: 'ignore' | 'pipe' } = {},
+): AppProcess {
   const root = join(__dirname, '../../..');
   const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'main.js'), ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  // Kept for after the test, since a failing assertion shows only what it compared.
+  const logDir = join(root, 'tmp/test-logs');
+  mkdirSync(logDir, { recursive: true });
+  const file = createWriteStream(join(logDir, `${app}-${child.pid}.ndjson`));
+  child.stdout?.pipe(file, { end: false });
+  child.stderr?.pipe(file, { end: false });
   let partial = '';
   const collect = (chunk: Buffer) => {
     const lines = (partial + chunk.toString()).split('\n');

@@ -1,0 +1,513 @@
+import { connect } from 'node:net';
+import { Client } from 'pg';
+import {
+  ensurePostgresRunning,
+  quoteIdentifier,
+  adminQuery,
+  stopPostgres,
+  terminateSessions,
+  urlFor,
+} from './postgres';
+import {
+  amqpUrl,
+  closeConnections,
+  connectionPids,
+  describeWatermark,
+  queueDepth,
+  rabbitmqctl,
+  readBrokerMemoryStatus,
+  setWatermark,
+} from './rabbitmq';
+import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
+import { sleep, waitFor } from './wait';
+
+/** How long a whole-service outage lasts: short, because other people may share the services. */
+const OUTAGE_MS = 4000;
+/** `rabbitmqctl start_app` itself takes ~3 s before the listener is back: wait less in between. */
+const BROKER_STOPPED_MS = 1500;
+/** The publisher's default `--max-in-flight`. */
+const MAX_IN_FLIGHT = 2000;
+
+const BATCH_RETRY = 'batch write failed, holding the batch and retrying';
+const BROKER_LOST = 'broker connection lost, reconnecting';
+
+function count(ctx: ScenarioContext, label: 'publisher' | 'consumer', msg: string, since = 0): number {
+  return ctx.apps
+    .filter((app) => app.label.startsWith(label))
+    .reduce((sum, app) => sum + app.lines(msg).filter((line) => (line.time ?? 0) >= since).length, 0);
+}
+
+/**
+ * Runs `restore` (start a service) while probing `isUp` every 50 ms, and returns when the
+ * service first answered, or when `restore` returned if the probe never saw it: the moment
+ * the outage ended, which the apps may notice before the start command returns.
+ */
+async function restoreWhileProbing(restore: () => Promise<void>, isUp: () => Promise<boolean>): Promise<number> {
+  let upAt: number | undefined;
+  let restoring = true;
+  const probe = (async () => {
+    while (restoring && upAt === undefined) {
+      if (await isUp()) upAt = Date.now();
+      else await sleep(50);
+    }
+  })();
+  try {
+    await restore();
+  } finally {
+    restoring = false;
+    await probe;
+  }
+  return upAt ?? Date.now();
+}
+
+function postgresAnswers(): Promise<boolean> {
+  return adminQuery('SELECT 1', [], { timeoutMs: 1000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether the broker's AMQP listener accepts TCP connections (RabbitMQ opens it last when it boots). */
+function brokerListening(): Promise<boolean> {
+  const url = new URL(amqpUrl);
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 5672), timeout: 500 });
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+const brokerConnectionsClosed: Scenario = {
+  id: '1',
+  title: 'broker connections force-closed ×4',
+  scope: 'own',
+  async run(ctx) {
+    await ctx.startPipeline();
+    const fractions = [0.2, 0.4, 0.6, 0.8];
+    const closedEach: number[] = [];
+    for (const [index, fraction] of fractions.entries()) {
+      await ctx.waitForStored(fraction);
+      const pids = await connectionPids([ctx.publisherConnection, ctx.consumerConnection]);
+      const start = Date.now();
+      const closed = await closeConnections(pids);
+      closedEach.push(closed);
+      ctx.fault(`close_connection #${index + 1}`, start, Date.now(), `${closed} connections closed`);
+      // Let both apps reconnect before the next cut, so each cut hits an established pipeline.
+      await waitFor(
+        'both apps to reconnect',
+        () =>
+          count(ctx, 'publisher', 'broker connected', start) + count(ctx, 'consumer', 'broker connected', start) >=
+            closed || !ctx.publisherApps[0].running,
+        { timeoutMs: 30_000, intervalMs: 50, signal: ctx.signal },
+      ).catch(() => ctx.notes.push(`cut #${index + 1}: the apps did not both reconnect within 30 s`));
+    }
+    const publisherLost = count(ctx, 'publisher', BROKER_LOST);
+    const consumerLost = count(ctx, 'consumer', BROKER_LOST);
+    ctx.check(
+      'the fault took effect',
+      closedEach.every((closed) => closed >= 1) && publisherLost >= 1 && consumerLost >= 1,
+      `connections closed per cut: ${closedEach.join(', ')}; reconnects logged: publisher ${publisherLost}, consumer ${consumerLost}`,
+    );
+  },
+};
+
+const brokerStopped: Scenario = {
+  id: '2',
+  title: 'RabbitMQ stop_app, start_app (~5 s down)',
+  scope: 'whole broker',
+  async run(ctx) {
+    await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    const restore = ctx.settings.restores.add('rabbitmqctl start_app', async () => {
+      await rabbitmqctl(['start_app'], 120_000);
+    });
+    const start = Date.now();
+    let stoppedAt: number | undefined;
+    let end: number;
+    try {
+      await rabbitmqctl(['stop_app'], 120_000);
+      stoppedAt = Date.now();
+      await ctx.sleep(BROKER_STOPPED_MS);
+    } finally {
+      end = await restoreWhileProbing(restore, brokerListening);
+    }
+    ctx.fault(
+      'broker stopped',
+      start,
+      end,
+      `stop_app took ${(stoppedAt ?? end) - start} ms; refused connections for ${end - (stoppedAt ?? end)} ms`,
+    );
+    await ctx.sleep(1000);
+    const publisherLost = count(ctx, 'publisher', BROKER_LOST);
+    const consumerLost = count(ctx, 'consumer', BROKER_LOST);
+    ctx.check(
+      'the fault took effect',
+      publisherLost >= 1 && consumerLost >= 1,
+      `connection losses logged: publisher ${publisherLost}, consumer ${consumerLost}; retries while down: ${count(ctx, 'publisher', 'broker unreachable, retrying') + count(ctx, 'consumer', 'broker unreachable, retrying')}`,
+    );
+  },
+};
+
+const postgresRestarted: Scenario = {
+  id: '3a',
+  title: `Postgres stopped and started (${OUTAGE_MS / 1000} s)`,
+  scope: 'whole Postgres',
+  async run(ctx) {
+    await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    const restore = ctx.settings.restores.add('start Postgres', ensurePostgresRunning);
+    const start = Date.now();
+    let stoppedAt: number | undefined;
+    let end: number;
+    try {
+      await stopPostgres();
+      stoppedAt = Date.now();
+      await ctx.sleep(OUTAGE_MS);
+    } finally {
+      end = await restoreWhileProbing(restore, postgresAnswers);
+    }
+    ctx.fault(
+      'Postgres down',
+      start,
+      end,
+      `stop took ${(stoppedAt ?? end) - start} ms, down ${end - (stoppedAt ?? end)} ms`,
+    );
+    await ctx.sleep(1000);
+    const retries = count(ctx, 'consumer', BATCH_RETRY, start);
+    ctx.check('the fault took effect', retries >= 1, `batch write retries logged by the consumer: ${retries}`);
+  },
+};
+
+const consumerSessionsTerminated: Scenario = {
+  id: '3b',
+  title: "consumer's Postgres sessions terminated ×3 (2 mid-INSERT)",
+  scope: 'own',
+  async run(ctx) {
+    await ctx.startPipeline();
+    const details: string[] = [];
+    let terminatedTotal = 0;
+    let frozenCuts = 0;
+    for (const [index, fraction] of [0.3, 0.5, 0.7].entries()) {
+      await ctx.waitForStored(fraction);
+      // Cuts 1 and 3 freeze a batch inside its INSERT first, so the session surely dies
+      // mid-statement; cut 2 takes the sessions as they are (mostly idle between batches).
+      const freeze = index === 1 ? undefined : await ctx.freezeNextBatch();
+      const sessions = freeze?.sessions ?? (await ctx.consumerSessions());
+      const start = Date.now();
+      let terminated: number;
+      try {
+        terminated = await terminateSessions(sessions.map((session) => session.pid));
+      } finally {
+        await freeze?.release();
+      }
+      terminatedTotal += terminated;
+      if (freeze?.frozen) frozenCuts++;
+      const how = freeze ? (freeze.frozen ? 'INSERT frozen mid-statement' : 'no INSERT caught') : 'as found';
+      ctx.fault(`pg_terminate_backend #${index + 1}`, start, Date.now(), `${terminated} sessions, ${how}`);
+      details.push(`${terminated} (${how})`);
+      await ctx.sleep(500);
+    }
+    const retries = count(ctx, 'consumer', BATCH_RETRY);
+    ctx.check(
+      'the fault took effect',
+      terminatedTotal >= 3 && frozenCuts === 2 && retries >= 2,
+      `sessions terminated per cut: ${details.join(', ')}; batch write retries logged: ${retries}`,
+    );
+  },
+};
+
+const consumerKilled: Scenario = {
+  id: '4',
+  title: 'consumer SIGKILLed mid-INSERT, restarted',
+  scope: 'own',
+  async run(ctx) {
+    const { consumer } = await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    // Freeze a batch inside its INSERT, kill the consumer, then let the orphaned INSERT go on:
+    // Postgres commits it, but the killed consumer never acks it, so the broker redelivers
+    // rows that are already stored (the crash-after-commit-before-ack case).
+    const freeze = await ctx.freezeNextBatch();
+    const start = Date.now();
+    let exit: number | string;
+    try {
+      consumer.signal('SIGKILL');
+      exit = await consumer.exited;
+    } finally {
+      await freeze.release();
+    }
+    const depth = await queueDepth(ctx.queue);
+    await ctx.sleep(2000);
+    const restarted = await ctx.startConsumer();
+    ctx.fault(
+      'consumer down',
+      start,
+      restarted.startedAt,
+      `INSERT frozen mid-statement when killed: ${freeze.frozen ? 'yes' : 'no'}; queue after the kill: ${depth?.messages ?? '?'} messages`,
+    );
+    ctx.check(
+      'the fault took effect',
+      exit === 'SIGKILL' && freeze.frozen,
+      `${consumer.label} ended by ${String(exit)}, INSERT in flight: ${freeze.frozen}`,
+    );
+  },
+};
+
+const publisherKilled: Scenario = {
+  id: '5',
+  title: 'publisher SIGKILLed, then rerun with the same seed',
+  scope: 'own',
+  async run(ctx) {
+    const { publisher } = await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    const start = Date.now();
+    publisher.signal('SIGKILL');
+    const exit = await publisher.exited;
+    const progress = publisher.logs.filter((line) => typeof line['confirmed'] === 'number');
+    const lastLogged = (progress.at(-1)?.['confirmed'] as number | undefined) ?? 0;
+    const published = (progress.at(-1)?.['published'] as number | undefined) ?? 0;
+    ctx.killedRunConfirmed = lastLogged;
+
+    // Everything the broker took must now reach the table: wait until the queue is empty and
+    // the count is steady, then compare with what the publisher had reported as confirmed.
+    let steady = -1;
+    await waitFor(
+      'the queue to drain after the kill',
+      async () => {
+        const depth = await queueDepth(ctx.queue);
+        const stored = ctx.sampler.latest;
+        const done = depth?.messages === 0 && stored === steady;
+        steady = stored;
+        return done;
+      },
+      { timeoutMs: 60_000 + ctx.streamMs, intervalMs: 1000, signal: ctx.signal },
+    );
+    const rows = await adminQuery<{ id: string }>('SELECT id FROM sensor_readings', [], {
+      database: ctx.database,
+      timeoutMs: 60_000,
+    });
+    const storedIds = new Set(rows.map((row) => row.id));
+    const ids = seededIds(ctx.seed, ctx.settings.sensors, ctx.size);
+    const missingBelowConfirmed = ids.slice(0, lastLogged).filter((id) => !storedIds.has(id)).length;
+    const prefixEnd = ids.findIndex((id) => !storedIds.has(id));
+    const prefixLength = prefixEnd === -1 ? ids.length : prefixEnd;
+    const beyondPrefix = ids.slice(prefixLength).filter((id) => storedIds.has(id)).length;
+    ctx.check('killed by SIGKILL', exit === 'SIGKILL', `${publisher.label} ended by ${String(exit)}`);
+    ctx.check(
+      'stored ≥ last logged confirmed',
+      rows.length >= lastLogged,
+      `${rows.length} rows stored after the kill; the publisher's last progress line (≤200 ms before the kill) said ${lastLogged} confirmed, ${published} published`,
+    );
+    ctx.check(
+      'every reading confirmed before the kill is stored',
+      missingBelowConfirmed === 0,
+      `${missingBelowConfirmed} of the first ${lastLogged} seeded readings missing`,
+    );
+    ctx.check(
+      'the stored set is a prefix of the seeded stream',
+      beyondPrefix === 0 && prefixLength === rows.length,
+      `the first ${prefixLength} seeded readings are stored, and ${beyondPrefix} later ones`,
+    );
+    ctx.notes.push(
+      `killed run: last logged confirmed ${lastLogged}, published ${published}; stored after drain ${rows.length} (${rows.length - lastLogged} confirmed in the last ≤200 ms or in flight)`,
+    );
+
+    // The rerun republishes the whole seeded stream; the primary key absorbs what is stored.
+    const rerun = ctx.startPublisher({ rate: 0 });
+    ctx.fault('publisher down', start, rerun.startedAt, `rerun with --rate 0 after the drain`);
+  },
+};
+
+const memoryAlarm: Scenario = {
+  id: '6',
+  title: `memory alarm blocks publishers (${OUTAGE_MS / 1000 + 1} s)`,
+  scope: 'whole broker',
+  async run(ctx) {
+    const { publisher } = await ctx.startPipeline({ rssIntervalMs: 100 });
+    await ctx.waitForStored(0.4);
+    const before = await readBrokerMemoryStatus();
+    if (before.alarms.length > 0) {
+      throw new Error(`the broker already has an alarm (${JSON.stringify(before.alarms)}); not touching it`);
+    }
+    if ('relative' in before.watermark && before.watermark.relative < 0.01) {
+      throw new Error(
+        `the watermark is ${describeWatermark(before.watermark)}: another drill may be running; not touching it`,
+      );
+    }
+    const restore = ctx.settings.restores.add(
+      `rabbitmqctl set_vm_memory_high_watermark ${describeWatermark(before.watermark)}`,
+      () => setWatermark(before.watermark),
+    );
+    const start = Date.now();
+    let blockedAt: number | undefined;
+    try {
+      await rabbitmqctl(['set_vm_memory_high_watermark', '0.0000001']);
+      await waitFor('the publisher to be blocked', () => publisher.lines('broker blocked publishing').length > 0, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        signal: ctx.signal,
+      }).catch(() => undefined);
+      blockedAt = publisher.lines('broker blocked publishing')[0]?.time;
+      await ctx.sleep(OUTAGE_MS + 1000);
+    } finally {
+      await restore();
+    }
+    const end = Date.now();
+    const after = await readBrokerMemoryStatus();
+    ctx.check(
+      'watermark restored',
+      JSON.stringify(after.watermark) === JSON.stringify(before.watermark),
+      `before ${describeWatermark(before.watermark)}, after ${describeWatermark(after.watermark)}`,
+    );
+    ctx.fault(
+      'publishers blocked',
+      start,
+      end,
+      `blocked logged ${blockedAt ? blockedAt - start : '?'} ms after the alarm`,
+    );
+    await waitFor('the publisher to be unblocked', () => publisher.lines('broker unblocked publishing').length > 0, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      signal: ctx.signal,
+    }).catch(() => undefined);
+    await ctx.sleep(2000);
+
+    // Memory: the peak RSS in the 3 s before the alarm, during it, and in the 3 s after.
+    const peak = (from: number, to: number) =>
+      Math.max(0, ...publisher.rss.filter(([at]) => at >= from && at <= to).map(([, kib]) => kib)) / 1024;
+    const rssBefore = peak(start - 3000, start);
+    const rssDuring = peak(start, end);
+    const rssAfter = peak(end, end + 3000);
+    // Backpressure: once the window of unconfirmed readings is full, generation must stop
+    // (nothing piles up in the publisher); the progress lines show both.
+    // The publisher may hear of the release before rabbitmqctl returns: the block ends at
+    // whichever comes first.
+    const unblockedAt = publisher.lines('broker unblocked publishing')[0]?.time ?? end;
+    const blockEnd = Math.min(end, unblockedAt);
+    const during = publisher.logs.filter(
+      (l) =>
+        l.msg === 'progress' &&
+        typeof l['generated'] === 'number' &&
+        (l.time ?? 0) >= start &&
+        (l.time ?? 0) < blockEnd,
+    );
+    const inFlightMax = Math.max(0, ...during.map((l) => l['inFlight'] as number));
+    const full = during.find((l) => (l['inFlight'] as number) >= MAX_IN_FLIGHT);
+    // Once the window is full, generation must not move until the block ends.
+    const afterFull = full ? during.filter((l) => (l.time ?? 0) > (full.time ?? 0)) : [];
+    const generatedAfterFull = afterFull.map((l) => l['generated'] as number);
+    const stalled = generatedAfterFull.every((generated) => generated === full?.['generated']);
+    ctx.notes.push(
+      `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); generated ${during[0]?.['generated']} → ${during.at(-1)?.['generated']} during the block, window full ${full ? `${(full.time ?? 0) - start} ms after the alarm` : 'never'}, unconfirmed at most ${inFlightMax}`,
+    );
+    ctx.check(
+      'the publisher was blocked, and released',
+      blockedAt !== undefined && publisher.lines('broker unblocked publishing').length > 0,
+      `blocked logged: ${blockedAt !== undefined}, unblocked logged: ${publisher.lines('broker unblocked publishing').length > 0}`,
+    );
+    ctx.check(
+      'publisher memory flat while blocked (peak ≤ before + 32 MiB)',
+      rssDuring <= rssBefore + 32,
+      `${rssBefore.toFixed(1)} → ${rssDuring.toFixed(1)} MiB`,
+    );
+    ctx.check(
+      `the publisher waited while blocked (≤ ${MAX_IN_FLIGHT} unconfirmed; generation stopped once full)`,
+      inFlightMax <= MAX_IN_FLIGHT && stalled,
+      full
+        ? `window full after ${(full.time ?? 0) - start} ms; generated afterwards: ${generatedAfterFull[0] ?? '-'} … ${generatedAfterFull.at(-1) ?? '-'} (${afterFull.length} progress lines)`
+        : `unconfirmed at most ${inFlightMax}: the window never filled at ${ctx.settings.rate}/s, so this run does not exercise the stop`,
+    );
+  },
+};
+
+const tableLocked: Scenario = {
+  id: '7a',
+  title: 'sensor_readings locked (ACCESS EXCLUSIVE, 6 s)',
+  scope: 'own',
+  async run(ctx) {
+    await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    const client = new Client({ connectionString: urlFor(ctx.database), connectionTimeoutMillis: 5000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    const restore = ctx.settings.restores.add(`release the lock on sensor_readings in ${ctx.database}`, () =>
+      client.end(),
+    );
+    const start = Date.now();
+    let waiting = 0;
+    try {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE sensor_readings IN ACCESS EXCLUSIVE MODE');
+      const holdUntil = Date.now() + 6000;
+      while (Date.now() < holdUntil) {
+        const sessions = await ctx.consumerSessions();
+        waiting = Math.max(waiting, sessions.filter((s) => s.wait_event_type === 'Lock').length);
+        await ctx.sleep(500);
+      }
+      await client.query('ROLLBACK');
+    } finally {
+      await restore();
+    }
+    const end = Date.now();
+    ctx.fault('table locked', start, end, `up to ${waiting} consumer sessions waited on the lock`);
+    ctx.check('the fault took effect', waiting >= 1, `consumer sessions seen waiting on the lock: ${waiting}`);
+  },
+};
+
+const connectionsRefused: Scenario = {
+  id: '7b',
+  title: "consumer's role at CONNECTION LIMIT 0 (5 s)",
+  scope: 'own',
+  async run(ctx) {
+    await ctx.startPipeline();
+    await ctx.waitForStored(0.4);
+    const role = ctx.settings.role.name;
+    const [{ rolconnlimit }] = await adminQuery<{ rolconnlimit: number }>(
+      'SELECT rolconnlimit FROM pg_roles WHERE rolname = $1',
+      [role],
+    );
+    const restore = ctx.settings.restores.add(`ALTER ROLE ${role} CONNECTION LIMIT ${rolconnlimit}`, async () => {
+      await adminQuery(`ALTER ROLE ${quoteIdentifier(role)} CONNECTION LIMIT ${Number(rolconnlimit)}`);
+    });
+    const start = Date.now();
+    let terminated: number | undefined;
+    try {
+      await adminQuery(`ALTER ROLE ${quoteIdentifier(role)} CONNECTION LIMIT 0`);
+      // The limit only stops new connections: end the pooled ones, so the consumer must reconnect.
+      const sessions = await ctx.consumerSessions();
+      terminated = await terminateSessions(sessions.map((session) => session.pid));
+      await ctx.sleep(OUTAGE_MS + 1000);
+    } finally {
+      await restore();
+    }
+    const end = Date.now();
+    ctx.fault('connections refused', start, end, `${terminated} sessions terminated`);
+    const refused = ctx.consumerApps
+      .flatMap((app) => app.lines(BATCH_RETRY))
+      .filter(
+        (line) => (line.time ?? 0) >= start && JSON.stringify(line['err'] ?? '').includes('too many connections'),
+      );
+    ctx.check(
+      'the fault took effect',
+      refused.length >= 1,
+      `batch write retries with "too many connections for role": ${refused.length}`,
+    );
+  },
+};
+
+/** Every scenario, in the order the drill runs them. */
+export const scenarios: readonly Scenario[] = [
+  brokerConnectionsClosed,
+  brokerStopped,
+  postgresRestarted,
+  consumerSessionsTerminated,
+  consumerKilled,
+  publisherKilled,
+  memoryAlarm,
+  tableLocked,
+  connectionsRefused,
+];
