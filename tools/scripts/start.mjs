@@ -38,7 +38,9 @@ function startApp(name, args) {
 startApp('consumer', []);
 startApp('publisher', process.argv.slice(2));
 
-const db = new pg.Client({ connectionString: env.DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors' });
+const db = new pg.Client({
+  connectionString: env.DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
+});
 await db.connect();
 const counter = setInterval(async () => {
   try {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, unit,
-# integration and end-to-end tests and the builds, and checks the packed @sensors/enrichment
-# and the module boundaries. Ends with one line totalling Jest's tests.
+# integration and end-to-end tests and the builds, type-checks everything, checks the packed
+# @sensors/enrichment and the module boundaries, and runs the fault drill at CI size.
+# Ends with one line totalling Jest's tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NX_NO_CLOUD=true NX_DAEMON=false
@@ -18,8 +19,16 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 npx nx run-many -t lint test build --output-style=static 2>&1 | tee "$log" || status=$?
+bash tools/scripts/typecheck.sh || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
 node tools/scripts/check-enrichment-package.mjs || status=$?
+# The fault drill stops and restarts the local RabbitMQ and Postgres, so it needs root and
+# locally installed servers; elsewhere run it by hand: npm run drill.
+if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && command -v rabbitmqctl >/dev/null; then
+  npm run drill -- --ci --skip-build || status=$?
+else
+  echo "Fault drill skipped: it needs root and locally installed RabbitMQ and Postgres."
+fi
 
 # Jest prints "Tests: 3 failed, 27 passed, 30 total" per project; add them up.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests:/ {

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal: stopping.signal,
+      backoff: { initialMs: 100, maxMs: 5_000 },
       onError: (err, attempt, retryInMs) =>
         dbLog.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
     },

@@ -9,6 +9,10 @@ export interface ReadingBatcherOptions<T> {
   write: (batch: T[]) => Promise<void>;
   /** Told about each failed write before the retry. */
   onWriteError?: (err: unknown, attempt: number, retryInMs: number) => void;
+  /**
+   * Delays between attempts (default 100 ms doubling up to 2 s: the batch is held meanwhile,
+   * so a short cap means a short catch-up once the database is back).
+   */
   backoff?: BackoffOptions;
 }
 
@@ -86,7 +90,7 @@ export class ReadingBatcher<T> {
         await this.options.write(batch);
         return;
       } catch (err) {
-        const retryInMs = backoffDelay(attempt, this.options.backoff);
+        const retryInMs = backoffDelay(attempt, this.options.backoff ?? { initialMs: 100, maxMs: 2_000 });
         this.options.onWriteError?.(err, attempt, retryInMs);
         await sleep(retryInMs, this.closing.signal);
       }

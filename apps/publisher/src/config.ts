@@ -8,15 +8,37 @@ import {
   type SharedConfig,
 } from '@sensors/runtime';
 
+/** Where readings come from; see {@link loadPublisherConfig} for each. */
+export type SourceName = 'generator' | 'stdin' | 'file' | 'http';
+
+/** The HTTP source's settings. */
+export interface HttpSourceConfig {
+  port: number;
+  /** Address to listen on: loopback unless tokens are set or it is given. */
+  host: string;
+  /** Bearer tokens accepted; empty: no authentication. */
+  tokens: string[];
+  bodyLimit: number;
+  requestTimeoutMs: number;
+  confirmTimeoutMs: number;
+}
+
 /** The publisher's settings, validated; flags win over environment variables over defaults. */
 export interface PublisherConfig extends SharedConfig {
-  /** Readings to publish before exiting; undefined: until stopped. */
+  source: SourceName;
+  /** Readings to publish before exiting; undefined: until stopped (generator). */
   count: number | undefined;
-  /** Readings per second; 0: as fast as the broker confirms them. */
+  /** Readings per second; 0: as fast as the broker confirms them (generator). */
   rate: number;
   seed: string | undefined;
   sensors: number;
   maxInFlight: number;
+  /** The NDJSON file of `--source file`. */
+  file: string | undefined;
+  /** What becomes of an invalid NDJSON line: skipped, or sent to `<queue>.dead-letter`. */
+  onInvalid: 'skip' | 'dead-letter';
+  maxLineBytes: number;
+  http: HttpSourceConfig;
 }
 
 /**
@@ -26,7 +48,15 @@ export interface PublisherConfig extends SharedConfig {
  */
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
   const program = new Command('publisher')
-    .description('Generates sensor readings, validates and enriches them, and publishes them durably to RabbitMQ.')
+    .description(
+      'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, or HTTP), validates and enriches them, and publishes them durably to RabbitMQ.',
+    )
+    .addOption(
+      new Option('--source <name>', 'where readings come from')
+        .env('SOURCE')
+        .default('generator')
+        .choices(['generator', 'stdin', 'file', 'http']),
+    )
     .addOption(
       new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)')
         .env('COUNT')
@@ -52,18 +82,87 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         .env('MAX_IN_FLIGHT')
         .default(2000)
         .argParser(integerOption(1, 1_000_000)),
+    )
+    .addOption(new Option('--file <path>', 'NDJSON file of readings, one per line (--source file)').env('SOURCE_FILE'))
+    .addOption(
+      new Option('--on-invalid <action>', 'what becomes of an invalid NDJSON line: skip it, or dead-letter it')
+        .env('ON_INVALID')
+        .default('skip')
+        .choices(['skip', 'dead-letter']),
+    )
+    .addOption(
+      new Option('--max-line-bytes <n>', 'longest NDJSON line; a longer one is invalid')
+        .env('MAX_LINE_BYTES')
+        .default(1024 * 1024)
+        .argParser(integerOption(1)),
+    )
+    .addOption(
+      new Option('--http-port <port>', 'port of POST /readings (--source http; 0: any free port)')
+        .env('HTTP_PORT')
+        .default(8080)
+        .argParser(integerOption(0, 65_535)),
+    )
+    .addOption(
+      new Option(
+        '--http-host <address>',
+        'address to listen on (default: 127.0.0.1 without a token, else 0.0.0.0)',
+      ).env('HTTP_HOST'),
+    )
+    .addOption(
+      new Option(
+        '--http-token <tokens>',
+        'bearer tokens accepted, comma-separated (prefer the environment variable)',
+      ).env('HTTP_TOKENS'),
+    )
+    .addOption(
+      new Option('--http-body-limit <bytes>', 'largest request body; larger ones get 413')
+        .env('HTTP_BODY_LIMIT')
+        .default(1024 * 1024)
+        .argParser(integerOption(1)),
+    )
+    .addOption(
+      new Option('--http-request-timeout-ms <ms>', 'longest a client may take to send a request; then 408')
+        .env('HTTP_REQUEST_TIMEOUT_MS')
+        .default(30_000)
+        .argParser(integerOption(1)),
+    )
+    .addOption(
+      new Option('--http-confirm-timeout-ms <ms>', "longest a request waits for the broker's confirms; then 503")
+        .env('HTTP_CONFIRM_TIMEOUT_MS')
+        .default(10_000)
+        .argParser(integerOption(1)),
     );
   for (const option of sharedOptions({ metricsPort: 9464 })) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
   applyConfigFile(program);
   const options = program.opts();
+  const source = options['source'] as SourceName;
+  const file = options['file'] as string | undefined;
+  if (source === 'file' && !file) program.error("error: --source file needs option '--file <path>' (env SOURCE_FILE)");
+  if (source !== 'file' && file) program.error(`error: option '--file' is only read with --source file, not ${source}`);
+  const tokens = String(options['httpToken'] ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
   return {
     ...toSharedConfig(program),
+    source,
     count: options['count'],
     rate: options['rate'],
     seed: options['seed'],
     sensors: options['sensors'],
     maxInFlight: options['maxInFlight'],
+    file,
+    onInvalid: options['onInvalid'],
+    maxLineBytes: options['maxLineBytes'],
+    http: {
+      port: options['httpPort'],
+      host: options['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
+      tokens,
+      bodyLimit: options['httpBodyLimit'],
+      requestTimeoutMs: options['httpRequestTimeoutMs'],
+      confirmTimeoutMs: options['httpConfirmTimeoutMs'],
+    },
   };
 }

@@ -9,10 +9,11 @@ import {
   startProgressLog,
   usesDefaultPassword,
 } from '@sensors/runtime';
-import { generateSensorReadings } from '@sensors/sensor-generator';
 import { loadPublisherConfig } from './config';
-import { newPublisherStats, publishReadings } from './publish-readings';
+import { newPublisherStats } from './publish-readings';
 import { registerPublisherMetrics } from './publisher-metrics';
+import { startSource } from './start-source';
+import { summarizeRun, type RunEnd } from './summarize-run';
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -26,13 +27,25 @@ async function main(): Promise<void> {
   if (config.amqpUrls.some(usesDefaultPassword)) {
     log.warn({ setting: 'AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
   }
+  if (
+    config.source === 'http' &&
+    config.http.tokens.length === 0 &&
+    !/^(127\.|::1$|localhost$)/.test(config.http.host)
+  ) {
+    log.warn({ httpHost: config.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set HTTP_TOKENS');
+  }
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
-  const publisher = new ConfirmPublisher(broker, { topology: topologyFor(config), maxInFlight: config.maxInFlight });
+  const topology = topologyFor(config);
+  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight });
+  const deadLetters =
+    config.onInvalid === 'dead-letter' && (config.source === 'stdin' || config.source === 'file')
+      ? new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight, toDeadLetterExchange: true })
+      : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
-    inFlight: () => publisher.inFlight,
+    inFlight: () => publisher.inFlight + (deadLetters?.inFlight ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
@@ -48,8 +61,16 @@ async function main(): Promise<void> {
       return { ready: reasons.length === 0, reasons };
     },
   });
+  const source = await startSource(config, {
+    sink: publisher,
+    deadLetters,
+    brokerAvailable: () => broker.connected && !broker.blocked,
+    stats,
+    signal: stopping.signal,
+    stdin: () => process.stdin,
+    log: log.child({ component: 'pipeline' }),
+  });
   broker.start();
-
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
     generated: stats.generated,
     published: stats.published,
@@ -58,61 +79,32 @@ async function main(): Promise<void> {
     rejected: stats.rejected,
     inFlight: publisher.inFlight,
   }));
-  const readingLog = log.child({ component: 'pipeline' });
-  log.info(
-    {
-      count: config.count,
-      rate: config.rate,
-      sensors: config.sensors,
-      seeded: config.seed !== undefined,
-      metricsPort: ops.port,
-    },
-    'publisher started',
-  );
+  log.info({ source: config.source, ...source.details, metricsPort: ops.port }, 'publisher started');
 
-  // Generation stops on the first signal; confirms of what was published are awaited, up to the
-  // shutdown timeout, after which the publisher gives up and says how many were unconfirmed.
-  const publishing = publishReadings({
-    source: generateSensorReadings({
-      count: config.count,
-      rate: config.rate,
-      seed: config.seed,
-      sensors: config.sensors,
-      signal: stopping.signal,
-    }),
-    sink: publisher,
-    stats,
-    signal: stopping.signal,
-    onRejected: (err) => readingLog.error({ err: err.message, fields: err.fields }, 'reading rejected'),
-    onFailed: (id, err) => readingLog.error({ id, err: err.message }, 'reading not accepted by the broker'),
-  });
+  // The source ends by itself (count reached, input read) or on the first signal; confirms of
+  // what was published are awaited up to the shutdown timeout, after which the publisher gives
+  // up and says how many were unconfirmed.
+  let end: RunEnd = { source: config.source, count: config.count };
   const timedOut = new Promise<void>((resolve) =>
     stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.shutdownTimeoutMs).unref(), {
       once: true,
     }),
   );
-  await Promise.race([publishing, timedOut]);
+  await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut]);
 
   await createShutdown({
     timeoutMs: config.shutdownTimeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: [
       { name: 'stop the progress log', run: stopProgress },
+      { name: 'close the source', run: () => source.close() },
       { name: 'close the broker connection', run: () => broker.close() },
       { name: 'close the metrics endpoint', run: () => ops.close() },
     ],
   })();
-  const unconfirmed = stats.published - stats.confirmed - stats.failed;
-  const complete = config.count === undefined || stats.confirmed === config.count;
-  if (unconfirmed > 0 || stats.failed > 0 || stats.rejected > 0 || !complete) {
-    log.error(
-      { ...stats, unconfirmed, requested: config.count },
-      'publisher stopped before the broker confirmed every reading',
-    );
-    process.exitCode = 1;
-  } else {
-    log.info({ ...stats }, 'publisher stopped; every published reading is confirmed');
-  }
+  const summary = summarizeRun(stats, end);
+  log[summary.level](summary.fields, summary.message);
+  process.exitCode = summary.exitCode;
 }
 
 main().catch((err: unknown) => {

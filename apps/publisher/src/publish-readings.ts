@@ -1,6 +1,6 @@
-import { enrichReading } from '@sensors/enrichment';
 import { PublishRejectedError, type OutgoingMessage } from '@sensors/messaging';
-import { InvalidSensorReadingError, parseSensorReading } from '@sensors/sensor-model';
+import { InvalidSensorReadingError, type ReadingProblem } from '@sensors/sensor-model';
+import { toReadingMessage } from './to-reading-message';
 
 /** Where readings go: a confirm publisher, or a fake in tests. */
 export interface ReadingSink {
@@ -8,65 +8,120 @@ export interface ReadingSink {
   publish(message: OutgoingMessage): Promise<void>;
 }
 
-/** Running totals, read by the progress log, the metrics and the exit code. */
+/** Running totals, read by the progress log, the metrics, the summary and the exit code. */
 export interface PublisherStats {
+  /** Readings taken from the source (for NDJSON: lines that are not blank). */
   generated: number;
   rejected: number;
+  /**
+   * Rejections by problem, e.g. `content.temperature_f must be a finite number` or
+   * `(reading) is not valid JSON`; a reading with two problems counts under both.
+   */
+  rejectedByReason: Record<string, number>;
   published: number;
   confirmed: number;
   failed: number;
   /** Failures by cause: `returned` (unroutable), `nacked`, or `error`. */
   failedByReason: Record<string, number>;
+  /** Invalid input sent to the dead-letter exchange, and how much of it the broker confirmed. */
+  deadLetters: number;
+  deadLettered: number;
+  /** Responses of the HTTP source by status code. */
+  httpRequestsByStatus: Record<string, number>;
 }
 
 /** Fresh totals, all zero. */
 export function newPublisherStats(): PublisherStats {
-  return { generated: 0, rejected: 0, published: 0, confirmed: 0, failed: 0, failedByReason: {} };
+  return {
+    generated: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    published: 0,
+    confirmed: 0,
+    failed: 0,
+    failedByReason: {},
+    deadLetters: 0,
+    deadLettered: 0,
+    httpRequestsByStatus: {},
+  };
 }
 
-export interface PublishReadingsOptions {
-  source: AsyncIterable<unknown>;
+/** Counts an invalid reading, under each of its problems (without their varying details). */
+export function countRejection(stats: PublisherStats, err: InvalidSensorReadingError): void {
+  stats.rejected++;
+  for (const reason of new Set(err.problems.map(reasonOf))) {
+    stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + 1;
+  }
+}
+
+function reasonOf(problem: ReadingProblem): string {
+  // "is not valid JSON (Unexpected token …)": the parser's detail would make every count its own.
+  return `${problem.field} ${problem.problem.replace(/ \(.*\)$/s, '')}`;
+}
+
+/**
+ * Publishes one message and counts it; resolves once the broker has confirmed it (with
+ * `undefined`) or refused it (with the error).
+ */
+export async function publishCounted(
+  sink: ReadingSink,
+  stats: PublisherStats,
+  message: OutgoingMessage,
+): Promise<Error | undefined> {
+  stats.published++;
+  try {
+    await sink.publish(message);
+    stats.confirmed++;
+    return undefined;
+  } catch (err) {
+    stats.failed++;
+    const reason = err instanceof PublishRejectedError ? err.reason : 'error';
+    stats.failedByReason[reason] = (stats.failedByReason[reason] ?? 0) + 1;
+    return err as Error;
+  }
+}
+
+export interface PublishReadingsOptions<T> {
+  source: AsyncIterable<T>;
+  /**
+   * The reading in an item of the source, e.g. a line's bytes (default: the item itself). It
+   * may throw `InvalidSensorReadingError` too.
+   */
+  readingOf?: (item: T) => unknown;
   sink: ReadingSink;
   stats: PublisherStats;
   /** Stops taking readings from the source; those already published still get confirmed. */
   signal?: AbortSignal;
-  onRejected?: (err: InvalidSensorReadingError) => void;
+  /** Called for each invalid item; the next item waits for the promise it returns, if any. */
+  onRejected?: (err: InvalidSensorReadingError, item: T) => void | Promise<void>;
   onFailed?: (id: string, err: Error) => void;
 }
 
 /**
  * Validates, enriches and publishes every reading from `source`, waiting for room in the
- * sink's window before each (so a slow or blocked broker slows generation instead of growing
+ * sink's window before each (so a slow or blocked broker slows the source instead of growing
  * memory). Resolves when the source is exhausted or the signal aborts and every published
  * reading is confirmed or has failed.
  */
-export async function publishReadings(options: PublishReadingsOptions): Promise<void> {
-  const { source, sink, stats, signal } = options;
+export async function publishReadings<T>(options: PublishReadingsOptions<T>): Promise<void> {
+  const { source, sink, stats, signal, readingOf = (item: T): unknown => item } = options;
   const outstanding = new Set<Promise<void>>();
-  for await (const input of source) {
+  for await (const item of source) {
     if (signal?.aborted) break;
     stats.generated++;
     let message: OutgoingMessage;
     try {
-      const reading = enrichReading(parseSensorReading(input));
-      message = { id: reading.id, body: Buffer.from(JSON.stringify(reading)) };
+      message = toReadingMessage(readingOf(item));
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
-      stats.rejected++;
-      options.onRejected?.(err);
+      countRejection(stats, err);
+      await options.onRejected?.(err, item);
       continue;
     }
     await sink.whenWritable();
-    stats.published++;
-    const confirmation = sink.publish(message).then(
-      () => void stats.confirmed++,
-      (err: Error) => {
-        stats.failed++;
-        const reason = err instanceof PublishRejectedError ? err.reason : 'error';
-        stats.failedByReason[reason] = (stats.failedByReason[reason] ?? 0) + 1;
-        options.onFailed?.(message.id, err);
-      },
-    );
+    const confirmation = publishCounted(sink, stats, message).then((err) => {
+      if (err) options.onFailed?.(message.id, err);
+    });
     outstanding.add(confirmation);
     void confirmation.finally(() => outstanding.delete(confirmation));
     if (signal?.aborted) break;

@@ -44,6 +44,24 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
   counterFrom(
     registry,
     {
+      name: 'sensors_readings_dead_lettered_total',
+      help: 'Invalid input lines the broker confirmed in the dead-letter queue, by reason.',
+      labelName: 'reason',
+    },
+    (): Record<string, number> => (stats.deadLettered > 0 ? { 'invalid-reading': stats.deadLettered } : {}),
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'sensors_http_requests_total',
+      help: 'Requests the HTTP source answered, by status code.',
+      labelName: 'status',
+    },
+    () => stats.httpRequestsByStatus,
+  );
+  counterFrom(
+    registry,
+    {
       name: 'sensors_reconnects_total',
       help: 'Connections re-established after a loss, by target.',
       labelName: 'target',

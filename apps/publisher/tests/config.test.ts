@@ -46,3 +46,58 @@ describe('loadPublisherConfig flags without values', () => {
     delete process.env['LOG_PRETTY'];
   });
 });
+
+describe('loadPublisherConfig sources', () => {
+  it('uses the generator, skips invalid lines and serves HTTP on loopback by default', () => {
+    for (const name of ['SOURCE', 'SOURCE_FILE', 'ON_INVALID', 'HTTP_PORT', 'HTTP_HOST', 'HTTP_TOKENS']) {
+      delete process.env[name];
+    }
+    expect(loadPublisherConfig([], { exitOverride: true })).toMatchObject({
+      source: 'generator',
+      file: undefined,
+      onInvalid: 'skip',
+      maxLineBytes: 1024 * 1024,
+      http: {
+        port: 8080,
+        host: '127.0.0.1',
+        tokens: [],
+        bodyLimit: 1024 * 1024,
+        requestTimeoutMs: 30_000,
+        confirmTimeoutMs: 10_000,
+      },
+    });
+  });
+
+  it('takes a file and what to do with its invalid lines', () => {
+    const config = loadPublisherConfig(['--source', 'file', '--file', 'r.ndjson', '--on-invalid', 'dead-letter'], {
+      exitOverride: true,
+    });
+    expect(config).toMatchObject({ source: 'file', file: 'r.ndjson', onInvalid: 'dead-letter' });
+  });
+
+  it('refuses --source file without --file, and --file with another source', () => {
+    expect(() => loadPublisherConfig(['--source', 'file'], { exitOverride: true })).toThrow(/--file <path>/);
+    expect(() => loadPublisherConfig(['--source', 'stdin', '--file', 'r.ndjson'], { exitOverride: true })).toThrow(
+      /'--file' is only read with --source file, not stdin/,
+    );
+  });
+
+  it('refuses an unknown source', () => {
+    expect(() => loadPublisherConfig(['--source', 'kafka'], { exitOverride: true })).toThrow(/kafka/);
+  });
+
+  it('reads comma-separated tokens and then listens on every interface', () => {
+    process.env['HTTP_TOKENS'] = 'one, two,';
+    expect(loadPublisherConfig(['--source', 'http'], { exitOverride: true }).http).toMatchObject({
+      tokens: ['one', 'two'],
+      host: '0.0.0.0',
+    });
+  });
+
+  it('listens where --http-host says, token or not', () => {
+    const config = loadPublisherConfig(['--source', 'http', '--http-host', '0.0.0.0', '--http-port', '0'], {
+      exitOverride: true,
+    });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 0, tokens: [] });
+  });
+});

@@ -1,49 +1,11 @@
-import type { OutgoingMessage } from '@sensors/messaging';
-import { newPublisherStats, publishReadings, type ReadingSink } from '../src/publish-readings';
-
-function reading(id: string, temperature_f: unknown = 90) {
-  return { id, type: 'Sensor', content: { temperature_f, time_of_measurement: '2019-06-24T15:00:00' } };
-}
+import { newPublisherStats, publishReadings } from '../src/publish-readings';
+import { ManualSink, reading, settle } from './fake-sinks';
 
 async function* from<T>(items: T[]): AsyncIterable<T> {
   yield* items;
 }
 
-/** A sink with a window of `capacity` that confirms only when told to. */
-class ManualSink implements ReadingSink {
-  readonly published: OutgoingMessage[] = [];
-  private readonly confirms: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  private waiting: (() => void)[] = [];
-
-  constructor(private readonly capacity = Infinity) {}
-
-  whenWritable(): Promise<void> {
-    if (this.confirms.length < this.capacity) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  publish(message: OutgoingMessage): Promise<void> {
-    this.published.push(message);
-    return new Promise((resolve, reject) => this.confirms.push({ resolve, reject }));
-  }
-
-  confirmOldest(error?: Error): void {
-    const next = this.confirms.shift();
-    if (error) next?.reject(error);
-    else next?.resolve();
-    this.waiting.splice(0).forEach((wake) => wake());
-  }
-
-  get unconfirmed(): number {
-    return this.confirms.length;
-  }
-}
-
 const newStats = newPublisherStats;
-
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('publishReadings', () => {
   it('publishes each reading enriched, as JSON, with its id as the message id', async () => {
@@ -103,7 +65,7 @@ describe('publishReadings', () => {
       source: from([reading('a', '90'), reading('b')]),
       sink,
       stats,
-      onRejected: (err) => rejected.push(err.message),
+      onRejected: (err) => void rejected.push(err.message),
     });
     await settle();
     sink.confirmOldest();
@@ -139,5 +101,67 @@ describe('publishReadings', () => {
     while (sink.unconfirmed > 0) sink.confirmOldest();
     await done;
     expect(sink.published.map((m) => m.id)).toEqual(['r0', 'r1', 'r2']);
+  });
+});
+
+describe('publishReadings with readingOf', () => {
+  it('takes the reading out of each item and hands the item of an invalid one to onRejected', async () => {
+    const sink = new ManualSink();
+    const rejected: number[] = [];
+    const items = [
+      { line: 1, text: JSON.stringify(reading('a')) },
+      { line: 2, text: 'not json' },
+    ];
+    const done = publishReadings({
+      source: from(items),
+      readingOf: (item) => item.text,
+      sink,
+      stats: newStats(),
+      onRejected: (_err, item) => void rejected.push(item.line),
+    });
+    await settle();
+    sink.confirmOldest();
+    await done;
+    expect(sink.published.map((m) => m.id)).toEqual(['a']);
+    expect(rejected).toEqual([2]);
+  });
+
+  it('waits for the promise onRejected returns before the next item', async () => {
+    const sink = new ManualSink();
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const done = publishReadings({
+      source: from([reading('bad', 'x'), reading('b')]),
+      sink,
+      stats: newStats(),
+      onRejected: () => held,
+    });
+    await settle();
+    expect(sink.published).toEqual([]);
+    release();
+    await settle();
+    expect(sink.published.map((m) => m.id)).toEqual(['b']);
+    sink.confirmOldest();
+    await done;
+  });
+});
+
+describe('countRejection', () => {
+  it('counts a reading under each problem, without the details that vary', async () => {
+    const stats = newStats();
+    await publishReadings({
+      source: from(
+        ['{"id":', '{"id":"x"}', reading('cold', -500)].map((r) => (typeof r === 'string' ? r : JSON.stringify(r))),
+      ),
+      sink: new ManualSink(),
+      stats,
+    });
+    expect(stats.rejected).toBe(3);
+    expect(stats.rejectedByReason).toEqual({
+      '(reading) is not valid JSON': 1,
+      'type is missing': 1,
+      'content is missing': 1,
+      'content.temperature_f must not lie below absolute zero': 1,
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
+import { backoffDelay, type BackoffOptions } from '@sensors/runtime';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { declareTopology, type Topology } from './topology';
 
@@ -8,9 +9,11 @@ export interface OutgoingMessage {
   body: Buffer;
   /** MIME type of the body (default `application/json`). */
   contentType?: string;
+  /** AMQP headers, e.g. a dead letter's reason under the `DEAD_LETTER_HEADERS` names. */
+  headers?: Record<string, string>;
 }
 
-/** Why the broker refused a message; it is not retried. */
+/** Why the broker refused a message for good (it is not retried); nacked ones are retried. */
 export class PublishRejectedError extends Error {
   override readonly name = 'PublishRejectedError';
 
@@ -27,6 +30,13 @@ export interface ConfirmPublisherOptions {
   topology: Topology;
   /** Messages sent but not yet confirmed, at most (default 2,000). */
   maxInFlight?: number;
+  /** Told each time the broker nacks a message, which is then sent again after a delay. */
+  onNack?: (messageId: string, nacks: number) => void;
+  /**
+   * Publishes to the topology's dead-letter exchange instead of its main one: for input
+   * refused before it reached the queue, e.g. a publisher's invalid lines (default false).
+   */
+  toDeadLetterExchange?: boolean;
 }
 
 interface Pending {
@@ -36,7 +46,17 @@ interface Pending {
   /** The channel it was last sent on; undefined while waiting to be (re)sent. */
   channel?: ConfirmChannel;
   returned?: string;
+  /** Nacks so far: each one delays the next attempt a little more. */
+  nacks?: number;
+  /** Waiting out the delay after a nack; not to be sent until then. */
+  holding?: boolean;
 }
+
+/** Delays before resending a nacked message (the queue had no leader, or was full). */
+const NACK_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 2_000 };
+
+/** Nacks of one message after which the publisher opens a fresh channel. */
+const NACKS_BEFORE_FRESH_CHANNEL = 3;
 
 /**
  * Publishes persistent, mandatory messages with publisher confirms over a
@@ -45,8 +65,8 @@ interface Pending {
  * A message's promise resolves once the broker has confirmed it (it is then on disk in a
  * durable queue). Messages unconfirmed when a connection is lost are sent again on the next
  * one, so a broker restart loses nothing (and may deliver a message twice: consumers must be
- * idempotent). A message the broker returns as unroutable or nacks is rejected with
- * {@link PublishRejectedError}.
+ * idempotent). A message the broker nacks is sent again after a growing delay; one it returns
+ * as unroutable is rejected with {@link PublishRejectedError}.
  *
  * @example
  * const publisher = new ConfirmPublisher(connection, { topology });
@@ -60,6 +80,7 @@ export class ConfirmPublisher implements BrokerClient {
   private readonly maxInFlight: number;
   private readonly pending = new Set<Pending>();
   private channel: ConfirmChannel | undefined;
+  private freshChannelWanted = false;
   private draining = false;
   private waiters: (() => void)[] = [];
 
@@ -106,8 +127,14 @@ export class ConfirmPublisher implements BrokerClient {
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined); // the close that follows is what matters
     channel.on('close', () => {
-      if (this.channel === channel) this.detach();
-      this.connection.recycle();
+      if (this.channel !== channel) return;
+      this.detach();
+      if (this.freshChannelWanted) {
+        this.freshChannelWanted = false;
+        this.attach(connection).catch(() => this.connection.recycle());
+      } else {
+        this.connection.recycle();
+      }
     });
     channel.on('return', (returned: Message) => this.markReturned(channel, returned));
     channel.on('drain', () => {
@@ -129,7 +156,10 @@ export class ConfirmPublisher implements BrokerClient {
     const { message } = entry;
     entry.channel = channel;
     entry.returned = undefined;
-    const { exchange, routingKey } = this.options.topology;
+    const { topology, toDeadLetterExchange } = this.options;
+    const [exchange, routingKey] = toDeadLetterExchange
+      ? [topology.deadLetterExchange, '']
+      : [topology.exchange, topology.routingKey];
     let ready: boolean;
     try {
       ready = channel.publish(
@@ -141,6 +171,7 @@ export class ConfirmPublisher implements BrokerClient {
           mandatory: true,
           messageId: message.id,
           contentType: message.contentType ?? 'application/json',
+          headers: message.headers,
           timestamp: Math.floor(Date.now() / 1000),
         },
         (err: Error | null) => this.confirmed(entry, channel, err),
@@ -166,11 +197,39 @@ export class ConfirmPublisher implements BrokerClient {
       entry.channel = undefined;
       return;
     }
+    if (err) {
+      this.retryNacked(entry);
+      return;
+    }
     this.pending.delete(entry);
-    if (err) entry.reject(new PublishRejectedError(entry.message.id, 'nacked', 'the broker could not take it'));
-    else if (entry.returned) entry.reject(new PublishRejectedError(entry.message.id, 'returned', entry.returned));
+    if (entry.returned) entry.reject(new PublishRejectedError(entry.message.id, 'returned', entry.returned));
     else entry.resolve();
     this.wakeWaiters();
+  }
+
+  /**
+   * A nack means the broker could not take the message just then (e.g. a quorum queue electing
+   * a new leader after a node loss, or a full queue refusing publishes): send it again after a
+   * growing delay rather than give up on it.
+   */
+  private retryNacked(entry: Pending): void {
+    entry.channel = undefined;
+    entry.holding = true;
+    entry.nacks = (entry.nacks ?? 0) + 1;
+    this.options.onNack?.(entry.message.id, entry.nacks);
+    // A RabbitMQ 3.x channel that saw a quorum queue reject publishes may keep nacking after the
+    // queue recovers; a fresh channel asks the queue anew.
+    if (entry.nacks % NACKS_BEFORE_FRESH_CHANNEL === 0 && this.channel && !this.freshChannelWanted) {
+      this.freshChannelWanted = true;
+      void this.channel.close().catch(() => undefined);
+    }
+    setTimeout(
+      () => {
+        entry.holding = false;
+        if (this.channel && !this.draining && this.pending.has(entry) && !entry.channel) this.send(entry, this.channel);
+      },
+      backoffDelay(entry.nacks - 1, NACK_BACKOFF),
+    ).unref();
   }
 
   private markReturned(channel: ConfirmChannel, returned: Message): void {
@@ -189,7 +248,7 @@ export class ConfirmPublisher implements BrokerClient {
   private sendWaiting(channel: ConfirmChannel): void {
     for (const entry of this.pending) {
       if (this.draining || this.channel !== channel) break;
-      if (!entry.channel) this.send(entry, channel);
+      if (!entry.channel && !entry.holding) this.send(entry, channel);
     }
     this.wakeWaiters();
   }

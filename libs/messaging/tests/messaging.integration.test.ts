@@ -3,6 +3,7 @@ import {
   closeBrokerConnections,
   countQueueMessages,
   deleteBrokerObjects,
+  setQueuePolicy,
   testAmqpUrl,
   uniqueName,
   waitFor,
@@ -82,6 +83,31 @@ describe('ConfirmPublisher', () => {
       await channel.close();
     }
   });
+
+  it('sends a nacked message again until the broker takes it', async () => {
+    const connection = open(uniqueName('pub'));
+    const nacks: number[] = [];
+    const publisher = new ConfirmPublisher(connection, { topology, onNack: (_, count) => nacks.push(count) });
+    connection.start();
+    await publisher.publish(message('first'));
+    // With reject-publish overflow, a queue at its maximum length nacks every publish.
+    const removePolicy = await setQueuePolicy(uniqueName('full'), `^${topology.queue}$`, { 'max-length': 1 });
+    let confirmed = 0;
+    try {
+      // The broker enforces the limit loosely, so publish a few past it.
+      for (const id of ['a', 'b', 'c']) void publisher.publish(message(id)).then(() => confirmed++);
+      await waitFor('a message nacked twice', () => nacks.includes(2));
+      expect(confirmed).toBeLessThan(3);
+    } finally {
+      await removePolicy();
+    }
+    // A queue that has been full takes publishes again once something is taken from it.
+    const channel = await admin.createChannel();
+    await channel.purgeQueue(topology.queue);
+    await channel.close();
+    await waitFor('every retried message to be confirmed', () => confirmed === 3);
+    expect(publisher.inFlight).toBe(0);
+  }, 60_000);
 
   it('republishes what was unconfirmed when its connection is force-closed', async () => {
     const name = uniqueName('pub');

@@ -2,6 +2,7 @@
 export {
   ABSOLUTE_ZERO_F,
   MAX_ID_LENGTH,
+  MAX_TEMPERATURE_F,
   SENSOR_TYPE,
   type EnrichedSensorReading,
   type SensorReading,

@@ -6,24 +6,41 @@ import {
   IsObject,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   NotContains,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { ABSOLUTE_ZERO_F, MAX_ID_LENGTH, SENSOR_TYPE } from './sensor-reading';
+import { ABSOLUTE_ZERO_F, MAX_ID_LENGTH, MAX_TEMPERATURE_F, SENSOR_TYPE } from './sensor-reading';
 import type { SensorReading, SensorReadingContent } from './sensor-reading';
 
 /**
- * A date and a time (minutes at least), optional seconds and fraction, optional offset.
- * Year 0000 is excluded because Postgres cannot store it.
+ * A date and a time (minutes at least), optional seconds and fraction, optional offset of at
+ * most ±14:59. Year 0000 is excluded because Postgres cannot store it.
  */
-const DATE_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+const DATE_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?$/i;
+
+/**
+ * Text without lone UTF-16 surrogates: they cannot be encoded as UTF-8, so two different ids
+ * would reach the database as the same replacement character.
+ */
+function IsWellFormedText(message: string) {
+  return ValidateBy({
+    name: 'isWellFormedText',
+    validator: {
+      validate: (value) => typeof value !== 'string' || value.isWellFormed(),
+      defaultMessage: () => message,
+    },
+  });
+}
 
 /** The declared rules for `content`. */
 export class SensorReadingContentDto implements SensorReadingContent {
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a finite number, not a string' })
   @Min(ABSOLUTE_ZERO_F, { message: `must not lie below absolute zero (${ABSOLUTE_ZERO_F} °F)` })
+  @Max(MAX_TEMPERATURE_F, { message: `must not exceed ${MAX_TEMPERATURE_F} °F` })
   temperature_f!: number;
 
   @IsString({ message: 'must be a string' })
@@ -40,6 +57,7 @@ export class SensorReadingDto implements SensorReading {
   @IsNotEmpty({ message: 'must not be empty' })
   @MaxLength(MAX_ID_LENGTH, { message: `must be at most ${MAX_ID_LENGTH} characters` })
   @NotContains('\u0000', { message: 'must not contain a NUL character' })
+  @IsWellFormedText('must be well-formed Unicode (no lone surrogate)')
   id!: string;
 
   @Equals(SENSOR_TYPE, { message: `must be "${SENSOR_TYPE}"` })

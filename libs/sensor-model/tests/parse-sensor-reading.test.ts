@@ -99,6 +99,24 @@ describe('parseSensorReading', () => {
       'content.temperature_f',
       'must not lie below absolute zero (-459.67 °F)',
     ],
+    [
+      'a temperature whose Celsius would overflow',
+      withContent({ temperature_f: 1.7e308 }),
+      'content.temperature_f',
+      'must not exceed 1000000000 °F',
+    ],
+    [
+      'an id with a lone surrogate',
+      { ...valid, id: '\ud83d-x' },
+      'id',
+      'must be well-formed Unicode (no lone surrogate)',
+    ],
+    [
+      'an offset beyond ±14:59',
+      withContent({ time_of_measurement: '2019-06-24T15:00:00+16:00' }),
+      'content.time_of_measurement',
+      expect.stringContaining('ISO-8601 date-time'),
+    ],
     ['a missing time', withContent({ time_of_measurement: undefined }), 'content.time_of_measurement', 'is missing'],
     [
       '"yesterday"',

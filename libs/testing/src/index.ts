@@ -8,6 +8,7 @@ export {
   terminateDatabaseSessions,
   type TestDatabase,
 } from './postgres';
+export { clusterNodeUrls, rabbitCluster } from './rabbit-cluster';
 export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects, setQueuePolicy } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export { uniqueName } from './unique-name';

@@ -54,8 +54,8 @@ export async function countQueueMessages(queue: string): Promise<number> {
 
 /**
  * Applies a broker policy to the queues matching `pattern` (e.g. `{ 'max-length': 0 }` to make a
- * queue refuse publishes) and returns a function that removes it. The broker applies a policy
- * shortly after this returns.
+ * queue refuse publishes), waits until the broker lists it on a matching queue (when one
+ * exists), and returns a function that removes it.
  */
 export async function setQueuePolicy(
   name: string,
@@ -63,6 +63,14 @@ export async function setQueuePolicy(
   definition: Record<string, unknown>,
 ): Promise<() => Promise<void>> {
   await rabbitmqctl(['-q', 'set_policy', '--apply-to', 'queues', name, pattern, JSON.stringify(definition)]);
+  const matches = new RegExp(pattern);
+  for (let tries = 0; tries < 100; tries++) {
+    const { stdout } = await rabbitmqctl(['-q', '--no-table-headers', 'list_queues', 'name', 'policy']);
+    const rows = stdout.split('\n').map((line) => line.split('\t'));
+    const matching = rows.filter(([queue]) => queue && matches.test(queue));
+    if (matching.length === 0 || matching.some(([, policy]) => policy === name)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return async () => {
     await rabbitmqctl(['-q', 'clear_policy', name]);
   };

@@ -1,0 +1,116 @@
+import { STATUS_CODES } from 'node:http';
+import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { PublisherStats, ReadingSink } from '../publish-readings';
+import { createBearerTokenCheck } from './create-bearer-token-check';
+import { publishBatch } from './publish-batch';
+import { InvalidRequestBodyError, readRequestReadings, type RequestItem } from './read-request-readings';
+
+export interface HttpSourceOptions {
+  sink: ReadingSink;
+  stats: PublisherStats;
+  /** Whether publishing can work now: connected to the broker, which does not block publishers. */
+  brokerAvailable: () => boolean;
+  /** Bearer tokens, one of which each request must carry; none: no authentication. */
+  tokens: readonly string[];
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  /** Longest a client may take to send a whole request (headers and body), in ms. */
+  requestTimeoutMs: number;
+  /** Longest a request waits for room in the window and for the broker's confirms, in ms. */
+  confirmTimeoutMs: number;
+  /** Seconds a 503 asks the client to wait before retrying (default 5). */
+  retryAfterSeconds?: number;
+  /** Called with an unexpected error, answered with a 500. */
+  onError?: (err: Error) => void;
+}
+
+const NDJSON = 'application/x-ndjson';
+
+function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message });
+}
+
+/**
+ * Builds the HTTP source, ready to `listen()`: `POST /readings` takes one reading (a JSON
+ * object), a JSON array of them, or NDJSON (`content-type: application/x-ndjson`), publishes
+ * the valid ones and answers once the broker has confirmed them:
+ *
+ * - `202` every reading is confirmed: `{ accepted: [ids], rejected: [], unconfirmed: [] }`;
+ * - `400` some are invalid (the valid ones are published all the same):
+ *   `rejected: [{ index, id?, problems: [{ field, value, problem }] }]`; or the body as a whole
+ *   is not JSON, or holds no reading: `{ statusCode, error, message }`;
+ * - `503` with `Retry-After`: the broker is unreachable (nothing is published), or some valid
+ *   readings were not confirmed within `confirmTimeoutMs`: `unconfirmed: [{ index, id, reason }]`;
+ * - `401` without a valid bearer token, `413` past `bodyLimit`, `415` another content type,
+ *   `408` (and the connection closed) when the request takes longer than `requestTimeoutMs`;
+ * - `500` an unexpected failure, handed to `onError` and not described to the client.
+ */
+export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
+  const { stats, requestTimeoutMs, confirmTimeoutMs } = options;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const app = fastify({
+    bodyLimit: options.bodyLimit,
+    requestTimeout: requestTimeoutMs,
+    // A backstop for sockets that go quiet; a request's own wait for confirms stays below it.
+    connectionTimeout: requestTimeoutMs + confirmTimeoutMs + 1000,
+    keepAliveTimeout: 5000,
+    http: {
+      headersTimeout: requestTimeoutMs,
+      // Node checks the request and headers timeouts this often (by default every 30 s).
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
+  });
+
+  app.addHook('onResponse', async (_request, reply) => {
+    const status = String(reply.statusCode);
+    stats.httpRequestsByStatus[status] = (stats.httpRequestsByStatus[status] ?? 0) + 1;
+  });
+  app.setErrorHandler<FastifyError>(async (err, _request, reply) => {
+    if ((err.statusCode ?? 500) < 500) return reply.send(err);
+    options.onError?.(err);
+    return fail(reply, 500, "the publisher failed; see its log ('http request failed')");
+  });
+  if (options.tokens.length > 0) {
+    const authorized = createBearerTokenCheck(options.tokens);
+    app.addHook('onRequest', async (request, reply) => {
+      if (authorized(request.headers.authorization)) return;
+      reply.header('www-authenticate', 'Bearer realm="sensors"');
+      return fail(reply, 401, 'a valid bearer token is required: Authorization: Bearer <token>');
+    });
+  }
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', NDJSON], { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    '/readings',
+    {
+      // Before the body is read: a client need not upload what cannot be published now.
+      onRequest: async (_request, reply) => {
+        if (options.brokerAvailable()) return;
+        reply.header('retry-after', retryAfter);
+        return fail(reply, 503, 'the broker is unreachable or refuses publishes; nothing was published');
+      },
+    },
+    async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const ndjson = request.headers['content-type']?.split(';')[0].trim().toLowerCase() === NDJSON;
+      let items: RequestItem[];
+      try {
+        items = await readRequestReadings(body, ndjson);
+      } catch (err) {
+        if (err instanceof InvalidRequestBodyError) return fail(reply, 400, err.message);
+        throw err;
+      }
+      if (items.length === 0) {
+        return fail(reply, 400, 'the body holds no reading: send a JSON object, a JSON array or NDJSON lines');
+      }
+      const outcome = await publishBatch(items, { sink: options.sink, stats, timeoutMs: confirmTimeoutMs });
+      if (outcome.unconfirmed.length > 0) return reply.code(503).header('retry-after', retryAfter).send(outcome);
+      return reply.code(outcome.rejected.length > 0 ? 400 : 202).send(outcome);
+    },
+  );
+  return app;
+}

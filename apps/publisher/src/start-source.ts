@@ -1,0 +1,129 @@
+import { open } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { generateSensorReadings } from '@sensors/sensor-generator';
+import type { PublisherConfig } from './config';
+import { createHttpSource } from './http/create-http-source';
+import { publishReadings, type PublisherStats, type ReadingSink } from './publish-readings';
+import { publishNdjson } from './sources/publish-ndjson';
+import type { RunEnd } from './summarize-run';
+
+/** What a source needs from the app. */
+export interface SourceContext {
+  sink: ReadingSink;
+  /** Where invalid NDJSON lines go with `--on-invalid dead-letter`. */
+  deadLetters?: ReadingSink;
+  brokerAvailable: () => boolean;
+  stats: PublisherStats;
+  /** Ends the source: generation and reading stop, the HTTP server stops taking requests. */
+  signal: AbortSignal;
+  /** The standard input, taken only by `--source stdin`. */
+  stdin: () => Readable;
+  log: Logger;
+}
+
+/** A running source. */
+export interface StartedSource {
+  /** Resolves once the source has ended and every publish it made is confirmed or has failed. */
+  finished: Promise<RunEnd>;
+  /** Stops it at once, e.g. past the shutdown timeout. Idempotent. */
+  close(): Promise<void>;
+  /** Fields for the start-up log line, e.g. the HTTP port. */
+  details: Record<string, unknown>;
+}
+
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Starts the source `config.source` names, publishing what it yields. */
+export async function startSource(config: PublisherConfig, context: SourceContext): Promise<StartedSource> {
+  const { sink, stats, signal, log } = context;
+  const onFailed = (id: string, err: Error) =>
+    log.error({ id, err: err.message }, 'reading not accepted by the broker');
+
+  switch (config.source) {
+    case 'generator': {
+      const finished = publishReadings({
+        source: generateSensorReadings({
+          count: config.count,
+          rate: config.rate,
+          seed: config.seed,
+          sensors: config.sensors,
+          signal,
+        }),
+        sink,
+        stats,
+        signal,
+        onRejected: (err) => log.error({ reason: err.message, fields: err.fields }, 'reading rejected'),
+        onFailed,
+      }).then(() => ({ source: config.source, count: config.count }));
+      const details = {
+        count: config.count,
+        rate: config.rate,
+        sensors: config.sensors,
+        seeded: config.seed !== undefined,
+      };
+      return { finished, close: async () => undefined, details };
+    }
+    case 'stdin':
+    case 'file': {
+      const label = config.source === 'stdin' ? 'stdin' : (config.file ?? '');
+      // Opened before anything else happens, so that a missing file stops start-up at once.
+      const input = config.source === 'stdin' ? context.stdin() : (await open(label)).createReadStream();
+      const action = context.deadLetters ? 'dead-lettered' : 'skipped';
+      const finished = publishNdjson({
+        input,
+        label,
+        maxLineBytes: config.maxLineBytes,
+        sink,
+        deadLetters: context.deadLetters,
+        stats,
+        signal,
+        onInvalidLine: (line, err) =>
+          log.warn({ input: label, line, reason: err.message, fields: err.fields, action }, 'line rejected'),
+        onFailed,
+        onDeadLetterFailed: (line, err) =>
+          log.error({ input: label, line, err: err.message }, 'dead letter not accepted by the broker'),
+      }).then(({ endOfInput }) => ({ source: config.source, endOfInput }));
+      return {
+        finished,
+        close: async () => void input.destroy(),
+        details: { input: label, onInvalid: config.onInvalid },
+      };
+    }
+    case 'http': {
+      const { http } = config;
+      const app = createHttpSource({
+        sink,
+        stats,
+        brokerAvailable: context.brokerAvailable,
+        tokens: http.tokens,
+        bodyLimit: http.bodyLimit,
+        requestTimeoutMs: http.requestTimeoutMs,
+        confirmTimeoutMs: http.confirmTimeoutMs,
+        onError: (err) => log.error({ err }, 'http request failed'),
+      });
+      await app.listen({ port: http.port, host: http.host });
+      // Closing stops taking connections and waits for the requests in flight, each bounded
+      // by the confirm timeout.
+      const finished = whenAborted(signal)
+        .then(() => app.close())
+        .then(() => ({ source: config.source }));
+      const details = {
+        httpHost: http.host,
+        httpPort: (app.server.address() as AddressInfo).port,
+        authentication: http.tokens.length > 0,
+      };
+      const close = async () => {
+        app.server.closeAllConnections();
+        await app.close();
+      };
+      return { finished, close, details };
+    }
+  }
+}

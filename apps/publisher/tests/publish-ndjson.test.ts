@@ -1,0 +1,112 @@
+import { PassThrough, Readable } from 'node:stream';
+import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { newPublisherStats } from '../src/publish-readings';
+import { publishNdjson, type PublishNdjsonOptions } from '../src/sources/publish-ndjson';
+import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
+
+const good = (id: string) => JSON.stringify(reading(id));
+
+function run(text: string, options: Partial<PublishNdjsonOptions> = {}) {
+  const sink = new ConfirmingSink();
+  const stats = newPublisherStats();
+  const invalid: { line: number; reason: string }[] = [];
+  const result = publishNdjson({
+    input: Readable.from([Buffer.from(text)]),
+    label: 'readings.ndjson',
+    maxLineBytes: 1024,
+    sink,
+    stats,
+    onInvalidLine: (line, err) => invalid.push({ line, reason: err.message }),
+    ...options,
+  });
+  return { sink, stats, invalid, result };
+}
+
+describe('publishNdjson', () => {
+  it('publishes the valid lines and reports each invalid one with its line number and reason', async () => {
+    const { sink, stats, invalid, result } = run(
+      [good('a'), '', 'not json', JSON.stringify(reading('b', -500)), good('c')].join('\n'),
+    );
+    expect(await result).toEqual({ endOfInput: true });
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'c']);
+    expect(invalid).toEqual([
+      { line: 3, reason: expect.stringContaining('is not valid JSON') },
+      { line: 4, reason: expect.stringContaining('content.temperature_f must not lie below absolute zero') },
+    ]);
+    expect(stats).toMatchObject({ generated: 4, rejected: 2, published: 2, confirmed: 2, deadLetters: 0 });
+  });
+
+  it('dead-letters an invalid line byte for byte, with the reason in its headers', async () => {
+    const deadLetters = new ConfirmingSink();
+    const { stats, result } = run([good('a'), '{"id":"b","type":"Sensor"}'].join('\n'), { deadLetters });
+    await result;
+    expect(deadLetters.published).toHaveLength(1);
+    const [letter] = deadLetters.published;
+    expect(letter.id).toBe('readings.ndjson:2');
+    expect(letter.body.toString()).toBe('{"id":"b","type":"Sensor"}');
+    expect(letter.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEAD_LETTER_HEADERS.message]: expect.stringMatching(/^line 2 of readings\.ndjson: .*content is missing/),
+      [DEAD_LETTER_HEADERS.fields]: 'content',
+    });
+    expect(stats).toMatchObject({ rejected: 1, deadLetters: 1, deadLettered: 1 });
+  });
+
+  it('rejects a line longer than maxLineBytes, dead-letters its beginning and carries on', async () => {
+    const deadLetters = new ConfirmingSink();
+    const { sink, invalid, result } = run(`${good('a')}\n${'y'.repeat(300)}\n${good('b')}\n`, {
+      deadLetters,
+      maxLineBytes: 200,
+    });
+    expect(await result).toEqual({ endOfInput: true });
+    expect(invalid).toEqual([{ line: 2, reason: expect.stringContaining('is longer than 200 bytes') }]);
+    expect(deadLetters.published.map((m) => m.body.toString())).toEqual(['y'.repeat(200)]);
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
+  });
+
+  it('counts a dead letter the broker refuses as not dead-lettered and reports it', async () => {
+    const deadLetters = new ConfirmingSink(() => new Error('nacked'));
+    const failed: number[] = [];
+    const { stats, result } = run('oops\n', { deadLetters, onDeadLetterFailed: (line) => failed.push(line) });
+    await result;
+    expect(failed).toEqual([1]);
+    expect(stats).toMatchObject({ deadLetters: 1, deadLettered: 0 });
+  });
+
+  it('resolves only once every line is confirmed', async () => {
+    const sink = new ManualSink();
+    let finished = false;
+    const result = publishNdjson({
+      input: Readable.from([Buffer.from(`${good('a')}\n${good('b')}\n`)]),
+      label: 'stdin',
+      maxLineBytes: 1024,
+      sink,
+      stats: newPublisherStats(),
+    }).then(() => (finished = true));
+    await settle();
+    sink.confirmOldest();
+    await settle();
+    expect(finished).toBe(false);
+    sink.confirmOldest();
+    await result;
+  });
+
+  it('says the input was not read to its end when the signal stops it', async () => {
+    const input = new PassThrough();
+    const controller = new AbortController();
+    const sink = new ConfirmingSink();
+    const result = publishNdjson({
+      input,
+      label: 'stdin',
+      maxLineBytes: 1024,
+      sink,
+      stats: newPublisherStats(),
+      signal: controller.signal,
+    });
+    input.write(`${good('a')}\n`);
+    await settle();
+    controller.abort();
+    expect(await result).toEqual({ endOfInput: false });
+    expect(sink.published.map((m) => m.id)).toEqual(['a']);
+  });
+});

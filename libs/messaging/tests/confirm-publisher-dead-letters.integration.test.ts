@@ -1,0 +1,56 @@
+import { connect, type ChannelModel, type GetMessage } from 'amqplib';
+import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
+import { BrokerConnection, ConfirmPublisher, DEAD_LETTER_HEADERS, describeDeadLetter, topologyFor } from '../src';
+
+const topology = topologyFor({ exchange: uniqueName('msg_dl_x'), queue: uniqueName('msg_dl_q') });
+let admin: ChannelModel;
+let connection: BrokerConnection;
+
+async function takeAll(queue: string): Promise<GetMessage[]> {
+  const channel = await admin.createChannel();
+  const taken: GetMessage[] = [];
+  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true })) {
+    taken.push(m);
+  }
+  await channel.close();
+  return taken;
+}
+
+beforeAll(async () => {
+  admin = await connect(testAmqpUrl);
+  connection = new BrokerConnection({ urls: [testAmqpUrl], connectionName: uniqueName('pub_dl') });
+});
+
+afterAll(async () => {
+  await connection.close();
+  await admin.close();
+  await deleteBrokerObjects({
+    queues: [topology.queue, topology.deadLetterQueue],
+    exchanges: [topology.exchange, topology.deadLetterExchange],
+  });
+});
+
+describe('ConfirmPublisher toDeadLetterExchange', () => {
+  it('confirms a message once the dead-letter queue has it, with its headers and bytes', async () => {
+    const readings = new ConfirmPublisher(connection, { topology });
+    const deadLetters = new ConfirmPublisher(connection, { topology, toDeadLetterExchange: true });
+    connection.start();
+    const body = Buffer.from('{"id":"broken",');
+    await deadLetters.publish({
+      id: 'stdin:3',
+      body,
+      headers: { [DEAD_LETTER_HEADERS.code]: 'invalid-reading', [DEAD_LETTER_HEADERS.fields]: '(reading)' },
+    });
+    await readings.publish({ id: 'good', body: Buffer.from('{}') });
+
+    const [deadLetter, ...more] = await takeAll(topology.deadLetterQueue);
+    expect(more).toEqual([]);
+    expect(deadLetter.content.equals(body)).toBe(true);
+    expect(deadLetter.properties.messageId).toBe('stdin:3');
+    expect(describeDeadLetter(deadLetter.properties)).toMatchObject({
+      reason: 'invalid-reading',
+      fields: ['(reading)'],
+    });
+    expect((await takeAll(topology.queue)).map((m) => m.properties.messageId)).toEqual(['good']);
+  });
+});
