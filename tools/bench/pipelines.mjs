@@ -1,0 +1,125 @@
+// The pipelines under test: how to start each one's consumer and publisher as processes, and
+// what broker objects each declares (so that they can be deleted afterwards).
+import { join } from 'node:path';
+
+/** Environment variables the apps read: cleared, so that the product runs with its defaults. */
+const APP_VARIABLES = [
+  'AMQP_URL',
+  'SENSORS_EXCHANGE',
+  'SENSORS_QUEUE',
+  'SENSORS_QUEUE_TYPE',
+  'DELIVERY_LIMIT',
+  'LOG_LEVEL',
+  'LOG_PRETTY',
+  'PROGRESS_INTERVAL_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'COUNT',
+  'RATE',
+  'SEED',
+  'SENSORS',
+  'MAX_IN_FLIGHT',
+  'DATABASE_URL',
+  'PREFETCH',
+  'BATCH_SIZE',
+  'FLUSH_INTERVAL_MS',
+  'MIGRATE_ON_START',
+  'METRICS_PORT',
+  'SENSORS_CONFIG',
+];
+
+function baseEnv(extra) {
+  const env = { ...process.env };
+  for (const name of APP_VARIABLES) delete env[name];
+  // The one departure from the defaults: the metrics endpoint on any free port, so that the
+  // product never collides with another instance on this machine (apps without it ignore it).
+  return { ...env, METRICS_PORT: '0', ...extra };
+}
+
+/**
+ * @typedef {{ amqpUrl: string, databaseUrl: string, queue: string, exchange: string }} Target
+ * @typedef {{ count: number, rate: number, seed: string }} PublishPlan
+ * @typedef {{ command: string, args: string[], env: Record<string, string> }} Launch
+ * @typedef {{
+ *   name: string, description: string,
+ *   migrateFirst: boolean,
+ *   consumer: (target: Target) => Launch,
+ *   publisher: (target: Target, plan: PublishPlan) => Launch,
+ *   brokerObjects: (target: Target) => { queues: string[], exchanges: string[] },
+ * }} Pipeline
+ */
+
+/**
+ * @param root the workspace
+ * @param buildDir where the built apps and generator are (the benchmark's own copy of dist/)
+ * @returns {Record<string, Pipeline>}
+ */
+export function definePipelines(root, buildDir) {
+  const node = process.execPath;
+  const app = (name) => join(buildDir, 'apps', name, 'main.js');
+  const reference = (name) => join(root, 'tools/bench/reference', `${name}.mjs`);
+  const generator = join(buildDir, 'libs/sensor-generator/src/index.js');
+  const publishArgs = ({ count, rate, seed }) => ['--count', String(count), '--rate', String(rate), '--seed', seed];
+  const topologyEnv = (target, queueType) => ({
+    AMQP_URL: target.amqpUrl,
+    SENSORS_QUEUE: target.queue,
+    SENSORS_EXCHANGE: target.exchange,
+    ...(queueType && { SENSORS_QUEUE_TYPE: queueType }),
+  });
+
+  const product = {
+    name: 'product',
+    description: 'the built apps with their defaults (quorum queue, validation, confirms, batches)',
+    migrateFirst: false, // the consumer migrates on start
+    consumer: (target) => ({
+      command: node,
+      args: [app('consumer')],
+      env: baseEnv({ ...topologyEnv(target), DATABASE_URL: target.databaseUrl }),
+    }),
+    publisher: (target, plan) => ({
+      command: node,
+      args: [app('publisher'), ...publishArgs(plan)],
+      env: baseEnv(topologyEnv(target)),
+    }),
+    brokerObjects: ({ queue, exchange }) => ({
+      queues: [queue, `${queue}.dead-letter`],
+      exchanges: [exchange, `${queue}.dead-letter`],
+    }),
+  };
+
+  const referencePipeline = (name, kind, queueType, description) => ({
+    name,
+    description,
+    migrateFirst: true, // the product's own migration creates the same table
+    consumer: (target) => ({
+      command: node,
+      args: [reference(`${kind}-consumer`)],
+      env: baseEnv({
+        ...topologyEnv(target, queueType),
+        DATABASE_URL: target.databaseUrl,
+        SENSOR_GENERATOR: generator,
+      }),
+    }),
+    publisher: (target, plan) => ({
+      command: node,
+      args: [reference(`${kind}-publisher`), ...publishArgs(plan)],
+      env: baseEnv({ ...topologyEnv(target, queueType), SENSOR_GENERATOR: generator }),
+    }),
+    brokerObjects: ({ queue, exchange }) => ({ queues: [queue], exchanges: [exchange] }),
+  });
+
+  return {
+    product,
+    'raw-classic': referencePipeline('raw-classic', 'raw', 'classic', 'hand-written amqplib + pg, classic queue'),
+    'raw-quorum': referencePipeline('raw-quorum', 'raw', 'quorum', 'hand-written amqplib + pg, quorum queue'),
+    naive: referencePipeline('naive', 'naive', 'classic', 'tutorial: no confirms, prefetch 1, save() + ack each'),
+  };
+}
+
+/** The command that creates the schema in a reference pipeline's database: the product's migration. */
+export function migrateLaunch(buildDir, databaseUrl) {
+  return {
+    command: process.execPath,
+    args: [join(buildDir, 'apps/consumer/main.js'), 'migrate'],
+    env: baseEnv({ DATABASE_URL: databaseUrl }),
+  };
+}
