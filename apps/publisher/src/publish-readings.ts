@@ -105,7 +105,8 @@ export interface PublishReadingsOptions<T> {
  */
 export async function publishReadings<T>(options: PublishReadingsOptions<T>): Promise<void> {
   const { source, sink, stats, signal, readingOf = (item: T): unknown => item } = options;
-  const outstanding = new Set<Promise<void>>();
+  let outstanding = 0;
+  let allSettled: (() => void) | undefined;
   for await (const item of source) {
     if (signal?.aborted) break;
     stats.generated++;
@@ -119,12 +120,13 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
       continue;
     }
     await sink.whenWritable();
-    const confirmation = publishCounted(sink, stats, message).then((err) => {
+    // A count rather than a set of promises: this runs for every reading.
+    outstanding++;
+    void publishCounted(sink, stats, message).then((err) => {
       if (err) options.onFailed?.(message.id, err);
+      if (--outstanding === 0) allSettled?.();
     });
-    outstanding.add(confirmation);
-    void confirmation.finally(() => outstanding.delete(confirmation));
     if (signal?.aborted) break;
   }
-  await Promise.all(outstanding);
+  if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
 }

@@ -85,7 +85,7 @@ export class QueueConsumer implements BrokerClient {
         return;
       }
       acks.delivered(message.fields.deliveryTag);
-      this.options.onMessage(this.toDelivery(channel, acks, message));
+      this.options.onMessage(new ChannelDelivery(channel, acks, message, this.options.topology));
     });
     this.consumerTag = consumerTag;
   }
@@ -130,42 +130,63 @@ export class QueueConsumer implements BrokerClient {
     this.detach();
     if (channel) await channel.close().catch(() => undefined);
   }
+}
 
-  private toDelivery(channel: ConfirmChannel, acks: AckTracker, message: ConsumeMessage): Delivery {
-    const tag = message.fields.deliveryTag;
-    const { topology } = this.options;
-    return {
-      content: message.content,
-      properties: message.properties,
-      redelivered: message.fields.redelivered,
-      ack: () => acks.settle(tag),
-      deadLetter: (reason) =>
-        new Promise((resolve) => {
-          const headers = {
-            ...message.properties.headers,
-            [DEAD_LETTER_HEADERS.code]: reason.code,
-            [DEAD_LETTER_HEADERS.message]: reason.message.slice(0, MAX_REASON_LENGTH),
-            [DEAD_LETTER_HEADERS.fields]: (reason.fields ?? []).join(','),
-            [DEAD_LETTER_HEADERS.queue]: topology.queue,
-            [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
-          };
-          try {
-            channel.publish(
-              topology.deadLetterExchange,
-              '',
-              message.content,
-              { ...message.properties, headers, persistent: true },
-              (err: Error | null) => {
-                if (err) return resolve(false);
-                acks.settle(tag);
-                resolve(true);
-              },
-            );
-          } catch {
-            resolve(false);
-          }
-        }),
+/**
+ * A delivery on one channel. A class rather than an object of closures, since one is made for
+ * every message.
+ */
+class ChannelDelivery implements Delivery {
+  constructor(
+    private readonly channel: ConfirmChannel,
+    private readonly acks: AckTracker,
+    private readonly message: ConsumeMessage,
+    private readonly topology: Topology,
+  ) {}
+
+  get content(): Buffer {
+    return this.message.content;
+  }
+
+  get properties(): MessageProperties {
+    return this.message.properties;
+  }
+
+  get redelivered(): boolean {
+    return this.message.fields.redelivered;
+  }
+
+  ack(): void {
+    this.acks.settle(this.message.fields.deliveryTag);
+  }
+
+  deadLetter(reason: DeadLetterReason): Promise<boolean> {
+    const { message, topology } = this;
+    const headers = {
+      ...message.properties.headers,
+      [DEAD_LETTER_HEADERS.code]: reason.code,
+      [DEAD_LETTER_HEADERS.message]: reason.message.slice(0, MAX_REASON_LENGTH),
+      [DEAD_LETTER_HEADERS.fields]: (reason.fields ?? []).join(','),
+      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+      [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
     };
+    return new Promise((resolve) => {
+      try {
+        this.channel.publish(
+          topology.deadLetterExchange,
+          '',
+          message.content,
+          { ...message.properties, headers, persistent: true },
+          (err: Error | null) => {
+            if (err) return resolve(false);
+            this.ack();
+            resolve(true);
+          },
+        );
+      } catch {
+        resolve(false);
+      }
+    });
   }
 }
 
