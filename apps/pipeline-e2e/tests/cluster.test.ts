@@ -58,7 +58,13 @@ afterAll(async () => {
 
 describe('the pipeline on a RabbitMQ cluster', () => {
   it('stores every confirmed reading exactly once through a clean leader stop and a node kill', async () => {
-    const env = { DATABASE_URL: db.url, SENSORS_QUEUE: queue, PROGRESS_INTERVAL_MS: '0', METRICS_PORT: '0' };
+    const env = {
+      DATABASE_URL: db.url,
+      SENSORS_QUEUE: queue,
+      QUEUE_REPLICAS: '3',
+      PROGRESS_INTERVAL_MS: '0',
+      METRICS_PORT: '0',
+    };
     const consumers = [2, 3].map((node) => startApp('consumer', [], { ...env, AMQP_URL: urlsFrom(node) }));
     apps.push(...consumers);
     for (const consumer of consumers) {
@@ -72,6 +78,16 @@ describe('the pipeline on a RabbitMQ cluster', () => {
     apps.push(publisher);
 
     await waitFor('a first share stored', async () => (await storedCount()) >= 4000, { timeoutMs: 60_000 });
+    const members = await rabbitCluster('ctl', '-q', '--no-table-headers', 'list_queues', 'name', 'members');
+    expect(members.split('\n').find((line) => line.startsWith(`${queue}\t`))).toMatch(
+      /c1@localhost.*c2@localhost|c2@localhost.*c1@localhost/,
+    );
+    expect(
+      members
+        .split('\n')
+        .find((line) => line.startsWith(`${queue}\t`))
+        ?.match(/c[123]@localhost/g),
+    ).toHaveLength(3);
     const leader = await rabbitCluster('leader', queue);
     await rabbitCluster('stop-app', leader);
     await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -17,6 +17,11 @@ export interface Topology {
    * a reading that keeps crashing consumers cannot cycle forever.
    */
   deliveryLimit: number;
+  /**
+   * Nodes a new quorum queue is replicated on (`x-quorum-initial-group-size`); 0 leaves it to
+   * the broker, which places a replica on every node of the cluster.
+   */
+  queueReplicas: number;
 }
 
 export interface TopologyOptions {
@@ -24,6 +29,7 @@ export interface TopologyOptions {
   queue?: string;
   queueType?: Topology['queueType'];
   deliveryLimit?: number;
+  queueReplicas?: number;
 }
 
 /**
@@ -34,7 +40,13 @@ export interface TopologyOptions {
  * topologyFor({ queue: 'sensor-readings' }).deadLetterQueue; // 'sensor-readings.dead-letter'
  */
 export function topologyFor(options: TopologyOptions = {}): Topology {
-  const { exchange = 'sensors', queue = 'sensor-readings', queueType = 'quorum', deliveryLimit = 20 } = options;
+  const {
+    exchange = 'sensors',
+    queue = 'sensor-readings',
+    queueType = 'quorum',
+    deliveryLimit = 20,
+    queueReplicas = 0,
+  } = options;
   return {
     exchange,
     routingKey: 'sensor.reading',
@@ -43,6 +55,7 @@ export function topologyFor(options: TopologyOptions = {}): Topology {
     deadLetterQueue: `${queue}.dead-letter`,
     queueType,
     deliveryLimit,
+    queueReplicas,
   };
 }
 
@@ -65,6 +78,7 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
       'x-queue-type': topology.queueType,
       'x-dead-letter-exchange': topology.deadLetterExchange,
       ...(quorum && {
+        ...(topology.queueReplicas > 0 && { 'x-quorum-initial-group-size': topology.queueReplicas }),
         'x-delivery-limit': topology.deliveryLimit,
         // At-least-once dead-lettering: the broker keeps a message until the dead-letter
         // queue has confirmed it (it requires reject-publish overflow).

@@ -11,6 +11,7 @@ export interface SharedConfig {
   queue: string;
   queueType: 'quorum' | 'classic';
   deliveryLimit: number;
+  queueReplicas: number;
   logLevel: string;
   logPretty: boolean;
   progressIntervalMs: number;
@@ -42,6 +43,10 @@ export function sharedOptions(defaults: { metricsPort: number }): Option[] {
       .env('DELIVERY_LIMIT')
       .default(20)
       .argParser(integerOption(1)),
+    new Option('--queue-replicas <n>', 'nodes a new quorum queue is replicated on (0: every node of the cluster)')
+      .env('QUEUE_REPLICAS')
+      .default(0)
+      .argParser(integerOption(0, 99)),
     new Option('--log-level <level>', 'log level')
       .env('LOG_LEVEL')
       .default('info')
@@ -75,6 +80,7 @@ export function toSharedConfig(program: Command): SharedConfig {
     queue: options['queue'] as string,
     queueType: options['queueType'] as SharedConfig['queueType'],
     deliveryLimit: options['deliveryLimit'] as number,
+    queueReplicas: options['queueReplicas'] as number,
     logLevel: options['logLevel'] as string,
     logPretty: options['logPretty'] as boolean,
     progressIntervalMs: options['progressIntervalMs'] as number,
