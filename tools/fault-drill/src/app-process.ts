@@ -22,6 +22,12 @@ const APP_ENV = [
   'SENSORS',
   'MAX_IN_FLIGHT',
   'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'QUEUE_REPLICAS',
+  'SOURCE',
+  'SOURCE_FILE',
+  'ON_INVALID',
+  'MAX_LINE_BYTES',
   'PREFETCH',
   'BATCH_SIZE',
   'FLUSH_INTERVAL_MS',
@@ -73,7 +79,7 @@ export class AppProcess {
   constructor(readonly options: StartAppOptions) {
     const env: Record<string, string | undefined> = { ...process.env };
     for (const name of Object.keys(env)) {
-      if (APP_ENV.includes(name) || name.startsWith('SENSORS_')) delete env[name];
+      if (APP_ENV.includes(name) || name.startsWith('SENSORS_') || name.startsWith('HTTP_')) delete env[name];
     }
     this.logFile = createWriteStream(options.logFile);
     this.child = spawn(process.execPath, [options.main, ...options.args], {

@@ -5,9 +5,10 @@ import { parseArgs } from 'node:util';
 import { execCommand } from './exec-command';
 import { formatTable } from './print-table';
 import { adminQuery, ensurePostgresRunning, postgresRunning, quoteIdentifier } from './postgres';
+import { clusterUnavailableReason, RabbitCluster } from './rabbit-cluster';
 import { rabbitmqctl } from './rabbitmq';
 import { RestoreRegistry } from './restore-registry';
-import { runScenario, type DrillSettings, type ScenarioResult } from './run-scenario';
+import { runScenario, skippedResult, type DrillSettings, type ScenarioResult } from './run-scenario';
 import { scenarios } from './scenarios';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -24,7 +25,7 @@ failed), 2 when the drill itself cannot run, 130 when interrupted.
 
 Options:
   --size <n>      readings per scenario (default ${DEFAULT_SIZE})
-  --ci            CI size: ${CI_SIZE} readings per scenario (~3.5 min in all)
+  --ci            CI size: ${CI_SIZE} readings per scenario (~5 min in all)
   --rate <n>      publisher readings/s (default: size / 20 s, between 200 and 5000)
   --only <ids>    comma-separated scenario ids, e.g. 1,3b,6
   --seed <s>      seed prefix (default fault-drill; scenario X uses <seed>-X)
@@ -35,6 +36,9 @@ Options:
 
 Scenarios:
 ${scenarios.map((s) => `  ${s.id.padEnd(3)} ${s.title} [${s.scope}]`).join('\n')}
+
+The c scenarios run on a throw-away 3-node cluster (tools/cluster/rabbit-cluster.sh: root and
+/usr/lib/rabbitmq/bin needed; skipped, with the reason, where the machine cannot).
 
 Environment: DRILL_AMQP_URL, DRILL_DATABASE_URL (a superuser), DRILL_PG_CLUSTER ("15 main"),
 RABBITMQCTL. Results: dist/fault-drill/results.json; app logs: dist/fault-drill/logs/.`;
@@ -118,14 +122,16 @@ async function prepareApps(
   return { ...paths, sha256 };
 }
 
-async function preflight(): Promise<void> {
-  try {
-    await rabbitmqctl(['-q', 'status'], 30_000);
-  } catch (err) {
-    throw new Error(
-      `RabbitMQ does not answer rabbitmqctl (is it running, and are you root?): ${(err as Error).message}`,
-      { cause: err },
-    );
+async function preflight(localBroker: boolean): Promise<void> {
+  if (localBroker) {
+    try {
+      await rabbitmqctl(['-q', 'status'], 30_000);
+    } catch (err) {
+      throw new Error(
+        `RabbitMQ does not answer rabbitmqctl (is it running, and are you root?): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
   if (!(await postgresRunning())) throw new Error('the Postgres cluster is not running (pg_ctlcluster 15 main status)');
   await adminQuery('SELECT 1').catch((err: Error) => {
@@ -136,6 +142,7 @@ async function preflight(): Promise<void> {
 async function main(): Promise<number> {
   const options = parseOptions();
   const restores = new RestoreRegistry();
+  const cluster = new RabbitCluster();
   const interrupt = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -143,21 +150,30 @@ async function main(): Promise<number> {
     if (signals === 1) {
       console.error(`\n${signal}: stopping the scenario and restoring the services (again to force)…`);
       interrupt.abort(new Error(`interrupted by ${signal}`));
-      // Whatever happens to the scenario's own clean-up, the services are put back.
-      void restores.restoreAll().then((failures) => {
-        for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
-      });
+      // Whatever happens to the scenario's own clean-up, the services are put back and the cluster taken down.
+      void restores
+        .restoreAll()
+        .then((failures) => {
+          for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
+        })
+        .finally(() =>
+          cluster.down().catch((err: Error) => console.error(`could not take the cluster down: ${err.message}`)),
+        );
       setTimeout(() => {
         console.error('clean-up takes too long; exiting');
         process.exit(130);
       }, 90_000).unref();
     } else {
-      void restores.restoreAll().finally(() => process.exit(130));
+      void restores
+        .restoreAll()
+        .finally(() => cluster.down())
+        .finally(() => process.exit(130));
     }
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
   const chosen = scenarios.filter((s) => !options.only || options.only.includes(s.id));
+  const clusterUnavailable = chosen.some((s) => s.cluster) ? clusterUnavailableReason() : undefined;
   const wallStart = Date.now();
   const results: ScenarioResult[] = [];
   const role = {
@@ -167,7 +183,9 @@ async function main(): Promise<number> {
   let roleCreated = false;
   let apps: Awaited<ReturnType<typeof prepareApps>>;
   try {
-    await preflight();
+    if (clusterUnavailable && chosen.every((s) => s.cluster))
+      throw new Error(`the cluster scenarios ${clusterUnavailable}`);
+    await preflight(chosen.some((s) => !s.cluster));
     apps = await prepareApps(options.build);
   } catch (err) {
     console.error(`drill: ${(err as Error).message}`);
@@ -194,22 +212,45 @@ async function main(): Promise<number> {
       keep: options.keep,
       role,
       restores,
+      cluster,
       interrupted: interrupt.signal,
     };
+    const lastOnCluster = chosen.findLast((s) => s.cluster);
+    let clusterFailure: string | undefined;
     for (const scenario of chosen) {
       if (interrupt.signal.aborted) break;
+      if (scenario.cluster && clusterUnavailable) {
+        console.log(`▷ ${scenario.id}. ${scenario.title}: skipped, the cluster ${clusterUnavailable}`);
+        results.push(skippedResult(scenario, settings, `the cluster ${clusterUnavailable}`));
+        continue;
+      }
+      if (scenario.cluster && !cluster.isUp && clusterFailure === undefined) {
+        console.log('bringing up the 3-node RabbitMQ cluster (tools/cluster/rabbit-cluster.sh up)…');
+        const upStart = Date.now();
+        try {
+          await cluster.up();
+          console.log(`  cluster up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
+        } catch (err) {
+          clusterFailure = `the cluster did not come up: ${(err as Error).message}`;
+        }
+      }
       console.log(`▶ ${scenario.id}. ${scenario.title}`);
-      const result = await runScenario(scenario, settings);
+      const result =
+        scenario.cluster && clusterFailure !== undefined
+          ? { ...skippedResult(scenario, settings, ''), skipped: undefined, error: clusterFailure }
+          : await runScenario(scenario, settings);
       results.push(result);
       console.log(
         `  ${result.passed ? 'PASS' : result.error ? 'ERROR' : 'FAIL'} in ${result.wallSeconds} s: stored ${result.stored}, lost ${result.lost}, duplicated ${result.duplicated}${result.error ? ` (${result.error})` : ''}`,
       );
       const failures = await restores.restoreAll();
       for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
+      if (scenario === lastOnCluster) await takeClusterDown(cluster);
     }
   } finally {
     const failures = await restores.restoreAll();
     for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
+    await takeClusterDown(cluster);
     if (!(await postgresRunning())) await ensurePostgresRunning().catch(() => undefined);
     if (roleCreated && !options.keep) {
       await adminQuery(`DROP ROLE IF EXISTS ${quoteIdentifier(role.name)}`).catch((err: Error) =>
@@ -221,10 +262,11 @@ async function main(): Promise<number> {
   const wallSeconds = Math.round((Date.now() - wallStart) / 100) / 10;
   const lost = results.reduce((sum, r) => sum + r.lost, 0);
   const duplicated = results.reduce((sum, r) => sum + r.duplicated, 0);
-  const passed = results.length === chosen.length && results.every((r) => r.passed);
+  const skipped = results.filter((r) => r.skipped !== undefined).length;
+  const passed = results.length === chosen.length && results.every((r) => r.passed || r.skipped !== undefined);
   console.log(`\n${formatTable(results)}\n`);
   console.log(
-    `${passed ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.passed).length}/${chosen.length} scenarios passed; lost ${lost}, duplicated ${duplicated}; ${wallSeconds} s`,
+    `${passed ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.passed).length}/${chosen.length - skipped} scenarios passed${skipped ? ` (${skipped} skipped)` : ''}; lost ${lost}, duplicated ${duplicated}; ${wallSeconds} s`,
   );
   mkdirSync(OUT, { recursive: true });
   writeFileSync(
@@ -252,6 +294,12 @@ async function main(): Promise<number> {
   console.log(`results: ${join(OUT, 'results.json')}`);
   if (interrupt.signal.aborted) return 130;
   return passed ? 0 : 1;
+}
+
+async function takeClusterDown(cluster: RabbitCluster): Promise<void> {
+  if (!cluster.isUp) return;
+  console.log('taking the cluster down (tools/cluster/rabbit-cluster.sh down)…');
+  await cluster.down().catch((err: Error) => console.error(`could not take the cluster down: ${err.message}`));
 }
 
 main().then(

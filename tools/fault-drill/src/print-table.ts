@@ -11,7 +11,11 @@ const COLUMNS: { title: string; align: 'left' | 'right'; cell: (r: ScenarioResul
   { title: 'redelivered (absorbed)', align: 'right', cell: (r) => String(r.redeliveredAbsorbed) },
   { title: 'recover s', align: 'right', cell: (r) => seconds(r.recoverSeconds) },
   { title: 'catch-up s', align: 'right', cell: (r) => seconds(r.catchUpSeconds) },
-  { title: 'result', align: 'left', cell: (r) => (r.passed ? 'PASS' : r.error ? 'ERROR' : 'FAIL') },
+  {
+    title: 'result',
+    align: 'left',
+    cell: (r) => (r.skipped !== undefined ? 'SKIP' : r.passed ? 'PASS' : r.error ? 'ERROR' : 'FAIL'),
+  },
 ];
 
 function seconds(value: number | null): string {
@@ -37,6 +41,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
         `   fault "${fault.label}" ${((fault.end - fault.start) / 1000).toFixed(1)} s${fault.detail ? `: ${fault.detail}` : ''}; recover ${ms(fault.recoverMs)}, catch-up ${ms(fault.catchUpMs)}`,
       );
     }
+    if (result.skipped !== undefined) out.push(`   skipped: ${result.skipped}`);
     if (result.error) out.push(`   ERROR: ${result.error}`);
     for (const check of result.checks) out.push(`   ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
     for (const note of result.notes) out.push(`   note: ${note}`);

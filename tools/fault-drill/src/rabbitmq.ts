@@ -1,15 +1,26 @@
-import { connect, type Channel } from 'amqplib';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { execCommand } from './exec-command';
 import { withTimeout } from './wait';
 
 /** The broker the drill and the apps use: `DRILL_AMQP_URL`, or the local RabbitMQ. */
 export const amqpUrl = process.env['DRILL_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** A RabbitMQ the drill talks to: the local broker, or the throw-away cluster of the node-loss scenarios. */
+export interface Broker {
+  /** Its nodes' AMQP URLs; the drill's own connections try them in order. */
+  readonly urls: readonly string[];
+  /** Runs `rabbitmqctl` against a node that answers. */
+  ctl(args: readonly string[], timeoutMs?: number): Promise<string>;
+}
+
 /** `rabbitmqctl`, or what RABBITMQCTL says (e.g. `docker compose exec -T rabbitmq rabbitmqctl`). */
 export function rabbitmqctl(args: readonly string[], timeoutMs = 30_000): Promise<string> {
   const [command, ...prefix] = (process.env['RABBITMQCTL'] ?? 'rabbitmqctl').split(' ');
   return execCommand(command, [...prefix, ...args], timeoutMs);
 }
+
+/** The broker of every scenario but the cluster ones. */
+export const localBroker: Broker = { urls: [amqpUrl], ctl: rabbitmqctl };
 
 /** Broker-side pids of the connections whose `connection_name` is one of `names` (no one else's). */
 export async function connectionPids(names: readonly string[]): Promise<string[]> {
@@ -39,8 +50,8 @@ export interface QueueDepth {
 }
 
 /** The depth of `queue`, or undefined when the broker does not list it. */
-export async function queueDepth(queue: string): Promise<QueueDepth | undefined> {
-  const listing = await rabbitmqctl([
+export async function queueDepth(queue: string, broker: Broker = localBroker): Promise<QueueDepth | undefined> {
+  const listing = await broker.ctl([
     '-q',
     '--no-table-headers',
     'list_queues',
@@ -87,12 +98,19 @@ export async function setWatermark(setting: WatermarkSetting): Promise<void> {
   await rabbitmqctl(args);
 }
 
-/** Opens a short-lived AMQP connection for one piece of work, bounded in time. */
-export async function withChannel<T>(work: (channel: Channel) => Promise<T>, timeoutMs = 20_000): Promise<T> {
+/**
+ * Opens a short-lived AMQP connection for one piece of work, bounded in time; on a cluster,
+ * to the first node that accepts it (a scenario may have just stopped one).
+ */
+export async function withChannel<T>(
+  work: (channel: Channel) => Promise<T>,
+  timeoutMs = 20_000,
+  broker: Broker = localBroker,
+): Promise<T> {
   return withTimeout(
     'an AMQP admin operation',
     (async () => {
-      const connection = await connect(amqpUrl, { timeout: 5000 });
+      const connection = await connectToAny(broker.urls);
       connection.on('error', () => undefined);
       try {
         const channel = await connection.createChannel();
@@ -118,43 +136,71 @@ export interface DeadLetter {
  * Reads every message of a dead-letter queue without removing it: they are fetched unacked
  * and go back to the queue when the channel closes.
  */
-export async function peekDeadLetters(queue: string, max = 1_000_000): Promise<DeadLetter[]> {
-  return withChannel(async (channel) => {
-    const letters: DeadLetter[] = [];
-    while (letters.length < max) {
-      const message = await channel.get(queue, { noAck: false });
-      if (message === false) break;
-      const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-      const deaths = headers['x-death'] as { reason?: unknown }[] | undefined;
-      let id = message.properties.messageId as string | undefined;
-      if (id === undefined) {
-        try {
-          id = (JSON.parse(message.content.toString()) as { id?: string }).id;
-        } catch {
-          // Not JSON: a poison message without an id.
+export async function peekDeadLetters(
+  queue: string,
+  broker: Broker = localBroker,
+  max = 1_000_000,
+): Promise<DeadLetter[]> {
+  return withChannel(
+    async (channel) => {
+      const letters: DeadLetter[] = [];
+      while (letters.length < max) {
+        const message = await channel.get(queue, { noAck: false });
+        if (message === false) break;
+        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+        const deaths = headers['x-death'] as { reason?: unknown }[] | undefined;
+        let id = message.properties.messageId as string | undefined;
+        if (id === undefined) {
+          try {
+            id = (JSON.parse(message.content.toString()) as { id?: string }).id;
+          } catch {
+            // Not JSON: a poison message without an id.
+          }
         }
+        letters.push({
+          id,
+          reason: (headers['x-sensors-reason'] as string | undefined) ?? stringOrUndefined(deaths?.[0]?.reason),
+          error: headers['x-sensors-error'] as string | undefined,
+        });
       }
-      letters.push({
-        id,
-        reason: (headers['x-sensors-reason'] as string | undefined) ?? stringOrUndefined(deaths?.[0]?.reason),
-        error: headers['x-sensors-error'] as string | undefined,
-      });
-    }
-    return letters;
-  }, 120_000);
+      return letters;
+    },
+    120_000,
+    broker,
+  );
 }
 
 /** Ready messages in a queue (what `basic.get` would see). */
-export function countReady(queue: string): Promise<number> {
-  return withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
+export function countReady(queue: string, broker: Broker = localBroker): Promise<number> {
+  return withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount, undefined, broker);
 }
 
 /** Deletes the queues and exchanges of one scenario. */
-export async function deleteTopology(queues: readonly string[], exchanges: readonly string[]): Promise<void> {
-  await withChannel(async (channel) => {
-    for (const queue of queues) await channel.deleteQueue(queue);
-    for (const exchange of exchanges) await channel.deleteExchange(exchange);
-  });
+export async function deleteTopology(
+  queues: readonly string[],
+  exchanges: readonly string[],
+  broker: Broker = localBroker,
+): Promise<void> {
+  await withChannel(
+    async (channel) => {
+      for (const queue of queues) await channel.deleteQueue(queue);
+      for (const exchange of exchanges) await channel.deleteExchange(exchange);
+    },
+    undefined,
+    broker,
+  );
+}
+
+async function connectToAny(urls: readonly string[]): Promise<ChannelModel> {
+  const failures: string[] = [];
+  for (const url of urls) {
+    try {
+      return await connect(url, { timeout: 5000 });
+    } catch (err) {
+      failures.push(`${new URL(url).host}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no broker node accepted a connection (${failures.join('; ')})`);
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

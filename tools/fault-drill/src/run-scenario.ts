@@ -5,7 +5,16 @@ import { createSensorSimulator } from '@sensors/sensor-generator';
 import { AppProcess } from './app-process';
 import { measureRecovery, type FaultWindow, type Recovery } from './measure-recovery';
 import { adminQuery, quoteIdentifier, RowCountSampler, sessionsOf, urlFor, type Session } from './postgres';
-import { amqpUrl, countReady, deleteTopology, peekDeadLetters, queueDepth, type DeadLetter } from './rabbitmq';
+import type { ClusterNode, RabbitCluster } from './rabbit-cluster';
+import {
+  countReady,
+  deleteTopology,
+  localBroker,
+  peekDeadLetters,
+  queueDepth,
+  type Broker,
+  type DeadLetter,
+} from './rabbitmq';
 import type { RestoreRegistry } from './restore-registry';
 import { sleep, waitFor } from './wait';
 
@@ -23,6 +32,8 @@ export interface DrillSettings {
   /** The login role the consumer uses (not a superuser, so its connection limit applies). */
   role: { name: string; password: string };
   restores: RestoreRegistry;
+  /** The throw-away 3-node cluster the node-loss scenarios run on (the drill brings it up and down). */
+  cluster: RabbitCluster;
   /** Aborts when the drill is interrupted. */
   interrupted: AbortSignal;
 }
@@ -39,7 +50,9 @@ export interface Scenario {
   id: string;
   title: string;
   /** Whether the fault touches only the scenario's own connections and database, or a whole service. */
-  scope: 'own' | 'whole broker' | 'whole Postgres';
+  scope: 'own' | 'whole broker' | 'whole Postgres' | 'one cluster node';
+  /** Runs on the throw-away 3-node cluster instead of the local broker. */
+  cluster?: true;
   /**
    * Starts the apps (through the context), injects the fault while the stream runs and
    * returns; the harness then waits for the publisher, drains and verifies.
@@ -74,6 +87,11 @@ export class ScenarioContext {
     this.sampler = new RowCountSampler(database, TABLE);
   }
 
+  /** The broker this scenario's apps use: the local one, or the cluster. */
+  get broker(): Broker {
+    return this.scenario.cluster ? this.settings.cluster : localBroker;
+  }
+
   get size(): number {
     return this.settings.size;
   }
@@ -91,9 +109,13 @@ export class ScenarioContext {
     return (this.settings.size / this.settings.rate) * 1000;
   }
 
-  private env(): Record<string, string> {
+  /** On the cluster, `node` is the app's preferred node: its AMQP_URL lists it first. */
+  private env(node: ClusterNode | undefined): Record<string, string> {
+    const broker: Record<string, string> = this.scenario.cluster
+      ? { AMQP_URL: this.settings.cluster.urlsFrom(node ?? 1), QUEUE_REPLICAS: '3' }
+      : { AMQP_URL: localBroker.urls[0] };
     return {
-      AMQP_URL: amqpUrl,
+      ...broker,
       SENSORS_QUEUE: this.queue,
       SENSORS_EXCHANGE: this.exchange,
       PROGRESS_INTERVAL_MS: '200',
@@ -104,13 +126,13 @@ export class ScenarioContext {
   }
 
   /** Starts a consumer and waits until it consumes. */
-  async startConsumer(): Promise<AppProcess> {
+  async startConsumer({ node }: { node?: ClusterNode } = {}): Promise<AppProcess> {
     const label = `consumer-${++this.consumers}`;
     const app = new AppProcess({
       main: this.settings.consumerMain,
       label,
       args: [],
-      env: { ...this.env(), DATABASE_URL: urlFor(this.database, this.settings.role) },
+      env: { ...this.env(node), DATABASE_URL: urlFor(this.database, this.settings.role) },
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
     });
     this.apps.push(app);
@@ -124,7 +146,11 @@ export class ScenarioContext {
   }
 
   /** Starts a publisher of the scenario's seeded readings. */
-  startPublisher({ rate = this.settings.rate, rssIntervalMs = 0 } = {}): AppProcess {
+  startPublisher({
+    rate = this.settings.rate,
+    rssIntervalMs = 0,
+    node,
+  }: { rate?: number; rssIntervalMs?: number; node?: ClusterNode } = {}): AppProcess {
     const label = `publisher-${++this.publishers}`;
     const app = new AppProcess({
       main: this.settings.publisherMain,
@@ -139,7 +165,7 @@ export class ScenarioContext {
         '--sensors',
         String(this.settings.sensors),
       ],
-      env: this.env(),
+      env: this.env(node),
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
       rssIntervalMs,
     });
@@ -155,6 +181,16 @@ export class ScenarioContext {
     const consumer = await this.startConsumer();
     const publisher = this.startPublisher(options);
     return { consumer, publisher };
+  }
+
+  /**
+   * On the cluster: two consumers preferring nodes 2 and 3, then a publisher preferring node 1
+   * (the first consumer declares the queue, so its leader is usually node 2).
+   */
+  async startClusterPipeline(): Promise<{ consumers: AppProcess[]; publisher: AppProcess }> {
+    const consumers = [await this.startConsumer({ node: 2 }), await this.startConsumer({ node: 3 })];
+    const publisher = this.startPublisher({ node: 1 });
+    return { consumers, publisher };
   }
 
   get publisherApps(): AppProcess[] {
@@ -266,6 +302,8 @@ export interface ScenarioResult {
   apps: { label: string; pid: number; exit: number | string | undefined; logFile: string }[];
   passed: boolean;
   error?: string;
+  /** Why the scenario did not run on this machine (it neither passes nor fails). */
+  skipped?: string;
   wallSeconds: number;
 }
 
@@ -285,33 +323,11 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
   const signal = AbortSignal.any([settings.interrupted, AbortSignal.timeout(timeoutMs)]);
   const ctx = new ScenarioContext(scenario, settings, seed, database, queue, exchange, signal);
   const result: ScenarioResult = {
-    id: scenario.id,
-    title: scenario.title,
-    scope: scenario.scope,
-    seed,
-    size: settings.size,
-    rate: settings.rate,
+    ...emptyResult(scenario, settings),
     database,
     queue,
-    confirmed: '?',
-    stored: 0,
-    deadLettered: 0,
-    deadLetterReasons: {},
-    lost: 0,
-    duplicated: 0,
-    extra: 0,
-    storedAndDeadLettered: 0,
-    deadLetterRepeats: 0,
-    mismatched: 0,
-    redeliveredAbsorbed: 0,
-    recoverSeconds: null,
-    catchUpSeconds: null,
-    faults: [],
     checks: ctx.checks,
     notes: ctx.notes,
-    apps: [],
-    passed: false,
-    wallSeconds: 0,
   };
 
   let databaseCreated = false;
@@ -348,14 +364,51 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
           ctx.notes.push(`could not drop database ${database}: ${err.message}`),
         );
       }
-      await deleteTopology([queue, `${queue}.dead-letter`], [exchange, `${queue}.dead-letter`]).catch((err: Error) =>
-        ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`),
+      await deleteTopology([queue, `${queue}.dead-letter`], [exchange, `${queue}.dead-letter`], ctx.broker).catch(
+        (err: Error) => ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`),
       );
     }
   }
   result.passed = result.error === undefined && ctx.checks.every((check) => check.ok);
   result.wallSeconds = round((Date.now() - startedAt) / 1000);
   return result;
+}
+
+/** The result of a scenario this machine cannot run, with the reason. */
+export function skippedResult(scenario: Scenario, settings: DrillSettings, reason: string): ScenarioResult {
+  return { ...emptyResult(scenario, settings), skipped: reason };
+}
+
+function emptyResult(scenario: Scenario, settings: DrillSettings): ScenarioResult {
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    scope: scenario.scope,
+    seed: `${settings.seed}-${scenario.id}`,
+    size: settings.size,
+    rate: settings.rate,
+    database: '',
+    queue: '',
+    confirmed: '?',
+    stored: 0,
+    deadLettered: 0,
+    deadLetterReasons: {},
+    lost: 0,
+    duplicated: 0,
+    extra: 0,
+    storedAndDeadLettered: 0,
+    deadLetterRepeats: 0,
+    mismatched: 0,
+    redeliveredAbsorbed: 0,
+    recoverSeconds: null,
+    catchUpSeconds: null,
+    faults: [],
+    checks: [],
+    notes: [],
+    apps: [],
+    passed: false,
+    wallSeconds: 0,
+  };
 }
 
 async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<void> {
@@ -393,7 +446,7 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     'every reading stored or dead-lettered, or the flow to stop',
     async () => {
       const stored = ctx.sampler.latest;
-      const deadLettered = await countReady(`${ctx.queue}.dead-letter`).catch(() => 0);
+      const deadLettered = await countReady(`${ctx.queue}.dead-letter`, ctx.broker).catch(() => 0);
       if (stored + deadLettered >= size) return true;
       if (stored !== previous) {
         previous = stored;
@@ -411,13 +464,13 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     depth = await waitFor(
       'the queue to drain',
       async () => {
-        const current = await queueDepth(ctx.queue);
+        const current = await queueDepth(ctx.queue, ctx.broker);
         return current && current.messages === 0 ? current : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 500, signal: ctx.signal },
     );
   } catch {
-    depth = await queueDepth(ctx.queue);
+    depth = await queueDepth(ctx.queue, ctx.broker);
   }
   ctx.check(
     'the queue drains to zero',
@@ -437,11 +490,11 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
       `exit ${String(exit)}, clean=${String(stopped?.['clean'])}`,
     );
   }
-  const left = await countReady(ctx.queue);
+  const left = await countReady(ctx.queue, ctx.broker);
   if (left !== 0) ctx.check('nothing left in the queue after the consumers stopped', false, `${left} ready`);
 
   // 5. What is where: dead letters, rows, and the seeded stream they must match.
-  const letters = await peekDeadLetters(`${ctx.queue}.dead-letter`);
+  const letters = await peekDeadLetters(`${ctx.queue}.dead-letter`, ctx.broker);
   const rows = await adminQuery<{ id: string; temperature_f: number; temperature_c: number }>(
     'SELECT id, temperature_f, temperature_c FROM sensor_readings',
     [],

@@ -18,6 +18,8 @@ import {
   readBrokerMemoryStatus,
   setWatermark,
 } from './rabbitmq';
+import type { AppProcess } from './app-process';
+import type { ClusterNode } from './rabbit-cluster';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
 import { sleep, waitFor } from './wait';
 
@@ -25,6 +27,8 @@ import { sleep, waitFor } from './wait';
 const OUTAGE_MS = 4000;
 /** `rabbitmqctl start_app` itself takes ~3 s before the listener is back: wait less in between. */
 const BROKER_STOPPED_MS = 1500;
+/** How long a cluster node stays down: long enough for the queue to elect a new leader (~1–2 s). */
+const NODE_DOWN_MS = 3000;
 /** The publisher's default `--max-in-flight`. */
 const MAX_IN_FLIGHT = 2000;
 
@@ -499,7 +503,116 @@ const connectionsRefused: Scenario = {
   },
 };
 
-/** Every scenario, in the order the drill runs them. */
+interface NodeLossOptions {
+  how: 'stop-app' | 'kill';
+  /** Which node to take down, given the queue's leader. */
+  pick: (leader: ClusterNode) => ClusterNode;
+}
+
+/**
+ * Takes one cluster node down mid-stream (its RabbitMQ application stopped, or its Erlang VM
+ * SIGKILLed), keeps it down for {@link NODE_DOWN_MS} (and until the queue has a leader on
+ * another node, when it was the leader), then brings it back. The fault's end is the moment
+ * the node was gone: on a cluster the pipeline must recover without waiting for it.
+ */
+async function loseClusterNode(ctx: ScenarioContext, { how, pick }: NodeLossOptions): Promise<void> {
+  const cluster = ctx.settings.cluster;
+  const { consumers, publisher } = await ctx.startClusterPipeline();
+  const appsOn = new Map<ClusterNode, AppProcess>([
+    [1, publisher],
+    [2, consumers[0]],
+    [3, consumers[1]],
+  ]);
+  await ctx.waitForStored(0.4);
+  const members = await cluster.members(ctx.queue);
+  ctx.check(
+    'the queue has a replica on every node',
+    members.length === 3,
+    `members: ${members.map((node) => `c${node}`).join(', ') || 'none listed'}`,
+  );
+  const leader = await cluster.leader(ctx.queue);
+  const node = pick(leader);
+  const restart = how === 'stop-app' ? () => cluster.startApp(node) : () => cluster.start(node);
+  const restore = ctx.settings.restores.add(
+    `rabbit-cluster.sh ${how === 'stop-app' ? 'start-app' : 'start'} ${node}`,
+    restart,
+  );
+  const start = Date.now();
+  let lostAt: number | undefined;
+  let newLeader: { node: ClusterNode; at: number } | undefined;
+  let backAt: number;
+  try {
+    if (how === 'stop-app') await cluster.stopApp(node);
+    else await cluster.kill(node);
+    lostAt = Date.now();
+    const election =
+      node === leader
+        ? waitFor(
+            'a new leader',
+            async () => {
+              const current = await cluster.leader(ctx.queue).catch(() => undefined);
+              return current !== undefined && current !== node ? { node: current, at: Date.now() } : undefined;
+            },
+            { timeoutMs: 15_000, intervalMs: 200, signal: ctx.signal },
+          ).catch(() => undefined)
+        : Promise.resolve(undefined);
+    [newLeader] = await Promise.all([election, ctx.sleep(NODE_DOWN_MS)]);
+  } finally {
+    backAt = await restoreWhileProbing(restore, () => cluster.listening(node));
+  }
+  const lost = lostAt ?? backAt;
+  const role = node === leader ? 'the leader' : `not the leader (c${leader})`;
+  ctx.fault(
+    `c${node} ${how === 'stop-app' ? 'stopped' : 'killed'}`,
+    start,
+    lost,
+    `c${node} is ${role}, preferred by ${appsOn.get(node)?.label}; ${how} took ${lost - start} ms; down ${backAt - lost} ms until its port answered again` +
+      (node === leader
+        ? `; new leader ${newLeader ? `c${newLeader.node} seen ${newLeader.at - lost} ms after the loss` : 'not seen within 15 s'}`
+        : ''),
+  );
+  await ctx.sleep(1000);
+  const onNode = appsOn.get(node) as AppProcess;
+  const lostOnNode = onNode.lines(BROKER_LOST).filter((line) => (line.time ?? 0) >= start).length;
+  const lostElsewhere = [...appsOn.values()]
+    .filter((app) => app !== onNode)
+    .map((app) => `${app.label} ${app.lines(BROKER_LOST).filter((line) => (line.time ?? 0) >= start).length}`);
+  ctx.check(
+    'the fault took effect',
+    lostOnNode >= 1 && (node !== leader || newLeader !== undefined),
+    `${onNode.label} (on c${node}) logged the connection lost ${lostOnNode} times; others: ${lostElsewhere.join(', ')}` +
+      (node === leader ? `; leader moved: ${newLeader ? `c${node} → c${newLeader.node}` : 'no'}` : ''),
+  );
+  const after = await cluster.members(ctx.queue);
+  ctx.notes.push(`queue members after c${node} came back: ${after.map((n) => `c${n}`).join(', ')}`);
+}
+
+const clusterLeaderStopped: Scenario = {
+  id: 'c1',
+  title: "cluster: queue leader's node stop_app, start_app",
+  scope: 'one cluster node',
+  cluster: true,
+  run: (ctx) => loseClusterNode(ctx, { how: 'stop-app', pick: (leader) => leader }),
+};
+
+const clusterNodeKilled: Scenario = {
+  id: 'c2',
+  title: "cluster: a follower's node (the publisher's, c1) SIGKILLed, restarted",
+  scope: 'one cluster node',
+  cluster: true,
+  // The publisher's own node, so its unconfirmed readings must be republished elsewhere.
+  run: (ctx) => loseClusterNode(ctx, { how: 'kill', pick: (leader) => (leader !== 1 ? 1 : 2) }),
+};
+
+const clusterLeaderKilled: Scenario = {
+  id: 'c3',
+  title: "cluster: queue leader's node SIGKILLed, restarted",
+  scope: 'one cluster node',
+  cluster: true,
+  run: (ctx) => loseClusterNode(ctx, { how: 'kill', pick: (leader) => leader }),
+};
+
+/** Every scenario, in the order the drill runs them (the cluster ones last, so the cluster is up once). */
 export const scenarios: readonly Scenario[] = [
   brokerConnectionsClosed,
   brokerStopped,
@@ -510,4 +623,7 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
+  clusterLeaderStopped,
+  clusterNodeKilled,
+  clusterLeaderKilled,
 ];
