@@ -62,7 +62,8 @@ beam_pid() { cat "$BASE/c$1/beam.pid" 2>/dev/null || true; }
 stop_node() {
   local i=$1 pid
   pid=$(beam_pid "$i")
-  ctl -q -n "c$i@localhost" stop "$BASE/c$i/beam.pid" >/dev/null 2>&1 || true
+  # Bounded: the CLI waits for the process, which must not hang a teardown.
+  (cd "$BASE" && timeout 60 runuser -u rabbitmq -- env $(common_env) $RMQ/rabbitmqctl -q -n "c$i@localhost" stop "$BASE/c$i/beam.pid") >/dev/null 2>&1 || true
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     sleep 2
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
