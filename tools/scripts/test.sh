@@ -23,9 +23,11 @@ bash tools/scripts/typecheck.sh || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
 node tools/scripts/check-enrichment-package.mjs || status=$?
 # The fault drill stops and restarts the local RabbitMQ and Postgres, so it needs root and
-# locally installed servers; elsewhere run it by hand: npm run drill.
+# locally installed servers; elsewhere run it by hand: npm run drill. Its cluster scenarios
+# (c1-c3) are left to `npm run drill` to keep this run short: the cluster test in
+# apps/pipeline-e2e already loses a leader and kills a node on every run.
 if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && command -v rabbitmqctl >/dev/null; then
-  npm run drill -- --ci --skip-build || status=$?
+  npm run drill -- --ci --skip-build --only 1,2,3a,3b,4,5,6,7a,7b || status=$?
 else
   echo "Fault drill skipped: it needs root and locally installed RabbitMQ and Postgres."
 fi
