@@ -18,6 +18,8 @@ const APP_VARIABLES = [
   'SEED',
   'SENSORS',
   'MAX_IN_FLIGHT',
+  'ENVELOPE_SIZE',
+  'ENVELOPE_LINGER_MS',
   'DATABASE_URL',
   'PREFETCH',
   'BATCH_SIZE',
@@ -68,7 +70,7 @@ export function definePipelines(root, buildDir) {
 
   const product = {
     name: 'product',
-    description: 'the built apps with their defaults (quorum queue, validation, confirms, batches)',
+    description: 'the built apps with their defaults (envelopes of 100, quorum queue, validation, confirms, batches)',
     migrateFirst: false, // the consumer migrates on start
     consumer: (target) => ({
       command: node,
@@ -107,8 +109,19 @@ export function definePipelines(root, buildDir) {
     brokerObjects: ({ queue, exchange }) => ({ queues: [queue], exchanges: [exchange] }),
   });
 
+  const productSingle = {
+    ...product,
+    name: 'product-single',
+    description: 'the built apps, one reading per message (ENVELOPE_SIZE=1), defaults otherwise',
+    publisher: (target, plan) => ({
+      ...product.publisher(target, plan),
+      env: baseEnv({ ...topologyEnv(target), ENVELOPE_SIZE: '1' }),
+    }),
+  };
+
   return {
     product,
+    'product-single': productSingle,
     'raw-classic': referencePipeline('raw-classic', 'raw', 'classic', 'hand-written amqplib + pg, classic queue'),
     'raw-quorum': referencePipeline('raw-quorum', 'raw', 'quorum', 'hand-written amqplib + pg, quorum queue'),
     naive: referencePipeline('naive', 'naive', 'classic', 'tutorial: no confirms, prefetch 1, save() + ack each'),

@@ -55,7 +55,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .default(DEFAULT_MIGRATION_DATABASE_URL, 'postgres://sensors_owner:***@127.0.0.1:5432/sensors'),
     )
     .addOption(
-      new Option('--prefetch <n>', 'unacked messages held at most')
+      new Option('--prefetch <n>', 'unacked messages held at most (an envelope is one message)')
         .env('PREFETCH')
         .default(2000)
         .argParser(integerOption(1, 65_535)),

@@ -1,26 +1,58 @@
-import type { Delivery } from '@sensors/messaging';
+import type { DeadLetterReason, Delivery } from '@sensors/messaging';
 import { enrichReading } from '@sensors/enrichment';
-import { InvalidSensorReadingError, parseSensorReading, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  ENVELOPE_CONTENT_TYPE,
+  InvalidEnvelopeError,
+  InvalidSensorReadingError,
+  READING_CONTENT_TYPE,
+  parseSensorEnvelope,
+  parseSensorReading,
+  readMessageFormat,
+  type EnrichedSensorReading,
+} from '@sensors/sensor-model';
+import { EnvelopeAck } from './envelope-ack';
 
-/** A valid reading waiting for its batch, with the message to ack once it is stored. */
+/**
+ * What a queued reading is settled through: its own message, or its place in an envelope,
+ * whose message is acked only once all of its readings are settled.
+ */
+export interface ReadingOrigin {
+  /** The reading is stored. */
+  ack(): void;
+  /** Dead-letters the reading (a part of an envelope: `reading` as JSON), then settles it. */
+  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading): Promise<boolean>;
+}
+
+/** A valid reading waiting for its batch, with what to settle once it is stored. */
 export interface PendingReading {
   reading: EnrichedSensorReading;
-  delivery: Delivery;
+  delivery: ReadingOrigin;
 }
 
 /** Running totals, read by the progress log and the metrics. */
 export interface ConsumerStats {
+  /** Readings taken from the queue (a message that cannot be read at all counts as one). */
   consumed: number;
   stored: number;
   duplicates: number;
   deadLettered: number;
   deadLetteredByReason: Record<string, number>;
   batches: number;
+  /** Envelopes among the messages taken. */
+  envelopes: number;
 }
 
 /** Fresh totals, all zero. */
 export function newConsumerStats(): ConsumerStats {
-  return { consumed: 0, stored: 0, duplicates: 0, deadLettered: 0, deadLetteredByReason: {}, batches: 0 };
+  return {
+    consumed: 0,
+    stored: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    deadLetteredByReason: {},
+    batches: 0,
+    envelopes: 0,
+  };
 }
 
 /** What the pipeline needs from the outside world; tests pass fakes. */
@@ -31,32 +63,41 @@ export interface ConsumeReadingsDeps {
   isDataError: (err: unknown) => boolean;
   /** Hands a valid reading to the batcher. */
   enqueue: (pending: PendingReading) => void;
-  onDeadLetter?: (delivery: Delivery, code: string, err: Error) => void;
+  /** Told about each dead letter: the message id (`<envelope id>#<index>` for a reading of an envelope). */
+  onDeadLetter?: (messageId: string | undefined, code: string, err: Error) => void;
   /** Told about each stored batch: its readings and how long the write took. */
   onBatchStored?: (readings: readonly EnrichedSensorReading[], seconds: number) => void;
 }
 
-const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
-
 /**
- * Returns the two halves of the consumer's pipeline: `onMessage` validates each delivery and
- * either queues it for the next batch or dead-letters it with the reason; `writeBatch` stores a
- * batch and acks its messages only after the commit.
+ * Returns the two halves of the consumer's pipeline: `onMessage` validates each delivery (one
+ * reading, or an envelope of them) and queues its valid readings for the next batches or
+ * dead-letters what is invalid with the reason; `writeBatch` stores a batch and settles its
+ * readings only after the commit. A message is acked once every reading in it is settled.
  */
 export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats) {
-  async function deadLetter(delivery: Delivery, code: string, err: Error, fields?: readonly string[]) {
-    deps.onDeadLetter?.(delivery, code, err);
-    if (await delivery.deadLetter({ code, message: err.message, fields })) {
+  function counted(code: string, confirmed: boolean): boolean {
+    if (confirmed) {
       stats.deadLettered++;
       stats.deadLetteredByReason[code] = (stats.deadLetteredByReason[code] ?? 0) + 1;
     }
+    return confirmed;
+  }
+
+  async function deadLetter(delivery: Delivery, code: string, err: Error, fields?: readonly string[]) {
+    deps.onDeadLetter?.(delivery.properties.messageId as string | undefined, code, err);
+    counted(code, await delivery.deadLetter({ code, message: err.message, fields }));
   }
 
   function onMessage(delivery: Delivery): void {
-    stats.consumed++;
     const contentType = delivery.properties.contentType as string | undefined;
-    if (contentType !== undefined && !JSON_TYPES.has(contentType.toLowerCase())) {
-      const err = new Error(`Unsupported content type "${contentType}": readings must be application/json`);
+    const format = readMessageFormat(contentType);
+    if (format === 'envelope') return onEnvelope(delivery);
+    stats.consumed++;
+    if (format === undefined) {
+      const err = new Error(
+        `Unsupported content type "${contentType}": a reading is ${READING_CONTENT_TYPE}, an envelope of readings ${ENVELOPE_CONTENT_TYPE}`,
+      );
       void deadLetter(delivery, 'unsupported-content-type', err);
       return;
     }
@@ -65,6 +106,36 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       void deadLetter(delivery, 'invalid-reading', err, err.fields);
+    }
+  }
+
+  function onEnvelope(delivery: Delivery): void {
+    stats.envelopes++;
+    let parsed;
+    try {
+      parsed = parseSensorEnvelope(delivery.content);
+    } catch (err) {
+      if (!(err instanceof InvalidEnvelopeError)) throw err;
+      stats.consumed++;
+      void deadLetter(delivery, 'invalid-envelope', err);
+      return;
+    }
+    stats.consumed += parsed.count;
+    const envelope = new EnvelopeAck(delivery, parsed.count);
+    for (const { index, value, error } of parsed.invalid) {
+      const code = 'invalid-reading';
+      deps.onDeadLetter?.(`${envelope.messageId}#${index}`, code, error);
+      const reason = {
+        code,
+        message: `reading ${index} of envelope ${envelope.messageId}: ${error.message}`,
+        fields: error.fields,
+      };
+      void envelope
+        .deadLetterReading(index, Buffer.from(JSON.stringify(value) ?? 'null'), reason)
+        .then((confirmed) => counted(code, confirmed));
+    }
+    for (const { index, reading } of parsed.readings) {
+      deps.enqueue({ reading: enrichReading(reading), delivery: envelope.reading(index) });
     }
   }
 
@@ -98,7 +169,9 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         pending.delivery.ack();
       } catch (err) {
         if (!deps.isDataError(err)) throw err;
-        await deadLetter(pending.delivery, 'database-rejected', err as Error);
+        const code = 'database-rejected';
+        deps.onDeadLetter?.(pending.reading.id, code, err as Error);
+        counted(code, await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading));
       }
     }
     stats.batches++;

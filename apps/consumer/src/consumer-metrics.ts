@@ -50,12 +50,17 @@ export function registerConsumerMetrics(
     registry,
     {
       name: 'sensors_readings_dead_lettered_total',
-      help: 'Messages moved to the dead-letter queue, by reason.',
+      help: 'Messages (or readings taken out of an envelope) moved to the dead-letter queue, by reason.',
       labelName: 'reason',
     },
     () => stats.deadLetteredByReason,
   );
   counterFrom(registry, { name: 'sensors_batches_total', help: 'Batches written to Postgres.' }, () => stats.batches);
+  counterFrom(
+    registry,
+    { name: 'sensors_envelopes_consumed_total', help: 'Envelopes of readings taken from the queue.' },
+    () => stats.envelopes,
+  );
   counterFrom(
     registry,
     {

@@ -118,8 +118,7 @@ async function main(): Promise<void> {
       saveReadings: (readings) => saveReadings(dataSource, readings),
       isDataError,
       enqueue: (pending) => batcher.add(pending),
-      onDeadLetter: (delivery, code, err) =>
-        readingLog.warn({ id: delivery.properties.messageId, reason: code, err: err.message }, 'reading dead-lettered'),
+      onDeadLetter: (id, code, err) => readingLog.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
       onBatchStored: metrics.observeBatch,
     },
     stats,

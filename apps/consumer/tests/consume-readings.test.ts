@@ -1,10 +1,13 @@
-import type { DeadLetterReason, Delivery } from '@sensors/messaging';
-import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import type { DeadLetterPart, DeadLetterReason, Delivery } from '@sensors/messaging';
+import { ENVELOPE_CONTENT_TYPE, type EnrichedSensorReading } from '@sensors/sensor-model';
 import { consumeReadings, newConsumerStats, type PendingReading } from '../src/consume-readings';
 
 class FakeDelivery implements Delivery {
   acked = false;
   deadLettered: DeadLetterReason | undefined;
+  readonly parts: { part: DeadLetterPart; reason: DeadLetterReason }[] = [];
+  /** Resolves each part's dead letter: confirmed at once unless set to a pending promise. */
+  partConfirmed: () => Promise<boolean> = async () => true;
   readonly redelivered = false;
   readonly properties;
 
@@ -12,8 +15,9 @@ class FakeDelivery implements Delivery {
     body: unknown,
     contentType: string | undefined = 'application/json',
     readonly content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    messageId = 'm1',
   ) {
-    this.properties = { contentType, headers: {} } as Delivery['properties'];
+    this.properties = { contentType, messageId, headers: {} } as Delivery['properties'];
   }
 
   ack(): void {
@@ -24,6 +28,15 @@ class FakeDelivery implements Delivery {
     this.deadLettered = reason;
     return true;
   }
+
+  deadLetterPart(part: DeadLetterPart, reason: DeadLetterReason): Promise<boolean> {
+    this.parts.push({ part, reason });
+    return this.partConfirmed();
+  }
+}
+
+function envelopeOf(readings: unknown[], messageId = 'env-1'): FakeDelivery {
+  return new FakeDelivery(JSON.stringify({ readings }), ENVELOPE_CONTENT_TYPE, undefined, messageId);
 }
 
 function reading(id: string, temperature_f = 90) {
@@ -139,5 +152,132 @@ describe('consumeReadings', () => {
       fields: undefined,
     });
     expect(stats).toMatchObject({ stored: 2, deadLettered: 1 });
+  });
+});
+
+describe('consumeReadings with envelopes', () => {
+  it('queues each reading of an envelope and acks it once every reading is stored', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const envelope = envelopeOf([reading('a'), reading('b'), reading('c')]);
+    pipeline.onMessage(envelope);
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b', 'c']);
+    expect(stats).toMatchObject({ consumed: 3, envelopes: 1 });
+    await pipeline.writeBatch(queued.slice(0, 2));
+    await settle();
+    expect(envelope.acked).toBe(false);
+    await pipeline.writeBatch(queued.slice(2));
+    await settle();
+    expect(envelope.acked).toBe(true);
+  });
+
+  it('dead-letters a bad reading on its own, stores the good ones, and acks after both', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const envelope = envelopeOf([reading('a'), reading('b', '90' as unknown as number), reading('c')]);
+    let confirmPart: (confirmed: boolean) => void = () => undefined;
+    envelope.partConfirmed = () => new Promise((resolve) => (confirmPart = resolve));
+    pipeline.onMessage(envelope);
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'c']);
+    expect(envelope.parts).toEqual([
+      {
+        part: {
+          content: Buffer.from(JSON.stringify(reading('b', '90' as unknown as number))),
+          messageId: 'env-1#1',
+          headers: { 'x-sensors-envelope-id': 'env-1', 'x-sensors-envelope-index': 1 },
+        },
+        reason: {
+          code: 'invalid-reading',
+          message: expect.stringMatching(/^reading 1 of envelope env-1: Invalid sensor reading: content.temperature_f/),
+          fields: ['content.temperature_f'],
+        },
+      },
+    ]);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.acked).toBe(false);
+    confirmPart(true);
+    await settle();
+    expect(envelope.acked).toBe(true);
+    expect(envelope.deadLettered).toBeUndefined();
+    expect(stats).toMatchObject({ stored: 2, deadLettered: 1, deadLetteredByReason: { 'invalid-reading': 1 } });
+  });
+
+  it('never acks an envelope whose bad reading could not be dead-lettered', async () => {
+    const { pipeline, queued } = pipelineWith(async (readings) => readings.length);
+    const envelope = envelopeOf([reading('a'), { id: 'b' }]);
+    envelope.partConfirmed = async () => false;
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.acked).toBe(false);
+  });
+
+  it('acks an envelope of only bad readings once their dead letters are confirmed', async () => {
+    const { pipeline, queued } = pipelineWith(async () => 0);
+    const envelope = envelopeOf([{ id: 'x' }, 42]);
+    pipeline.onMessage(envelope);
+    await settle();
+    expect(queued).toEqual([]);
+    expect(envelope.parts.map((p) => p.part.messageId)).toEqual(['env-1#0', 'env-1#1']);
+    expect(envelope.acked).toBe(true);
+  });
+
+  it('leaves an envelope unacked when its batch fails, for the batcher to retry', async () => {
+    const { pipeline, queued } = pipelineWith(async () => {
+      throw new Error('connection terminated');
+    });
+    const envelope = envelopeOf([reading('a')]);
+    pipeline.onMessage(envelope);
+    await expect(pipeline.writeBatch(queued)).rejects.toThrow('connection terminated');
+    expect(envelope.acked).toBe(false);
+  });
+
+  it('dead-letters an envelope that cannot be read, whole', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async () => 0);
+    for (const body of ['{"readings": [', '[]', '{"readings": {}}', '{"readings": []}']) {
+      const envelope = new FakeDelivery(body, ENVELOPE_CONTENT_TYPE);
+      pipeline.onMessage(envelope);
+      await settle();
+      expect(envelope.deadLettered).toMatchObject({
+        code: 'invalid-envelope',
+        message: expect.stringMatching(/^Invalid envelope: /),
+      });
+    }
+    expect(queued).toEqual([]);
+    expect(stats.deadLetteredByReason).toEqual({ 'invalid-envelope': 4 });
+  });
+
+  it('dead-letters an envelope of an unknown version as an unsupported content type', async () => {
+    const { pipeline } = pipelineWith(async () => 0);
+    const envelope = new FakeDelivery({ readings: [reading('a')] }, 'application/vnd.sensors.envelope+json; version=2');
+    pipeline.onMessage(envelope);
+    await settle();
+    expect(envelope.deadLettered).toMatchObject({ code: 'unsupported-content-type' });
+  });
+
+  it('dead-letters a reading of an envelope that the database refuses on its own', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => {
+      if (readings.some((r) => r.id === 'poison')) throw new DataError('date/time field value out of range');
+      return readings.length;
+    });
+    const envelope = envelopeOf([reading('a'), reading('poison')]);
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.parts.map((p) => [p.part.messageId, p.reason.code])).toEqual([['env-1#1', 'database-rejected']]);
+    expect(JSON.parse(envelope.parts[0].part.content.toString())).toMatchObject({ id: 'poison' });
+    expect(envelope.acked).toBe(true);
+    expect(stats).toMatchObject({ stored: 1, deadLettered: 1 });
+  });
+
+  it('takes single readings and envelopes from the same queue', async () => {
+    const { pipeline, queued } = pipelineWith(async (readings) => readings.length);
+    const single = new FakeDelivery(reading('a'));
+    const envelope = envelopeOf([reading('b'), reading('c')]);
+    pipeline.onMessage(single);
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b', 'c']);
+    expect([single.acked, envelope.acked]).toEqual([true, true]);
   });
 });

@@ -7,6 +7,7 @@ import {
   toSharedConfig,
   type SharedConfig,
 } from '@sensors/runtime';
+import { MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
 export type SourceName = 'generator' | 'stdin' | 'file' | 'http';
@@ -33,6 +34,10 @@ export interface PublisherConfig extends SharedConfig {
   seed: string | undefined;
   sensors: number;
   maxInFlight: number;
+  /** Readings per envelope, at most; 1: one reading per message, without an envelope. */
+  envelopeSize: number;
+  /** Longest an open envelope waits for more readings, in milliseconds. */
+  envelopeLingerMs: number;
   /** The NDJSON file of `--source file`. */
   file: string | undefined;
   /** What becomes of an invalid NDJSON line: skipped, or sent to `<queue>.dead-letter`. */
@@ -82,6 +87,18 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         .env('MAX_IN_FLIGHT')
         .default(2000)
         .argParser(integerOption(1, 1_000_000)),
+    )
+    .addOption(
+      new Option('--envelope-size <n>', 'readings per message, at most (1: one reading per message, no envelope)')
+        .env('ENVELOPE_SIZE')
+        .default(100)
+        .argParser(integerOption(1, MAX_ENVELOPE_READINGS)),
+    )
+    .addOption(
+      new Option('--envelope-linger-ms <ms>', 'longest an envelope waits for more readings before it is sent')
+        .env('ENVELOPE_LINGER_MS')
+        .default(10)
+        .argParser(integerOption(0, 60_000)),
     )
     .addOption(new Option('--file <path>', 'NDJSON file of readings, one per line (--source file)').env('SOURCE_FILE'))
     .addOption(
@@ -153,6 +170,8 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     seed: options['seed'],
     sensors: options['sensors'],
     maxInFlight: options['maxInFlight'],
+    envelopeSize: options['envelopeSize'],
+    envelopeLingerMs: options['envelopeLingerMs'],
     file,
     onInvalid: options['onInvalid'],
     maxLineBytes: options['maxLineBytes'],

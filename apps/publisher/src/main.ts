@@ -10,6 +10,7 @@ import {
   usesDefaultPassword,
 } from '@sensors/runtime';
 import { loadPublisherConfig } from './config';
+import { EnvelopeSink } from './envelope-sink';
 import { newPublisherStats } from './publish-readings';
 import { registerPublisherMetrics } from './publisher-metrics';
 import { startSource } from './start-source';
@@ -38,6 +39,15 @@ async function main(): Promise<void> {
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const topology = topologyFor(config);
   const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight });
+  const sink =
+    config.envelopeSize > 1
+      ? new EnvelopeSink({
+          target: publisher,
+          size: config.envelopeSize,
+          lingerMs: config.envelopeLingerMs,
+          maxInFlight: config.maxInFlight,
+        })
+      : publisher;
   const deadLetters =
     config.onInvalid === 'dead-letter' && (config.source === 'stdin' || config.source === 'file')
       ? new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight, toDeadLetterExchange: true })
@@ -45,7 +55,7 @@ async function main(): Promise<void> {
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
-    inFlight: () => publisher.inFlight + (deadLetters?.inFlight ?? 0),
+    inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
     },
   });
   const source = await startSource(config, {
-    sink: publisher,
+    sink,
     deadLetters,
     brokerAvailable: () => broker.connected && !broker.blocked,
     stats,
@@ -77,9 +87,18 @@ async function main(): Promise<void> {
     confirmed: stats.confirmed,
     failed: stats.failed,
     rejected: stats.rejected,
-    inFlight: publisher.inFlight,
+    inFlight: sink.inFlight,
   }));
-  log.info({ source: config.source, ...source.details, metricsPort: ops.port }, 'publisher started');
+  log.info(
+    {
+      source: config.source,
+      ...source.details,
+      envelopeSize: config.envelopeSize,
+      envelopeLingerMs: config.envelopeLingerMs,
+      metricsPort: ops.port,
+    },
+    'publisher started',
+  );
 
   // The source ends by itself (count reached, input read) or on the first signal; confirms of
   // what was published are awaited up to the shutdown timeout, after which the publisher gives

@@ -8,15 +8,27 @@ afterEach(() => {
 
 describe('loadPublisherConfig', () => {
   it('runs until stopped at a demo rate by default', () => {
-    for (const name of ['COUNT', 'RATE', 'SEED', 'SENSORS']) delete process.env[name];
+    for (const name of ['COUNT', 'RATE', 'SEED', 'SENSORS', 'ENVELOPE_SIZE', 'ENVELOPE_LINGER_MS'])
+      delete process.env[name];
     expect(loadPublisherConfig([], { exitOverride: true })).toMatchObject({
       count: undefined,
       rate: 100,
       seed: undefined,
       sensors: 10,
       maxInFlight: 2000,
+      envelopeSize: 100,
+      envelopeLingerMs: 10,
       exchange: 'sensors',
     });
+  });
+
+  it("takes the envelope size and linger, up to the format's limit", () => {
+    process.env['ENVELOPE_LINGER_MS'] = '5';
+    expect(loadPublisherConfig(['--envelope-size', '1'], { exitOverride: true })).toMatchObject({
+      envelopeSize: 1,
+      envelopeLingerMs: 5,
+    });
+    expect(() => loadPublisherConfig(['--envelope-size', '1001'], { exitOverride: true })).toThrow(/--envelope-size/);
   });
 
   it('takes flags and the environment', () => {

@@ -14,6 +14,7 @@ export {
 export {
   DEAD_LETTER_HEADERS,
   QueueConsumer,
+  type DeadLetterPart,
   type DeadLetterReason,
   type Delivery,
   type QueueConsumerOptions,

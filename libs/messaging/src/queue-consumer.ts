@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, MessageProperties } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { AckTracker } from './ack-tracker';
 import { declareTopology, type Topology } from './topology';
@@ -20,7 +20,20 @@ export const DEAD_LETTER_HEADERS = {
   fields: 'x-sensors-fields',
   queue: 'x-sensors-source-queue',
   at: 'x-sensors-dead-lettered-at',
+  /** For one reading taken out of an envelope: the envelope's message id and the reading's index. */
+  envelope: 'x-sensors-envelope-id',
+  index: 'x-sensors-envelope-index',
 } as const;
+
+/** A piece of a message dead-lettered on its own, e.g. one bad reading of an envelope. */
+export interface DeadLetterPart {
+  content: Buffer;
+  messageId: string;
+  /** Its content type (default `application/json`). */
+  contentType?: string;
+  /** Headers added to the reason's, e.g. where in the message the part was. */
+  headers?: Record<string, string | number>;
+}
 
 /** A message taken from the queue, to be acked once it is safe or dead-lettered. */
 export interface Delivery {
@@ -35,6 +48,12 @@ export interface Delivery {
    * first (the message will be redelivered and judged again).
    */
   deadLetter(reason: DeadLetterReason): Promise<boolean>;
+  /**
+   * Publishes a part of the message (e.g. one bad reading of an envelope) with the reason to
+   * the dead-letter queue, without acking the message. Resolves `true` once the broker has
+   * confirmed it, `false` when the channel closed first (the whole message will be redelivered).
+   */
+  deadLetterPart(part: DeadLetterPart, reason: DeadLetterReason): Promise<boolean>;
 }
 
 export interface QueueConsumerOptions {
@@ -160,28 +179,45 @@ class ChannelDelivery implements Delivery {
     this.acks.settle(this.message.fields.deliveryTag);
   }
 
-  deadLetter(reason: DeadLetterReason): Promise<boolean> {
-    const { message, topology } = this;
-    const headers = {
-      ...message.properties.headers,
+  async deadLetter(reason: DeadLetterReason): Promise<boolean> {
+    const { message } = this;
+    const confirmed = await this.publishDeadLetter(message.content, {
+      ...message.properties,
+      headers: this.reasonHeaders(reason, message.properties.headers),
+    });
+    if (confirmed) this.ack();
+    return confirmed;
+  }
+
+  deadLetterPart(part: DeadLetterPart, reason: DeadLetterReason): Promise<boolean> {
+    return this.publishDeadLetter(part.content, {
+      messageId: part.messageId,
+      contentType: part.contentType ?? 'application/json',
+      timestamp: this.message.properties.timestamp as number | undefined,
+      headers: this.reasonHeaders(reason, part.headers),
+    });
+  }
+
+  private reasonHeaders(reason: DeadLetterReason, own: Record<string, unknown> | undefined): Record<string, unknown> {
+    return {
+      ...own,
       [DEAD_LETTER_HEADERS.code]: reason.code,
       [DEAD_LETTER_HEADERS.message]: reason.message.slice(0, MAX_REASON_LENGTH),
       [DEAD_LETTER_HEADERS.fields]: (reason.fields ?? []).join(','),
-      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+      [DEAD_LETTER_HEADERS.queue]: this.topology.queue,
       [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
     };
+  }
+
+  private publishDeadLetter(content: Buffer, properties: Options.Publish): Promise<boolean> {
     return new Promise((resolve) => {
       try {
         this.channel.publish(
-          topology.deadLetterExchange,
+          this.topology.deadLetterExchange,
           '',
-          message.content,
-          { ...message.properties, headers, persistent: true },
-          (err: Error | null) => {
-            if (err) return resolve(false);
-            this.ack();
-            resolve(true);
-          },
+          content,
+          { ...properties, persistent: true },
+          (err: Error | null) => resolve(!err),
         );
       } catch {
         resolve(false);

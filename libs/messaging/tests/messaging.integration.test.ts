@@ -171,6 +171,46 @@ describe('QueueConsumer', () => {
     await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
   });
 
+  it('dead-letters a part of a message with the reason, leaving the message itself unacked', async () => {
+    const connection = open(uniqueName('both'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    const held: Delivery[] = [];
+    const parts: boolean[] = [];
+    new QueueConsumer(connection, {
+      topology,
+      onMessage: (delivery) => {
+        held.push(delivery);
+        void delivery
+          .deadLetterPart(
+            { content: Buffer.from('{"id":""}'), messageId: 'env-1#2', headers: { [DEAD_LETTER_HEADERS.index]: 2 } },
+            { code: 'invalid-reading', message: 'id must not be empty', fields: ['id'] },
+          )
+          .then((confirmed) => parts.push(confirmed));
+      },
+    });
+    connection.start();
+    await publisher.publish({ id: 'env-1', body: Buffer.from('{"readings":[]}') });
+    await waitFor('the part to be confirmed', () => parts.length === 1);
+    expect(parts).toEqual([true]);
+
+    const channel = await admin.createChannel();
+    const dead = await waitFor('the dead letter', () => channel.get(topology.deadLetterQueue, { noAck: true }));
+    await channel.close();
+    expect(dead.content.toString()).toBe('{"id":""}');
+    expect(dead.properties).toMatchObject({ messageId: 'env-1#2', contentType: 'application/json' });
+    expect(dead.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEAD_LETTER_HEADERS.index]: 2,
+      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+    });
+    expect(held).toHaveLength(1);
+    await connection.close();
+    await waitFor(
+      'the unacked message back in the queue',
+      async () => (await countQueueMessages(topology.queue)) === 1,
+    );
+  });
+
   it('resubscribes after its connection is force-closed and gets the unacked messages again', async () => {
     const name = uniqueName('cons');
     const connection = open(name);

@@ -45,3 +45,16 @@ export class InvalidSensorReadingError extends Error {
     return [...new Set(this.problems.map((p) => p.field))];
   }
 }
+
+/**
+ * Thrown by `parseSensorEnvelope` when a message cannot be read as an envelope at all (not
+ * UTF-8 JSON, not an object with a `readings` array, empty, too large): it is refused whole.
+ * A bad reading inside a readable envelope is not this error; it is listed on its own.
+ */
+export class InvalidEnvelopeError extends Error {
+  override readonly name = 'InvalidEnvelopeError';
+
+  constructor(readonly problem: string) {
+    super(`Invalid envelope: ${problem}`);
+  }
+}

@@ -10,5 +10,22 @@ export {
 } from './sensor-reading';
 export { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
 export { parseSensorReading } from './parse-sensor-reading';
+export {
+  ENVELOPE_CONTENT_TYPE,
+  ENVELOPE_MEDIA_TYPE,
+  ENVELOPE_VERSION,
+  MAX_ENVELOPE_BYTES,
+  MAX_ENVELOPE_READINGS,
+  READING_CONTENT_TYPE,
+  type MessageFormat,
+} from './sensor-envelope';
+export {
+  parseSensorEnvelope,
+  type InvalidEnvelopeReading,
+  type ParseSensorEnvelopeOptions,
+  type ParsedEnvelope,
+} from './parse-sensor-envelope';
+export { envelopeBytes, formatSensorEnvelope } from './format-sensor-envelope';
+export { readMessageFormat } from './read-message-format';
 export { resolveMeasurementTime } from './measurement-time';
-export { InvalidSensorReadingError, describeValue, type ReadingProblem } from './errors';
+export { InvalidEnvelopeError, InvalidSensorReadingError, describeValue, type ReadingProblem } from './errors';

@@ -1,0 +1,102 @@
+import type { OutgoingMessage } from '@sensors/messaging';
+import { ENVELOPE_CONTENT_TYPE, MAX_ENVELOPE_BYTES, envelopeBytes, formatSensorEnvelope } from '@sensors/sensor-model';
+import type { ReadingSink } from './publish-readings';
+
+export interface EnvelopeSinkOptions {
+  /** Where envelopes go: the confirm publisher. */
+  target: ReadingSink;
+  /** An envelope is sealed as soon as it holds this many readings… */
+  size: number;
+  /** …or once its first reading has waited this long, in milliseconds. */
+  lingerMs: number;
+  /** Readings held at most, waiting in an open envelope or for their envelope's confirm. */
+  maxInFlight: number;
+  /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
+  maxBytes?: number;
+}
+
+interface Waiting {
+  id: string;
+  body: Buffer;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A {@link ReadingSink} that packs readings into envelopes: each published reading joins the
+ * open envelope, which is sent as one message when it holds `size` readings, would outgrow
+ * `maxBytes`, or `lingerMs` after its first reading, whichever comes first. A reading's promise
+ * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
+ * is unchanged.
+ *
+ * The window counts readings, not envelopes: memory stays bounded by `maxInFlight` readings
+ * whatever the envelope size.
+ */
+export class EnvelopeSink implements ReadingSink {
+  private open: Waiting[] = [];
+  private openBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private held = 0;
+  private waiters: (() => void)[] = [];
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: EnvelopeSinkOptions) {
+    this.maxBytes = options.maxBytes ?? MAX_ENVELOPE_BYTES;
+  }
+
+  /** Readings published and not yet confirmed or refused, in open envelopes included. */
+  get inFlight(): number {
+    return this.held;
+  }
+
+  async whenWritable(): Promise<void> {
+    while (this.held >= this.options.maxInFlight) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    await this.options.target.whenWritable();
+  }
+
+  publish(message: OutgoingMessage): Promise<void> {
+    if (
+      this.open.length > 0 &&
+      envelopeBytes(this.open.length + 1, this.openBytes + message.body.length) > this.maxBytes
+    ) {
+      this.seal();
+    }
+    this.held++;
+    return new Promise((resolve, reject) => {
+      this.open.push({ id: message.id, body: message.body, resolve, reject });
+      this.openBytes += message.body.length;
+      if (this.open.length >= this.options.size) this.seal();
+      else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
+    });
+  }
+
+  /** Sends the open envelope now, e.g. once the source has ended. */
+  seal(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const readings = this.open;
+    if (readings.length === 0) return;
+    this.open = [];
+    this.openBytes = 0;
+    const envelope: OutgoingMessage = {
+      // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
+      id: `${readings[0].id}+${readings.length}`,
+      body: formatSensorEnvelope(readings.map((r) => r.body)),
+      contentType: ENVELOPE_CONTENT_TYPE,
+    };
+    this.options.target.publish(envelope).then(
+      () => this.settle(readings, (r) => r.resolve()),
+      (err: Error) => this.settle(readings, (r) => r.reject(err)),
+    );
+  }
+
+  private settle(readings: Waiting[], each: (reading: Waiting) => void): void {
+    this.held -= readings.length;
+    readings.forEach(each);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

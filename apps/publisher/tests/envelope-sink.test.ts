@@ -1,0 +1,95 @@
+import { PublishRejectedError } from '@sensors/messaging';
+import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import { EnvelopeSink } from '../src/envelope-sink';
+import { toReadingMessage } from '../src/to-reading-message';
+import { ManualSink, reading, settle } from './fake-sinks';
+
+function sinkWith(options: { size?: number; lingerMs?: number; maxInFlight?: number; maxBytes?: number } = {}) {
+  const target = new ManualSink();
+  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxInFlight: 100, ...options });
+  return { target, sink };
+}
+
+function message(id: string) {
+  return toReadingMessage(reading(id));
+}
+
+function readingsIn(body: Buffer): string[] {
+  return (JSON.parse(body.toString()) as { readings: { id: string }[] }).readings.map((r) => r.id);
+}
+
+// setImmediate stays real so that settle() can let promise callbacks run.
+beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+afterEach(() => jest.useRealTimers());
+
+describe('EnvelopeSink', () => {
+  it('sends an envelope as soon as it holds size readings', () => {
+    const { target, sink } = sinkWith();
+    for (const id of ['a', 'b', 'c', 'd']) void sink.publish(message(id));
+    expect(target.published).toHaveLength(1);
+    expect(target.published[0]).toMatchObject({ id: 'a+3', contentType: ENVELOPE_CONTENT_TYPE });
+    expect(readingsIn(target.published[0].body)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('sends a partial envelope once its first reading has lingered', () => {
+    const { target, sink } = sinkWith();
+    void sink.publish(message('a'));
+    jest.advanceTimersByTime(5);
+    void sink.publish(message('b'));
+    jest.advanceTimersByTime(4);
+    expect(target.published).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2']);
+  });
+
+  it('starts the linger afresh for the next envelope', () => {
+    const { target, sink } = sinkWith({ size: 2 });
+    for (const id of ['a', 'b', 'c']) void sink.publish(message(id));
+    expect(target.published).toHaveLength(1);
+    jest.advanceTimersByTime(9);
+    expect(target.published).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+1']);
+  });
+
+  it('seals an envelope early rather than outgrow the byte limit', () => {
+    const bytes = message('a').body.length;
+    const { target, sink } = sinkWith({ maxBytes: 2 * bytes + 20 });
+    for (const id of ['a', 'b', 'c']) void sink.publish(message(id));
+    expect(target.published.map((m) => m.id)).toEqual(['a+2']);
+  });
+
+  it("resolves each reading with its envelope's confirm", async () => {
+    const { target, sink } = sinkWith();
+    const outcomes: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd']) void sink.publish(message(id)).then(() => outcomes.push(id));
+    await settle();
+    expect(outcomes).toEqual([]);
+    target.confirmOldest();
+    await settle();
+    expect(outcomes).toEqual(['a', 'b', 'c']);
+  });
+
+  it("rejects each reading with its envelope's refusal", async () => {
+    const { target, sink } = sinkWith({ size: 2 });
+    const results = ['a', 'b'].map((id) => sink.publish(message(id)));
+    target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
+    for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
+    expect(sink.inFlight).toBe(0);
+  });
+
+  it('holds writers back while maxInFlight readings wait for confirms', async () => {
+    const { target, sink } = sinkWith({ size: 2, maxInFlight: 2 });
+    void sink.publish(message('a'));
+    void sink.publish(message('b'));
+    expect(sink.inFlight).toBe(2);
+    let writable = false;
+    void sink.whenWritable().then(() => (writable = true));
+    await settle();
+    expect(writable).toBe(false);
+    target.confirmOldest();
+    await settle();
+    expect(writable).toBe(true);
+    expect(sink.inFlight).toBe(0);
+  });
+});
