@@ -83,7 +83,7 @@ export class EnvelopeSink implements ReadingSink {
     const envelope: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
       id: `${readings[0].id}+${readings.length}`,
-      body: formatSensorEnvelope(readings.map((r) => r.body)),
+      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.body))),
       contentType: ENVELOPE_CONTENT_TYPE,
     };
     this.options.target.publish(envelope).then(
@@ -99,4 +99,9 @@ export class EnvelopeSink implements ReadingSink {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** A view of the same bytes as a Buffer, without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -11,7 +11,8 @@ const CLOSE = Buffer.from(']}');
  * @example
  * const body = formatSensorEnvelope(readings.map((r) => Buffer.from(JSON.stringify(r))));
  */
-export function formatSensorEnvelope(readingsJson: readonly Uint8Array[]): Buffer {
+// Typed as Uint8Array (it is a Buffer at run time), so the declarations need no Node types.
+export function formatSensorEnvelope(readingsJson: readonly Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [OPEN];
   readingsJson.forEach((json, index) => {
     if (index > 0) parts.push(COMMA);
