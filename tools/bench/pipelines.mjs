@@ -2,36 +2,16 @@
 // what broker objects each declares (so that they can be deleted afterwards).
 import { join } from 'node:path';
 
-/** Environment variables the apps read: cleared, so that the product runs with its defaults. */
-const APP_VARIABLES = [
-  'AMQP_URL',
-  'SENSORS_EXCHANGE',
-  'SENSORS_QUEUE',
-  'SENSORS_QUEUE_TYPE',
-  'DELIVERY_LIMIT',
-  'LOG_LEVEL',
-  'LOG_PRETTY',
-  'PROGRESS_INTERVAL_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'COUNT',
-  'RATE',
-  'SEED',
-  'SENSORS',
-  'MAX_IN_FLIGHT',
-  'ENVELOPE_SIZE',
-  'ENVELOPE_LINGER_MS',
-  'DATABASE_URL',
-  'PREFETCH',
-  'BATCH_SIZE',
-  'FLUSH_INTERVAL_MS',
-  'MIGRATE_ON_START',
-  'METRICS_PORT',
-  'SENSORS_CONFIG',
-];
+/**
+ * The only variables a child inherits from the caller's environment: a whitelist, so that no app
+ * setting leaks in and the product runs with its defaults, whatever options it gains later.
+ */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
 function baseEnv(extra) {
-  const env = { ...process.env };
-  for (const name of APP_VARIABLES) delete env[name];
+  const env = Object.fromEntries(
+    INHERITED_ENV.map((name) => [name, process.env[name]]).filter(([, value]) => value !== undefined),
+  );
   // The one departure from the defaults: the metrics endpoint on any free port, so that the
   // product never collides with another instance on this machine (apps without it ignore it).
   return { ...env, METRICS_PORT: '0', ...extra };

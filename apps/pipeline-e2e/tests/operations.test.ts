@@ -1,11 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { closedPort, countQueueMessages, startApp, waitFor, type AppProcess } from '@sensors/testing';
+import {
+  closedPort,
+  countQueueMessages,
+  startApp,
+  waitFor,
+  promtoolComplaints,
+  type AppProcess,
+} from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
-const execFileAsync = promisify(execFile);
 let pipeline: Pipeline;
 
 beforeAll(async () => {
@@ -27,22 +31,6 @@ async function scrape(port: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(response.status).toBe(200);
   return response.text();
-}
-
-/** Runs `promtool check metrics` (Debian's prometheus package) on a scrape; resolves to its complaints. */
-async function promtoolComplaints(text: string): Promise<string> {
-  const child = execFileAsync('promtool', ['check', 'metrics']);
-  child.child.stdin?.end(text);
-  try {
-    const { stdout, stderr } = await child;
-    return stdout + stderr;
-  } catch (err) {
-    const { stdout, stderr, code } = err as { stdout: string; stderr: string; code: number | string };
-    if (code === 'ENOENT') {
-      throw new Error('promtool is missing: install Debian\'s "prometheus" package', { cause: err });
-    }
-    return `${stdout}${stderr}` || `promtool exited ${code}`;
-  }
 }
 
 /** Every metric a scrape declares (`# TYPE`), even one with no series yet, and every sample's name. */

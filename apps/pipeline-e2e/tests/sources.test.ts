@@ -1,14 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { closedPort, startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
+import { closedPort, startApp, testAmqpUrl, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -19,7 +18,6 @@ interface Row {
 
 const root = join(__dirname, '../../..');
 const run = randomBytes(4).toString('hex');
-const execFileAsync = promisify(execFile);
 let pipeline: Pipeline;
 let broker: ChannelModel;
 const started: AppProcess[] = [];
@@ -60,18 +58,6 @@ async function takeAll(queue: string): Promise<GetMessage[]> {
   }
   await channel.close();
   return taken;
-}
-
-async function promtoolComplaints(text: string): Promise<string> {
-  const child = execFileAsync('promtool', ['check', 'metrics']);
-  child.child.stdin?.end(text);
-  try {
-    const { stdout, stderr } = await child;
-    return stdout + stderr;
-  } catch (err) {
-    const { stdout, stderr, code } = err as { stdout: string; stderr: string; code: number | string };
-    return `${stdout}${stderr}` || `promtool exited ${code}`;
-  }
 }
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@ export {
   terminateDatabaseSessions,
   type TestDatabase,
 } from './postgres';
+export { promtoolComplaints } from './promtool';
 export { clusterNodeUrls, rabbitCluster } from './rabbit-cluster';
 export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects, setQueuePolicy } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';

@@ -5,36 +5,11 @@ import { withTimeout } from './wait';
 /** A parsed NDJSON log line of an app (pino: `time` in ms since the epoch, `msg`). */
 export type LogLine = Record<string, unknown> & { time?: number; msg?: string };
 
-/** Environment variables the apps read; the drill sets them itself, so none leaks in from the shell. */
-const APP_ENV = [
-  'AMQP_URL',
-  'SENSORS_EXCHANGE',
-  'SENSORS_QUEUE',
-  'SENSORS_QUEUE_TYPE',
-  'DELIVERY_LIMIT',
-  'LOG_LEVEL',
-  'LOG_PRETTY',
-  'PROGRESS_INTERVAL_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'COUNT',
-  'RATE',
-  'SEED',
-  'SENSORS',
-  'MAX_IN_FLIGHT',
-  'DATABASE_URL',
-  'DATABASE_MIGRATION_URL',
-  'QUEUE_REPLICAS',
-  'SOURCE',
-  'SOURCE_FILE',
-  'ON_INVALID',
-  'MAX_LINE_BYTES',
-  'PREFETCH',
-  'BATCH_SIZE',
-  'FLUSH_INTERVAL_MS',
-  'MIGRATE_ON_START',
-  'METRICS_PORT',
-  'SENSORS_CONFIG',
-];
+/**
+ * The only variables a child inherits from the drill's environment: a whitelist, so that no app
+ * setting leaks in from the shell, whatever options the apps gain later.
+ */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
 /** Every app process the drill started and that may still run: killed by pid if the drill exits. */
 const running = new Set<ChildProcess>();
@@ -77,10 +52,7 @@ export class AppProcess {
   private partial = '';
 
   constructor(readonly options: StartAppOptions) {
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const name of Object.keys(env)) {
-      if (APP_ENV.includes(name) || name.startsWith('SENSORS_') || name.startsWith('HTTP_')) delete env[name];
-    }
+    const env = Object.fromEntries(INHERITED_ENV.map((name) => [name, process.env[name]]));
     this.logFile = createWriteStream(options.logFile);
     this.child = spawn(process.execPath, [options.main, ...options.args], {
       env: { ...env, ...options.env },
