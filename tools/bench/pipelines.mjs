@@ -1,6 +1,7 @@
 // The pipelines under test: how to start each one's consumer and publisher as processes, and
 // what broker objects each declares (so that they can be deleted afterwards).
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only variables a child inherits from the caller's environment: a whitelist, so that no app
@@ -8,13 +9,16 @@ import { join } from 'node:path';
  */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
+const WORKSPACE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+
 function baseEnv(extra) {
   const env = Object.fromEntries(
     INHERITED_ENV.map((name) => [name, process.env[name]]).filter(([, value]) => value !== undefined),
   );
   // The one departure from the defaults: the metrics endpoint on any free port, so that the
   // product never collides with another instance on this machine (apps without it ignore it).
-  return { ...env, METRICS_PORT: '0', ...extra };
+  // NODE_PATH: the build may be copied outside the workspace (--out), away from its packages.
+  return { ...env, NODE_PATH: WORKSPACE_MODULES, METRICS_PORT: '0', ...extra };
 }
 
 /**

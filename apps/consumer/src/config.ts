@@ -21,6 +21,7 @@ export interface ConsumerConfig extends SharedConfig {
   prefetch: number;
   batchSize: number;
   flushIntervalMs: number;
+  writeConcurrency: number;
   migrateOnStart: boolean;
 }
 
@@ -73,6 +74,12 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .argParser(integerOption(0)),
     )
     .addOption(
+      new Option('--write-concurrency <n>', 'batches written at once, each on its own connection')
+        .env('WRITE_CONCURRENCY')
+        .default(2)
+        .argParser(integerOption(1, 8)),
+    )
+    .addOption(
       new Option('--migrate-on-start [bool]', 'apply database migrations at start-up')
         .env('MIGRATE_ON_START')
         .default(true)
@@ -108,6 +115,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     prefetch: options['prefetch'],
     batchSize: options['batchSize'],
     flushIntervalMs: options['flushIntervalMs'],
+    writeConcurrency: options['writeConcurrency'],
     migrateOnStart: options['migrateOnStart'],
   };
 }

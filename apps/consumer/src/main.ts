@@ -91,6 +91,9 @@ async function main(): Promise<void> {
   const batcher: ReadingBatcher<PendingReading> = new ReadingBatcher({
     maxSize: config.batchSize,
     maxWaitMs: config.flushIntervalMs,
+    concurrency: config.writeConcurrency,
+    // Every message the broker may lend is held: nothing more arrives until a write settles some.
+    starved: () => consumer.unacked >= config.prefetch,
     write: async (batch) => {
       try {
         await pipeline.writeBatch(batch);
@@ -137,6 +140,8 @@ async function main(): Promise<void> {
       queue: topology.queue,
       batchSize: config.batchSize,
       flushIntervalMs: config.flushIntervalMs,
+      writeConcurrency: config.writeConcurrency,
+      prefetch: config.prefetch,
       metricsPort: ops.port,
     },
     'consumer started',

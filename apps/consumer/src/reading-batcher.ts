@@ -5,6 +5,13 @@ export interface ReadingBatcherOptions<T> {
   maxSize: number;
   /** …or once its oldest item has waited this long, in milliseconds. */
   maxWaitMs: number;
+  /** Batches being written at once, at most (default 1). */
+  concurrency?: number;
+  /**
+   * Whether no more items can arrive until a write settles some (say, the channel's prefetch is
+   * used up): a partial batch is then written at once instead of waiting out `maxWaitMs`.
+   */
+  starved?: () => boolean;
   /** Writes one batch; a rejection is retried with backoff, holding the batch. */
   write: (batch: T[]) => Promise<void>;
   /** Told about each failed write before the retry. */
@@ -22,22 +29,33 @@ interface Waiting<T> {
 }
 
 /**
- * Collects items into batches flushed on size or age, whichever comes first, with one write
- * in flight at a time: items that arrive during a write wait for the next one, so batches grow
- * by themselves under load while a lone item still leaves within `maxWaitMs`. A failed write
- * is retried (same batch, capped backoff) until it succeeds or {@link ReadingBatcher.close}.
+ * Collects items into batches written on size or age, whichever comes first, with at most
+ * `concurrency` writes in flight: items that arrive while every writer is busy wait for the
+ * next free one, so batches grow by themselves under load while a lone item still leaves within
+ * `maxWaitMs`. A failed write is retried (same batch, capped backoff) until it succeeds or
+ * {@link ReadingBatcher.close}. Batches may complete out of order.
  */
 export class ReadingBatcher<T> {
   private waiting: Waiting<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private writes = 0;
+  private draining = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly concurrency: number;
   private readonly closing = new AbortController();
 
-  constructor(private readonly options: ReadingBatcherOptions<T>) {}
+  constructor(private readonly options: ReadingBatcherOptions<T>) {
+    this.concurrency = options.concurrency ?? 1;
+  }
 
-  /** Items added and not yet written. */
+  /** Items added and not yet handed to a write. */
   get size(): number {
     return this.waiting.length;
+  }
+
+  /** Batches being written (retries included). */
+  get writing(): number {
+    return this.writes;
   }
 
   add(item: T): void {
@@ -47,10 +65,14 @@ export class ReadingBatcher<T> {
 
   /** Writes everything added so far; resolves once it is written (or the batcher closed). */
   async flush(): Promise<void> {
-    while (this.waiting.length > 0 || this.writing) {
-      if (this.closing.signal.aborted) return;
-      this.writing ??= this.writeDue(true);
-      await this.writing;
+    this.draining++;
+    try {
+      this.schedule();
+      while ((this.waiting.length > 0 || this.writes > 0) && !this.closing.signal.aborted) {
+        await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      }
+    } finally {
+      this.draining--;
     }
   }
 
@@ -58,30 +80,46 @@ export class ReadingBatcher<T> {
   close(): void {
     this.closing.abort();
     clearTimeout(this.timer);
+    this.wakeIdleWaiters();
   }
 
   private schedule(): void {
-    if (this.writing || this.closing.signal.aborted || this.waiting.length === 0) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const age = Date.now() - this.waiting[0].at;
-    if (this.waiting.length >= this.options.maxSize || age >= this.options.maxWaitMs) {
-      this.writing = this.writeDue(false);
-    } else {
-      this.timer = setTimeout(() => this.schedule(), this.options.maxWaitMs - age);
+    while (this.waiting.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
+      const age = Date.now() - this.waiting[0].at;
+      const due =
+        this.draining > 0 ||
+        this.waiting.length >= this.options.maxSize ||
+        age >= this.options.maxWaitMs ||
+        this.options.starved?.() === true;
+      if (!due) {
+        // The oldest item sets the deadline, and it stays the oldest until a write takes it.
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          this.schedule();
+        }, this.options.maxWaitMs - age);
+        return;
+      }
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.write(this.waiting.splice(0, this.options.maxSize).map((w) => w.item));
     }
   }
 
-  private async writeDue(all: boolean): Promise<void> {
+  private async write(batch: T[]): Promise<void> {
+    this.writes++;
     try {
-      do {
-        const batch = this.waiting.splice(0, this.options.maxSize).map((w) => w.item);
-        await this.writeWithRetry(batch);
-      } while (all && this.waiting.length > 0 && !this.closing.signal.aborted);
+      await this.writeWithRetry(batch);
     } finally {
-      this.writing = undefined;
+      this.writes--;
       this.schedule();
+      this.wakeIdleWaiters();
     }
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private async writeWithRetry(batch: T[]): Promise<void> {

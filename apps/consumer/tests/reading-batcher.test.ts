@@ -60,6 +60,57 @@ describe('ReadingBatcher', () => {
     expect(batcher.size).toBe(0);
   });
 
+  it('keeps up to `concurrency` writes in flight, never more, while the rest waits its turn', async () => {
+    const started: number[][] = [];
+    const finish: (() => void)[] = [];
+    const batcher = new ReadingBatcher<number>({
+      maxSize: 2,
+      maxWaitMs: 10,
+      concurrency: 2,
+      write: (batch) => {
+        started.push([...batch]);
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+    });
+    [1, 2, 3, 4, 5, 6].forEach((n) => batcher.add(n));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(started).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(batcher.writing).toBe(2);
+    finish[1]();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(started).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(batcher.writing).toBe(2);
+    finish[0]();
+    finish[2]();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batcher.writing).toBe(0);
+  });
+
+  it('writes a partial batch at once when starved, instead of waiting the interval', async () => {
+    let starved = false;
+    const batches: number[][] = [];
+    const batcher = new ReadingBatcher<number>({
+      maxSize: 100,
+      maxWaitMs: 60_000,
+      starved: () => starved,
+      write: async (batch) => void batches.push([...batch]),
+    });
+    batcher.add(1);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(batches).toEqual([]);
+    starved = true;
+    batcher.add(2);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
   it('stops retrying once closed, leaving the batch unwritten', async () => {
     const { batcher, batches } = recordingBatcher({ maxSize: 1, maxWaitMs: 10, fail: 1000 });
     batcher.add(1);

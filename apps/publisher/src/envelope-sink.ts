@@ -17,7 +17,7 @@ export interface EnvelopeSinkOptions {
 
 interface Waiting {
   id: string;
-  body: Buffer;
+  body: Buffer | string;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -57,16 +57,14 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   publish(message: OutgoingMessage): Promise<void> {
-    if (
-      this.open.length > 0 &&
-      envelopeBytes(this.open.length + 1, this.openBytes + message.body.length) > this.maxBytes
-    ) {
+    const bytes = typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length;
+    if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
     this.held++;
     return new Promise((resolve, reject) => {
       this.open.push({ id: message.id, body: message.body, resolve, reject });
-      this.openBytes += message.body.length;
+      this.openBytes += bytes;
       if (this.open.length >= this.options.size) this.seal();
       else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
     });

@@ -9,5 +9,6 @@ import { parseSensorReading } from '@sensors/sensor-model';
  */
 export function toReadingMessage(input: unknown): OutgoingMessage {
   const reading = enrichReading(parseSensorReading(input));
-  return { id: reading.id, body: Buffer.from(JSON.stringify(reading)) };
+  // A string: an envelope joins it with others before the one conversion to bytes.
+  return { id: reading.id, body: JSON.stringify(reading) };
 }

@@ -14,7 +14,7 @@ function message(id: string) {
   return toReadingMessage(reading(id));
 }
 
-function readingsIn(body: Buffer): string[] {
+function readingsIn(body: Buffer | string): string[] {
   return (JSON.parse(body.toString()) as { readings: { id: string }[] }).readings.map((r) => r.id);
 }
 

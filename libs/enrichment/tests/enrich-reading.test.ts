@@ -16,6 +16,14 @@ describe('enrichReading', () => {
     });
   });
 
+  it('keeps fields the model does not know, at both levels', () => {
+    const extended = { ...reading, site: 'attic', content: { ...reading.content, humidity: 40 } };
+    expect(enrichReading(extended)).toEqual({
+      ...extended,
+      content: { ...extended.content, temperature_c: 32.22222222222222 },
+    });
+  });
+
   it('leaves its input unchanged', () => {
     const before = structuredClone(reading);
     enrichReading(reading);

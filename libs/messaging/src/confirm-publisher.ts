@@ -6,7 +6,8 @@ import { declareTopology, type Topology } from './topology';
 /** A message to publish: its id becomes the AMQP `messageId`. */
 export interface OutgoingMessage {
   id: string;
-  body: Buffer;
+  /** The payload; a string is sent as UTF-8. */
+  body: Buffer | string;
   /** MIME type of the body (default `application/json`). */
   contentType?: string;
   /** AMQP headers, e.g. a dead letter's reason under the `DEAD_LETTER_HEADERS` names. */
@@ -165,7 +166,7 @@ export class ConfirmPublisher implements BrokerClient {
       ready = channel.publish(
         exchange,
         routingKey,
-        message.body,
+        typeof message.body === 'string' ? Buffer.from(message.body) : message.body,
         {
           persistent: true,
           mandatory: true,

@@ -43,6 +43,14 @@ export function createRandomSource(seed: number | string): RandomSource {
   };
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** A 32-bit word as 8 hex digits, by table: toString(16) was the generator's dearest call. */
 function toHex(word: number): string {
-  return (word >>> 0).toString(16).padStart(8, '0');
+  return (
+    HEX_BYTES[(word >>> 24) & 0xff] +
+    HEX_BYTES[(word >>> 16) & 0xff] +
+    HEX_BYTES[(word >>> 8) & 0xff] +
+    HEX_BYTES[word & 0xff]
+  );
 }

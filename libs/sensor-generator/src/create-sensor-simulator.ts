@@ -54,6 +54,9 @@ export function createSensorSimulator(options: SensorSimulatorOptions = {}): Sen
   const bases = Float64Array.from({ length: sensors }, () => BASE_MIN_F + (BASE_MAX_F - BASE_MIN_F) * random.uniform());
   const temperatures = Float64Array.from(bases);
   let turn = 0;
+  // Readings of one millisecond share their time: format it once.
+  let lastMs = NaN;
+  let lastTime = '';
 
   return {
     seed,
@@ -61,14 +64,19 @@ export function createSensorSimulator(options: SensorSimulatorOptions = {}): Sen
       const sensor = turn;
       turn = (turn + 1) % sensors;
       temperatures[sensor] = stepTemperature(temperatures[sensor], bases[sensor], random.gaussian());
+      const now = clock();
+      if (now.getTime() !== lastMs) {
+        lastMs = now.getTime();
+        // The wire format carries no offset, and a time without one is UTC in this product.
+        lastTime = now.toISOString().slice(0, -1);
+      }
       return {
         id: random.uuid(),
         type: 'Sensor',
         content: {
           // Hundredths of a degree, like a real sensor; the walk itself keeps full precision.
           temperature_f: Math.round(temperatures[sensor] * 100) / 100,
-          // The wire format carries no offset, and a time without one is UTC in this product.
-          time_of_measurement: clock().toISOString().slice(0, -1),
+          time_of_measurement: lastTime,
         },
       };
     },

@@ -13,6 +13,11 @@ type DtoClass = new () => object;
  * valid object (instances, error objects, messages), so the decorators stay the single source of
  * the rules while the hot path costs a fraction of a microsecond per rule.
  *
+ * Each rule remembers its verdict on the last string it judged: readings that arrive together
+ * share their time of measurement, and the calendar check is the dearest rule. This assumes what
+ * holds for every rule of this library: a rule judges its property's value alone, never another
+ * property of the object.
+ *
  * Returns undefined when a rule cannot be run this way (asynchronous, conditional, `each`), so
  * that the caller keeps using `validateSync`.
  */
@@ -40,10 +45,15 @@ export function compileRules(target: DtoClass, nested: Record<string, DtoClass> 
       if (constraint.async) return undefined;
       const validator = constraint.instance;
       const targetName = target.name;
+      let lastText: string | undefined;
+      let lastVerdict = false;
       checks.push((object) => {
         const value = object[property];
+        if (typeof value === 'string' && value === lastText) return lastVerdict;
         const args: ValidationArguments = { targetName, property, object, value, constraints: metadata.constraints };
-        return validator.validate(value, args) === true;
+        const verdict = validator.validate(value, args) === true;
+        if (typeof value === 'string') [lastText, lastVerdict] = [value, verdict];
+        return verdict;
       });
     }
   }

@@ -3,8 +3,9 @@ const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
 
 /**
- * Builds an envelope's body from readings already serialized as JSON (e.g. the bodies a
- * producer would otherwise publish one by one), without parsing or serializing them again.
+ * Builds an envelope's body from readings already serialized as JSON, as text or UTF-8 bytes
+ * (e.g. the bodies a producer would otherwise publish one by one), without parsing or
+ * serializing them again.
  * Publish it with content type `ENVELOPE_CONTENT_TYPE`. The caller keeps within
  * `MAX_ENVELOPE_READINGS` and `MAX_ENVELOPE_BYTES`.
  *
@@ -12,11 +13,15 @@ const CLOSE = Buffer.from(']}');
  * const body = formatSensorEnvelope(readings.map((r) => Buffer.from(JSON.stringify(r))));
  */
 // Typed as Uint8Array (it is a Buffer at run time), so the declarations need no Node types.
-export function formatSensorEnvelope(readingsJson: readonly Uint8Array[]): Uint8Array {
+export function formatSensorEnvelope(readingsJson: readonly (string | Uint8Array)[]): Uint8Array {
+  // All text (the usual case): one join and one conversion, no buffer per reading.
+  if (readingsJson.every((json) => typeof json === 'string')) {
+    return Buffer.from(`{"readings":[${readingsJson.join(',')}]}`);
+  }
   const parts: Uint8Array[] = [OPEN];
   readingsJson.forEach((json, index) => {
     if (index > 0) parts.push(COMMA);
-    parts.push(json);
+    parts.push(typeof json === 'string' ? Buffer.from(json) : json);
   });
   parts.push(CLOSE);
   return Buffer.concat(parts);

@@ -62,6 +62,11 @@ describe('compileRules', () => {
     expect(check?.(object as Record<string, unknown>)).toBe(validBySlowPath(object as Record<string, unknown>));
   });
 
+  it('gives the same verdicts when values repeat, as readings of one moment do', () => {
+    const repeated = cases.flatMap((object) => [object, object, valid, object]);
+    expect(repeated.map((object) => check?.(object))).toEqual(repeated.map(validBySlowPath));
+  });
+
   it('accepts the valid reading and rejects a broken one', () => {
     expect(check?.(valid)).toBe(true);
     expect(check?.({ ...valid, type: 'Thermostat' })).toBe(false);

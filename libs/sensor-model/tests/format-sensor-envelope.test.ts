@@ -13,6 +13,19 @@ describe('formatSensorEnvelope', () => {
     expect(JSON.parse(body.toString())).toEqual({ readings: [reading('a'), reading('b')] });
     expect(parseSensorEnvelope(body).readings.map((r) => r.reading.id)).toEqual(['a', 'b']);
   });
+
+  it('gives the same bytes for readings as text, as bytes, or mixed', () => {
+    const texts = ['a', 'é', '🌡️'].map((id) => JSON.stringify(reading(id)));
+    const bytes = formatSensorEnvelope(texts.map((text) => Buffer.from(text)));
+    expect(Buffer.from(formatSensorEnvelope(texts))).toEqual(Buffer.from(bytes));
+    expect(Buffer.from(formatSensorEnvelope([texts[0], Buffer.from(texts[1]), texts[2]]))).toEqual(Buffer.from(bytes));
+    expect(
+      envelopeBytes(
+        3,
+        texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+      ),
+    ).toBe(bytes.byteLength);
+  });
 });
 
 describe('envelopeBytes', () => {
