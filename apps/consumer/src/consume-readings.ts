@@ -63,19 +63,42 @@ export interface ConsumeReadingsDeps {
   isDataError: (err: unknown) => boolean;
   /** Hands a valid reading to the batcher. */
   enqueue: (pending: PendingReading) => void;
+  /**
+   * Whether the batches can take more readings now (default: always). When not, messages wait
+   * as they came, unread, until {@link ConsumeReadings.resume}: a message's bytes take a few times
+   * less memory than its readings as objects, and an envelope may hold a thousand of them.
+   */
+  hasRoom?: () => boolean;
   /** Told about each dead letter: the message id (`<envelope id>#<index>` for a reading of an envelope). */
   onDeadLetter?: (messageId: string | undefined, code: string, err: Error) => void;
   /** Told about each stored batch: its readings and how long the write took. */
   onBatchStored?: (readings: readonly EnrichedSensorReading[], seconds: number) => void;
 }
 
+/** The consumer's pipeline, as returned by {@link consumeReadings}. */
+export interface ConsumeReadings {
+  /** Takes a delivery: reads it now, or holds it unread while the batches have no room. */
+  onMessage(delivery: Delivery): void;
+  /** Reads held messages while the batches have room; call whenever a batch leaves. */
+  resume(): void;
+  /** Reads every held message, room or not: at shutdown, before the last flush. */
+  readAll(): void;
+  /** Messages held unread. */
+  readonly held: number;
+  /** Stores a batch and settles its readings after the commit. */
+  writeBatch(batch: PendingReading[]): Promise<void>;
+}
+
 /**
- * Returns the two halves of the consumer's pipeline: `onMessage` validates each delivery (one
- * reading, or an envelope of them) and queues its valid readings for the next batches or
- * dead-letters what is invalid with the reason; `writeBatch` stores a batch and settles its
- * readings only after the commit. A message is acked once every reading in it is settled.
+ * Returns the consumer's pipeline: `onMessage` validates each delivery (one reading, or an
+ * envelope of them) and queues its valid readings for the next batches or dead-letters what is
+ * invalid with the reason; `writeBatch` stores a batch and settles its readings only after the
+ * commit. A message is acked once every reading in it is settled.
  */
-export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats) {
+export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats): ConsumeReadings {
+  const hasRoom = deps.hasRoom ?? (() => true);
+  const held: Delivery[] = [];
+
   function counted(code: string, confirmed: boolean): boolean {
     if (confirmed) {
       stats.deadLettered++;
@@ -90,6 +113,19 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   function onMessage(delivery: Delivery): void {
+    if (held.length > 0 || !hasRoom()) held.push(delivery);
+    else read(delivery);
+  }
+
+  function resume(): void {
+    while (held.length > 0 && hasRoom()) read(held.shift() as Delivery);
+  }
+
+  function readAll(): void {
+    while (held.length > 0) read(held.shift() as Delivery);
+  }
+
+  function read(delivery: Delivery): void {
     const contentType = delivery.properties.contentType as string | undefined;
     const format = readMessageFormat(contentType);
     if (format === 'envelope') return onEnvelope(delivery);
@@ -177,5 +213,13 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     stats.batches++;
   }
 
-  return { onMessage, writeBatch };
+  return {
+    onMessage,
+    resume,
+    readAll,
+    get held() {
+      return held.length;
+    },
+    writeBatch,
+  };
 }

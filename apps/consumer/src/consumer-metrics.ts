@@ -115,8 +115,16 @@ export function registerConsumerMetrics(
       batchSize.observe(readings.length);
       batchDuration.observe(seconds);
       const now = Date.now();
+      // Readings of one moment arrive together: parse each time once.
+      let lastTime: string | undefined;
+      let sinceMeasured = 0;
       for (const reading of readings) {
-        latency.observe((now - Date.parse(resolveMeasurementTime(reading.content.time_of_measurement))) / 1000);
+        const time = reading.content.time_of_measurement;
+        if (time !== lastTime) {
+          lastTime = time;
+          sinceMeasured = (now - Date.parse(resolveMeasurementTime(time))) / 1000;
+        }
+        latency.observe(sinceMeasured);
       }
     },
   };

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     concurrency: config.writeConcurrency,
     // Every message the broker may lend is held: nothing more arrives until a write settles some.
     starved: () => consumer.unacked >= config.prefetch,
+    onRoom: () => pipeline.resume(),
     write: async (batch) => {
       try {
         await pipeline.writeBatch(batch);
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
       saveReadings: (readings) => saveReadings(dataSource, readings),
       isDataError,
       enqueue: (pending) => batcher.add(pending),
+      // Enough read ahead to keep every writer busy; the rest waits unread, as compact bytes.
+      hasRoom: () => batcher.size < config.batchSize * (config.writeConcurrency + 1),
       onDeadLetter: (id, code, err) => readingLog.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
       onBatchStored: metrics.observeBatch,
     },
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     duplicates: stats.duplicates,
     deadLettered: stats.deadLettered,
     waiting: batcher.size,
+    heldUnread: pipeline.held,
   }));
   log.info(
     {
@@ -154,7 +158,13 @@ async function main(): Promise<void> {
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: [
       { name: 'stop consuming', run: () => consumer.stop() },
-      { name: 'flush the last batch', run: () => batcher.flush() },
+      {
+        name: 'flush the last batch',
+        run: () => {
+          pipeline.readAll();
+          return batcher.flush();
+        },
+      },
       { name: 'stop retrying', run: () => batcher.close() },
       { name: 'close the consumer channel', run: () => consumer.close() },
       { name: 'close the broker connection', run: () => broker.close() },

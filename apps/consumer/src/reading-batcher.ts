@@ -12,6 +12,8 @@ export interface ReadingBatcherOptions<T> {
    * used up): a partial batch is then written at once instead of waiting out `maxWaitMs`.
    */
   starved?: () => boolean;
+  /** Called (in a microtask) each time a batch leaves the waiting items, making room for more. */
+  onRoom?: () => void;
   /** Writes one batch; a rejection is retried with backoff, holding the batch. */
   write: (batch: T[]) => Promise<void>;
   /** Told about each failed write before the retry. */
@@ -102,6 +104,7 @@ export class ReadingBatcher<T> {
       clearTimeout(this.timer);
       this.timer = undefined;
       void this.write(this.waiting.splice(0, this.options.maxSize).map((w) => w.item));
+      if (this.options.onRoom) queueMicrotask(this.options.onRoom);
     }
   }
 

@@ -281,3 +281,53 @@ describe('consumeReadings with envelopes', () => {
     expect([single.acked, envelope.acked]).toEqual([true, true]);
   });
 });
+
+describe('consumeReadings read-ahead', () => {
+  function boundedPipeline(room: number) {
+    const queued: PendingReading[] = [];
+    const stats = newConsumerStats();
+    const pipeline = consumeReadings(
+      {
+        saveReadings: async (readings) => readings.length,
+        isDataError: () => false,
+        enqueue: (p) => queued.push(p),
+        hasRoom: () => queued.length < room,
+      },
+      stats,
+    );
+    return { pipeline, queued, stats };
+  }
+
+  it('holds messages unread while the batches have no room, and reads them in order as room appears', () => {
+    const { pipeline, queued, stats } = boundedPipeline(2);
+    pipeline.onMessage(envelopeOf([reading('a'), reading('b')], 'env-1'));
+    pipeline.onMessage(new FakeDelivery(reading('c')));
+    pipeline.onMessage(envelopeOf([reading('d')], 'env-2'));
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b']);
+    expect([pipeline.held, stats.consumed]).toEqual([2, 2]);
+
+    queued.length = 0;
+    pipeline.resume();
+    expect(queued.map((p) => p.reading.id)).toEqual(['c', 'd']);
+    expect(pipeline.held).toBe(0);
+  });
+
+  it('keeps the order: a new message waits behind held ones even when there is room', () => {
+    const { pipeline, queued } = boundedPipeline(1);
+    pipeline.onMessage(new FakeDelivery(reading('a')));
+    pipeline.onMessage(new FakeDelivery(reading('b')));
+    queued.length = 0;
+    pipeline.onMessage(new FakeDelivery(reading('c')));
+    expect(queued).toEqual([]);
+    pipeline.resume();
+    expect(queued.map((p) => p.reading.id)).toEqual(['b']);
+  });
+
+  it('reads every held message at shutdown, room or not', () => {
+    const { pipeline, queued } = boundedPipeline(1);
+    ['a', 'b', 'c'].forEach((id) => pipeline.onMessage(new FakeDelivery(reading(id))));
+    pipeline.readAll();
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b', 'c']);
+    expect(pipeline.held).toBe(0);
+  });
+});

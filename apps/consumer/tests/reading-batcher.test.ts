@@ -111,6 +111,22 @@ describe('ReadingBatcher', () => {
     expect(batches).toEqual([[1, 2]]);
   });
 
+  it('says when a batch has left the waiting items, so that more can be read', async () => {
+    let rooms = 0;
+    const batcher = new ReadingBatcher<number>({
+      maxSize: 2,
+      maxWaitMs: 10,
+      concurrency: 2,
+      onRoom: () => rooms++,
+      write: () => new Promise<void>(() => undefined),
+    });
+    [1, 2, 3].forEach((n) => batcher.add(n));
+    await jest.advanceTimersByTimeAsync(0);
+    expect([rooms, batcher.size]).toEqual([1, 1]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect([rooms, batcher.size]).toEqual([2, 0]);
+  });
+
   it('stops retrying once closed, leaving the batch unwritten', async () => {
     const { batcher, batches } = recordingBatcher({ maxSize: 1, maxWaitMs: 10, fail: 1000 });
     batcher.add(1);
