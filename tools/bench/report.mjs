@@ -215,7 +215,7 @@ function renderStress(out, stress) {
     const b = stress.backlog;
     out.push(
       '',
-      `## Backlog: ${format(b.count, 0)} readings queued, then drained`,
+      `## Backlog: ${format(b.count, 0)} readings queued (${format(b.messages, 0)} messages), then drained`,
       '',
       `- published in ${format(b.publishS, 0)} s (publisher peak RSS ${format(b.publisherPeakRssMb, 0)} MB); drained in ${format(b.drainS, 0)} s = ${format(b.drainReadingsPerS, 0)} readings/s; consumer peak RSS ${format(b.consumerPeakRssMb, 0)} MB, ${format(b.consumerCpuPer10kS, 2)} CPU s/10k`,
     );

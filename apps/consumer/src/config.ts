@@ -19,6 +19,7 @@ export interface ConsumerConfig extends SharedConfig {
   /** The schema owner's URL, for migrations; the apps' role (`databaseUrl`) may only insert and read. */
   migrationDatabaseUrl: string;
   prefetch: number;
+  prefetchReadings: number;
   batchSize: number;
   flushIntervalMs: number;
   writeConcurrency: number;
@@ -60,6 +61,15 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .env('PREFETCH')
         .default(2000)
         .argParser(integerOption(1, 65_535)),
+    )
+    .addOption(
+      new Option(
+        '--prefetch-readings <n>',
+        'readings the unacked messages hold, about: the prefetch follows the readings per message, up to --prefetch',
+      )
+        .env('PREFETCH_READINGS')
+        .default(5000)
+        .argParser(integerOption(1, 1_000_000)),
     )
     .addOption(
       new Option('--batch-size <n>', 'readings per database write, at most')
@@ -113,6 +123,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
       ['postgres', 'postgresql'],
     )[0],
     prefetch: options['prefetch'],
+    prefetchReadings: options['prefetchReadings'],
     batchSize: options['batchSize'],
     flushIntervalMs: options['flushIntervalMs'],
     writeConcurrency: options['writeConcurrency'],

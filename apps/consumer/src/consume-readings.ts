@@ -69,6 +69,8 @@ export interface ConsumeReadingsDeps {
    * less memory than its readings as objects, and an envelope may hold a thousand of them.
    */
   hasRoom?: () => boolean;
+  /** Told how many readings each message held, once read (one for what cannot be read). */
+  onRead?: (readings: number) => void;
   /** Told about each dead letter: the message id (`<envelope id>#<index>` for a reading of an envelope). */
   onDeadLetter?: (messageId: string | undefined, code: string, err: Error) => void;
   /** Told about each stored batch: its readings and how long the write took. */
@@ -126,6 +128,12 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   function read(delivery: Delivery): void {
+    const consumedBefore = stats.consumed;
+    readMessage(delivery);
+    deps.onRead?.(stats.consumed - consumedBefore);
+  }
+
+  function readMessage(delivery: Delivery): void {
     const contentType = delivery.properties.contentType as string | undefined;
     const format = readMessageFormat(contentType);
     if (format === 'envelope') return onEnvelope(delivery);

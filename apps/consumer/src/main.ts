@@ -3,6 +3,7 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, QueueConsumer, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import { createDataSource, isDataError, saveReadings } from '@sensors/persistence';
+import { DEFAULT_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import {
   createMetricsRegistry,
   createShutdown,
@@ -19,6 +20,7 @@ import { registerConsumerMetrics } from './consumer-metrics';
 import { watchDatabase, type DatabaseHealth } from './database-health';
 import { runDeadLettersCommand } from './dead-letters-command';
 import { migrateDatabase } from './migrate-database';
+import { PrefetchTuner } from './prefetch-tuner';
 import { ReadingBatcher } from './reading-batcher';
 
 async function main(): Promise<void> {
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     maxWaitMs: config.flushIntervalMs,
     concurrency: config.writeConcurrency,
     // Every message the broker may lend is held: nothing more arrives until a write settles some.
-    starved: () => consumer.unacked >= config.prefetch,
+    starved: () => consumer.unacked >= consumer.prefetch,
     onRoom: () => pipeline.resume(),
     write: async (batch) => {
       try {
@@ -116,6 +118,15 @@ async function main(): Promise<void> {
     databaseHealthy: () => database.healthy(),
     reconnects: () => ({ broker: broker.reconnects, database: database.recoveries() }),
   });
+  const prefetch = new PrefetchTuner({
+    readings: config.prefetchReadings,
+    maxMessages: config.prefetch,
+    initialReadingsPerMessage: DEFAULT_ENVELOPE_READINGS,
+    apply: (count) => {
+      log.debug({ prefetch: count }, 'prefetch follows the readings per message');
+      void consumer.setPrefetch(count);
+    },
+  });
   const readingLog = log.child({ component: 'pipeline' });
   const pipeline = consumeReadings(
     {
@@ -126,10 +137,11 @@ async function main(): Promise<void> {
       hasRoom: () => batcher.size < config.batchSize * (config.writeConcurrency + 1),
       onDeadLetter: (id, code, err) => readingLog.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
       onBatchStored: metrics.observeBatch,
+      onRead: (readings) => prefetch.observe(readings),
     },
     stats,
   );
-  const consumer = new QueueConsumer(broker, { topology, prefetch: config.prefetch, onMessage: pipeline.onMessage });
+  const consumer = new QueueConsumer(broker, { topology, prefetch: prefetch.prefetch, onMessage: pipeline.onMessage });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
     consumed: stats.consumed,
@@ -146,6 +158,7 @@ async function main(): Promise<void> {
       flushIntervalMs: config.flushIntervalMs,
       writeConcurrency: config.writeConcurrency,
       prefetch: config.prefetch,
+      prefetchReadings: config.prefetchReadings,
       metricsPort: ops.port,
     },
     'consumer started',

@@ -323,6 +323,24 @@ describe('consumeReadings read-ahead', () => {
     expect(queued.map((p) => p.reading.id)).toEqual(['b']);
   });
 
+  it('tells how many readings each message held', () => {
+    const counts: number[] = [];
+    const pipeline = consumeReadings(
+      {
+        saveReadings: async (readings) => readings.length,
+        isDataError: () => false,
+        enqueue: () => undefined,
+        onRead: (readings) => counts.push(readings),
+      },
+      newConsumerStats(),
+    );
+    pipeline.onMessage(new FakeDelivery(reading('a')));
+    pipeline.onMessage(envelopeOf([reading('b'), { id: 'bad' }, reading('c')]));
+    pipeline.onMessage(new FakeDelivery('not json'));
+    pipeline.onMessage(new FakeDelivery('{"readings":"no"}', ENVELOPE_CONTENT_TYPE));
+    expect(counts).toEqual([1, 3, 1, 1]);
+  });
+
   it('reads every held message at shutdown, room or not', () => {
     const { pipeline, queued } = boundedPipeline(1);
     ['a', 'b', 'c'].forEach((id) => pipeline.onMessage(new FakeDelivery(reading(id))));

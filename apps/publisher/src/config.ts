@@ -7,7 +7,7 @@ import {
   toSharedConfig,
   type SharedConfig,
 } from '@sensors/runtime';
-import { MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
+import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
 export type SourceName = 'generator' | 'stdin' | 'file' | 'http';
@@ -91,7 +91,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     .addOption(
       new Option('--envelope-size <n>', 'readings per message, at most (1: one reading per message, no envelope)')
         .env('ENVELOPE_SIZE')
-        .default(100)
+        .default(DEFAULT_ENVELOPE_READINGS)
         .argParser(integerOption(1, MAX_ENVELOPE_READINGS)),
     )
     .addOption(

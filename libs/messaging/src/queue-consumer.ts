@@ -58,7 +58,7 @@ export interface Delivery {
 
 export interface QueueConsumerOptions {
   topology: Topology;
-  /** Unacked deliveries the broker may push at once; bounds memory (default 2,000). */
+  /** Unacked deliveries the broker may push at once, to begin with; bounds memory (default 2,000). */
   prefetch?: number;
   /** Called for each message, in delivery order. It must eventually ack or dead-letter it. */
   onMessage: (delivery: Delivery) => void;
@@ -76,12 +76,55 @@ export class QueueConsumer implements BrokerClient {
   private acks: AckTracker | undefined;
   private consumerTag: string | undefined;
   private stopped = false;
+  private wantedPrefetch: number;
+  private appliedPrefetch: number | undefined;
+  private applying: Promise<void> | undefined;
 
   constructor(
     private readonly connection: BrokerConnection,
     private readonly options: QueueConsumerOptions,
   ) {
+    this.wantedPrefetch = options.prefetch ?? 2000;
     connection.register(this);
+  }
+
+  /** The prefetch in force, or about to be: see {@link QueueConsumer.setPrefetch}. */
+  get prefetch(): number {
+    return this.wantedPrefetch;
+  }
+
+  /**
+   * Changes how many unacked deliveries the broker may push at once, e.g. to hold fewer
+   * messages when each carries many readings. The broker applies a prefetch to consumers that
+   * start after it, so this subscribes again on the same channel: deliveries already made stay
+   * on it and are acked as usual, on top of the new subscription's prefetch until then. Calls in
+   * quick succession are applied in turn, the last wins. Resolves once applied (or, while
+   * disconnected, left for the next connection).
+   */
+  setPrefetch(count: number): Promise<void> {
+    this.wantedPrefetch = count;
+    this.applying ??= this.applyPrefetch().finally(() => (this.applying = undefined));
+    return this.applying;
+  }
+
+  private async applyPrefetch(): Promise<void> {
+    while (this.appliedPrefetch !== this.wantedPrefetch) {
+      const { channel, acks, consumerTag } = this;
+      // Not subscribed: the next attach applies the wanted prefetch.
+      if (!channel || !acks || !consumerTag || this.stopped) return;
+      const count = this.wantedPrefetch;
+      try {
+        await channel.prefetch(count);
+        await channel.cancel(consumerTag);
+        if (this.channel !== channel || this.stopped) return;
+        this.consumerTag = undefined;
+        this.consumerTag = await this.subscribe(channel, acks);
+        this.appliedPrefetch = count;
+      } catch {
+        // The channel closed meanwhile: the next attach subscribes with the wanted prefetch.
+        return;
+      }
+    }
   }
 
   async attach(connection: ChannelModel): Promise<void> {
@@ -93,10 +136,17 @@ export class QueueConsumer implements BrokerClient {
       if (!this.stopped) this.connection.recycle();
     });
     await declareTopology(channel, this.options.topology);
-    await channel.prefetch(this.options.prefetch ?? 2000);
+    const prefetch = this.wantedPrefetch;
+    await channel.prefetch(prefetch);
     const acks = new AckTracker((upTo) => ackUpTo(channel, upTo));
     this.channel = channel;
     this.acks = acks;
+    this.appliedPrefetch = prefetch;
+    this.consumerTag = await this.subscribe(channel, acks);
+    if (this.wantedPrefetch !== prefetch) void this.setPrefetch(this.wantedPrefetch);
+  }
+
+  private async subscribe(channel: ConfirmChannel, acks: AckTracker): Promise<string> {
     const { consumerTag } = await channel.consume(this.options.topology.queue, (message) => {
       if (message === null) {
         // The broker cancelled us (queue deleted or its leader moved away): start afresh.
@@ -106,13 +156,14 @@ export class QueueConsumer implements BrokerClient {
       acks.delivered(message.fields.deliveryTag);
       this.options.onMessage(new ChannelDelivery(channel, acks, message, this.options.topology));
     });
-    this.consumerTag = consumerTag;
+    return consumerTag;
   }
 
   detach(): void {
     this.channel = undefined;
     this.acks = undefined;
     this.consumerTag = undefined;
+    this.appliedPrefetch = undefined;
   }
 
   /** Messages delivered on the current channel and not yet acked. */
@@ -134,6 +185,7 @@ export class QueueConsumer implements BrokerClient {
   /** Stops taking new messages; those already delivered can still be acked. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.applying;
     const { channel, consumerTag } = this;
     if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
   }

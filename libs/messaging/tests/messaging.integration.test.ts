@@ -145,6 +145,39 @@ describe('QueueConsumer', () => {
     await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
   });
 
+  it('changes its prefetch on the fly, keeping the deliveries it holds and delivering each message once', async () => {
+    const connection = open(uniqueName('both'));
+    const publisher = new ConfirmPublisher(connection, { topology });
+    const held: Delivery[] = [];
+    const consumer = new QueueConsumer(connection, { topology, prefetch: 5, onMessage: (d) => void held.push(d) });
+    connection.start();
+    const ids = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    await Promise.all(ids.map((id) => publisher.publish(message(id))));
+    const quietly = async (count: number) => {
+      await waitFor(`${count} deliveries`, () => held.length === count);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(held).toHaveLength(count);
+    };
+    await quietly(5);
+
+    // The new subscription takes 2; the 5 held on the old one stay valid and come on top.
+    await consumer.setPrefetch(2);
+    expect(consumer.prefetch).toBe(2);
+    await quietly(7);
+    held.forEach((d) => d.ack());
+    await quietly(9);
+
+    await consumer.setPrefetch(10);
+    await quietly(19);
+    held.forEach((d) => d.ack());
+    await quietly(20);
+    held.forEach((d) => d.ack());
+
+    expect(held.map((d) => d.properties.messageId).sort()).toEqual([...ids].sort());
+    expect(held.some((d) => d.redelivered)).toBe(false);
+    await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
   it('dead-letters with the reason in the headers and the payload intact', async () => {
     const connection = open(uniqueName('both'));
     const publisher = new ConfirmPublisher(connection, { topology });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate, saveReadings } from '../src';
+import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import { createDataSource, isDataError, migrate, saveReadings } from '../src';
 import { enrichedReading } from './readings';
 import { createTestDatabase, type TestDatabase } from '@sensors/testing';
 
@@ -164,6 +165,12 @@ describe('saveReadings', () => {
     expect(stored.map((row) => row.id).sort()).toEqual([...ids].sort());
     const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM sensor_readings');
     expect(count).toBeGreaterThanOrEqual(ids.length);
+  });
+
+  it('lets the table refuse a reading without an id, from a caller without types, as a data error', async () => {
+    const reading = { ...enrichedReading('x'), id: undefined } as unknown as EnrichedSensorReading;
+    const refusal = await saveReadings(dataSource, [reading]).catch((err: unknown) => err);
+    expect(isDataError(refusal)).toBe(true);
   });
 
   it('saves 20,000 readings in one call', async () => {

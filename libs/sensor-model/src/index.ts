@@ -16,6 +16,7 @@ export {
   ENVELOPE_VERSION,
   MAX_ENVELOPE_BYTES,
   MAX_ENVELOPE_READINGS,
+  DEFAULT_ENVELOPE_READINGS,
   READING_CONTENT_TYPE,
   type MessageFormat,
 } from './sensor-envelope';

@@ -16,6 +16,9 @@ export const READING_CONTENT_TYPE = 'application/json';
 /** The most readings one envelope may hold. */
 export const MAX_ENVELOPE_READINGS = 1000;
 
+/** Readings per envelope this project's publisher packs by default, for consumers to assume. */
+export const DEFAULT_ENVELOPE_READINGS = 100;
+
 /** The largest envelope, in bytes of its JSON body (1 MiB). */
 export const MAX_ENVELOPE_BYTES = 1024 * 1024;
 
