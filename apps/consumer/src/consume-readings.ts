@@ -81,7 +81,7 @@ export interface ConsumeReadingsDeps {
 export interface ConsumeReadings {
   /** Takes a delivery: reads it now, or holds it unread while the batches have no room. */
   onMessage(delivery: Delivery): void;
-  /** Reads held messages while the batches have room; call whenever a batch leaves. */
+  /** Reads held messages while the batches have room (dropping those whose channel closed); call whenever a batch leaves. */
   resume(): void;
   /** Reads every held message, room or not: at shutdown, before the last flush. */
   readAll(): void;
@@ -120,11 +120,17 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   function resume(): void {
-    while (held.length > 0 && hasRoom()) read(held.shift() as Delivery);
+    while (held.length > 0 && hasRoom()) readHeld();
   }
 
   function readAll(): void {
-    while (held.length > 0) read(held.shift() as Delivery);
+    while (held.length > 0) readHeld();
+  }
+
+  function readHeld(): void {
+    const delivery = held.shift() as Delivery;
+    // Its channel closed while it waited: the broker delivers it again, behind this one.
+    if (!delivery.stale) read(delivery);
   }
 
   function read(delivery: Delivery): void {

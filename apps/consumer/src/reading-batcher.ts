@@ -48,6 +48,9 @@ export class ReadingBatcher<T> {
 
   constructor(private readonly options: ReadingBatcherOptions<T>) {
     this.concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new RangeError(`concurrency must be an integer of at least 1 (got ${this.concurrency})`);
+    }
   }
 
   /** Items added and not yet handed to a write. */
@@ -78,7 +81,10 @@ export class ReadingBatcher<T> {
     }
   }
 
-  /** Stops retrying and scheduling; what is unwritten stays unwritten (its messages stay unacked). */
+  /**
+   * Stops retrying and scheduling; what is unwritten stays unwritten (its messages stay unacked).
+   * A pending {@link ReadingBatcher.flush} returns at once, even while a write is still running.
+   */
   close(): void {
     this.closing.abort();
     clearTimeout(this.timer);

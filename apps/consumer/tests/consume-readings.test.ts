@@ -9,6 +9,7 @@ class FakeDelivery implements Delivery {
   /** Resolves each part's dead letter: confirmed at once unless set to a pending promise. */
   partConfirmed: () => Promise<boolean> = async () => true;
   readonly redelivered = false;
+  stale = false;
   readonly properties;
 
   constructor(
@@ -339,6 +340,18 @@ describe('consumeReadings read-ahead', () => {
     pipeline.onMessage(new FakeDelivery('not json'));
     pipeline.onMessage(new FakeDelivery('{"readings":"no"}', ENVELOPE_CONTENT_TYPE));
     expect(counts).toEqual([1, 3, 1, 1]);
+  });
+
+  it('drops a held message whose channel closed meanwhile: the broker delivers it again', () => {
+    const { pipeline, queued, stats } = boundedPipeline(1);
+    const stale = new FakeDelivery(reading('b'));
+    pipeline.onMessage(new FakeDelivery(reading('a')));
+    pipeline.onMessage(stale);
+    pipeline.onMessage(new FakeDelivery(reading('c')));
+    stale.stale = true;
+    pipeline.readAll();
+    expect(queued.map((p) => p.reading.id)).toEqual(['a', 'c']);
+    expect([stale.acked, stats.consumed]).toEqual([false, 2]);
   });
 
   it('reads every held message at shutdown, room or not', () => {

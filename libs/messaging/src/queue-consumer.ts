@@ -40,6 +40,11 @@ export interface Delivery {
   readonly content: Buffer;
   readonly properties: MessageProperties;
   readonly redelivered: boolean;
+  /**
+   * Whether its channel has closed: the broker will deliver the message again, so a message
+   * still waiting to be read may be dropped instead.
+   */
+  readonly stale: boolean;
   /** Acknowledges the message; a no-op once its channel has closed (it will be redelivered). */
   ack(): void;
   /**
@@ -75,6 +80,7 @@ export class QueueConsumer implements BrokerClient {
   private channel: ConfirmChannel | undefined;
   private acks: AckTracker | undefined;
   private consumerTag: string | undefined;
+  private channelState: ChannelState | undefined;
   private stopped = false;
   private wantedPrefetch: number;
   private appliedPrefetch: number | undefined;
@@ -103,22 +109,30 @@ export class QueueConsumer implements BrokerClient {
    */
   setPrefetch(count: number): Promise<void> {
     this.wantedPrefetch = count;
-    this.applying ??= this.applyPrefetch().finally(() => (this.applying = undefined));
+    this.applying ??= this.applyPrefetch().finally(() => {
+      this.applying = undefined;
+      // A wish made while the last round was returning; a new channel applies its own.
+      if (this.appliedPrefetch !== undefined && this.appliedPrefetch !== this.wantedPrefetch && !this.stopped) {
+        void this.setPrefetch(this.wantedPrefetch);
+      }
+    });
     return this.applying;
   }
 
   private async applyPrefetch(): Promise<void> {
     while (this.appliedPrefetch !== this.wantedPrefetch) {
-      const { channel, acks, consumerTag } = this;
+      const { channel, acks, consumerTag, channelState } = this;
       // Not subscribed: the next attach applies the wanted prefetch.
-      if (!channel || !acks || !consumerTag || this.stopped) return;
+      if (!channel || !acks || !consumerTag || !channelState || this.stopped) return;
       const count = this.wantedPrefetch;
       try {
         await channel.prefetch(count);
         await channel.cancel(consumerTag);
         if (this.channel !== channel || this.stopped) return;
         this.consumerTag = undefined;
-        this.consumerTag = await this.subscribe(channel, acks);
+        const tag = await this.subscribe(channel, acks, channelState);
+        if (this.channel !== channel) return;
+        this.consumerTag = tag;
         this.appliedPrefetch = count;
       } catch {
         // The channel closed meanwhile: the next attach subscribes with the wanted prefetch.
@@ -130,8 +144,10 @@ export class QueueConsumer implements BrokerClient {
   async attach(connection: ChannelModel): Promise<void> {
     if (this.stopped) return;
     const channel = await connection.createConfirmChannel();
+    const state: ChannelState = { closed: false };
     channel.on('error', () => undefined);
     channel.on('close', () => {
+      state.closed = true;
       if (this.channel === channel) this.detach();
       if (!this.stopped) this.connection.recycle();
     });
@@ -142,11 +158,12 @@ export class QueueConsumer implements BrokerClient {
     this.channel = channel;
     this.acks = acks;
     this.appliedPrefetch = prefetch;
-    this.consumerTag = await this.subscribe(channel, acks);
+    this.channelState = state;
+    this.consumerTag = await this.subscribe(channel, acks, state);
     if (this.wantedPrefetch !== prefetch) void this.setPrefetch(this.wantedPrefetch);
   }
 
-  private async subscribe(channel: ConfirmChannel, acks: AckTracker): Promise<string> {
+  private async subscribe(channel: ConfirmChannel, acks: AckTracker, state: ChannelState): Promise<string> {
     const { consumerTag } = await channel.consume(this.options.topology.queue, (message) => {
       if (message === null) {
         // The broker cancelled us (queue deleted or its leader moved away): start afresh.
@@ -154,7 +171,7 @@ export class QueueConsumer implements BrokerClient {
         return;
       }
       acks.delivered(message.fields.deliveryTag);
-      this.options.onMessage(new ChannelDelivery(channel, acks, message, this.options.topology));
+      this.options.onMessage(new ChannelDelivery(channel, state, acks, message, this.options.topology));
     });
     return consumerTag;
   }
@@ -163,6 +180,7 @@ export class QueueConsumer implements BrokerClient {
     this.channel = undefined;
     this.acks = undefined;
     this.consumerTag = undefined;
+    this.channelState = undefined;
     this.appliedPrefetch = undefined;
   }
 
@@ -203,6 +221,11 @@ export class QueueConsumer implements BrokerClient {
   }
 }
 
+/** What the deliveries of one channel share. */
+interface ChannelState {
+  closed: boolean;
+}
+
 /**
  * A delivery on one channel. A class rather than an object of closures, since one is made for
  * every message.
@@ -210,6 +233,7 @@ export class QueueConsumer implements BrokerClient {
 class ChannelDelivery implements Delivery {
   constructor(
     private readonly channel: ConfirmChannel,
+    private readonly channelState: ChannelState,
     private readonly acks: AckTracker,
     private readonly message: ConsumeMessage,
     private readonly topology: Topology,
@@ -225,6 +249,10 @@ class ChannelDelivery implements Delivery {
 
   get redelivered(): boolean {
     return this.message.fields.redelivered;
+  }
+
+  get stale(): boolean {
+    return this.channelState.closed;
   }
 
   ack(): void {

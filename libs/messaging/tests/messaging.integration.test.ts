@@ -162,7 +162,6 @@ describe('QueueConsumer', () => {
 
     // The new subscription takes 2; the 5 held on the old one stay valid and come on top.
     await consumer.setPrefetch(2);
-    expect(consumer.prefetch).toBe(2);
     await quietly(7);
     held.forEach((d) => d.ack());
     await quietly(9);
@@ -255,10 +254,12 @@ describe('QueueConsumer', () => {
     connection.start();
     await publisher.publish(message('held'));
     await waitFor('the first delivery', () => held.length === 1);
+    expect(held[0].stale).toBe(false);
 
     expect(await closeBrokerConnections(name)).toBe(1);
     await waitFor('the redelivery', () => held.length === 2, { timeoutMs: 15_000 });
     expect(held[1].redelivered).toBe(true);
+    expect(held.map((d) => d.stale)).toEqual([true, false]);
     held[0].ack(); // its channel is gone: a no-op
     held[1].ack();
     await waitFor('the queue to drain', async () => (await countQueueMessages(topology.queue)) === 0);

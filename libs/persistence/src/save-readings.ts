@@ -83,7 +83,13 @@ function textArray(values: readonly (string | undefined)[]): string {
   return `${literal}}`;
 }
 
-/** A Postgres array literal of finite numbers, in JavaScript's shortest round-trip form. */
-function numberArray(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
+/** A Postgres array literal of numbers, in JavaScript's shortest round-trip form; anything else is NULL. */
+function numberArray(values: readonly (number | undefined)[]): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) literal += ',';
+    literal += typeof value === 'number' ? String(value) : 'NULL';
+  }
+  return `${literal}}`;
 }

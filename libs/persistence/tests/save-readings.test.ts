@@ -167,10 +167,14 @@ describe('saveReadings', () => {
     expect(count).toBeGreaterThanOrEqual(ids.length);
   });
 
-  it('lets the table refuse a reading without an id, from a caller without types, as a data error', async () => {
-    const reading = { ...enrichedReading('x'), id: undefined } as unknown as EnrichedSensorReading;
-    const refusal = await saveReadings(dataSource, [reading]).catch((err: unknown) => err);
+  it.each([
+    ['an id', (r: EnrichedSensorReading) => ({ ...r, id: undefined })],
+    ['a temperature', (r: EnrichedSensorReading) => ({ ...r, content: { ...r.content, temperature_f: '1,2' } })],
+  ])('lets the table refuse a reading without %s, from a caller without types, as a data error', async (_, spoil) => {
+    const reading = spoil(enrichedReading('spoilt')) as unknown as EnrichedSensorReading;
+    const refusal = await saveReadings(dataSource, [enrichedReading('fine'), reading]).catch((err: unknown) => err);
     expect(isDataError(refusal)).toBe(true);
+    expect(await storedRows(['fine', 'spoilt'])).toEqual([]);
   });
 
   it('saves 20,000 readings in one call', async () => {
