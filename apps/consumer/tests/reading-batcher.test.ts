@@ -111,6 +111,48 @@ describe('ReadingBatcher', () => {
     expect(batches).toEqual([[1, 2]]);
   });
 
+  it('writes an item that aged while every writer was busy as soon as one is free', async () => {
+    const written: number[][] = [];
+    let finish = (): void => undefined;
+    const batcher = new ReadingBatcher<number>({
+      maxSize: 10,
+      maxWaitMs: 50,
+      write: (batch) => {
+        written.push([...batch]);
+        return written.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve();
+      },
+    });
+    batcher.add(1);
+    await jest.advanceTimersByTimeAsync(50);
+    batcher.add(2);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(written).toEqual([[1]]);
+    finish();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(written).toEqual([[1], [2]]);
+  });
+
+  it('flush waits for every write in flight, failed ones retried, with two writers', async () => {
+    const written: number[][] = [];
+    let failures = 2;
+    const batcher = new ReadingBatcher<number>({
+      maxSize: 2,
+      maxWaitMs: 60_000,
+      concurrency: 2,
+      backoff: { initialMs: 5, maxMs: 5 },
+      write: async (batch) => {
+        if (batch[0] === 1 && failures-- > 0) throw new Error('database down');
+        written.push([...batch]);
+      },
+    });
+    [1, 2, 3, 4, 5].forEach((n) => batcher.add(n));
+    const flushed = batcher.flush();
+    await jest.advanceTimersByTimeAsync(100);
+    await flushed;
+    expect(written.sort((a, b) => a[0] - b[0])).toEqual([[1, 2], [3, 4], [5]]);
+    expect([batcher.size, batcher.writing]).toEqual([0, 0]);
+  });
+
   it('says when a batch has left the waiting items, so that more can be read', async () => {
     let rooms = 0;
     const batcher = new ReadingBatcher<number>({
