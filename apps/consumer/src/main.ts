@@ -7,6 +7,7 @@ import { DEFAULT_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import {
   createMetricsRegistry,
   createShutdown,
+  limitHeapGrowth,
   redactUrl,
   retry,
   serializeError,
@@ -24,6 +25,8 @@ import { PrefetchTuner } from './prefetch-tuner';
 import { ReadingBatcher } from './reading-batcher';
 
 async function main(): Promise<void> {
+  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
+  limitHeapGrowth(100);
   const config = loadConsumerConfig(process.argv.slice(2));
   if (config.deadLetters) {
     process.exitCode = await runDeadLettersCommand(config, config.deadLetters, {

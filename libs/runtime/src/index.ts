@@ -2,6 +2,7 @@
 export { applyConfigFile } from './apply-config-file';
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
+export { limitHeapGrowth } from './limit-heap-growth';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
 export { redactUrl } from './redact-url';
 export { retry, type RetryOptions } from './retry';
