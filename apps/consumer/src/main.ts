@@ -25,7 +25,8 @@ import { PrefetchTuner } from './prefetch-tuner';
 import { ReadingBatcher } from './reading-batcher';
 
 async function main(): Promise<void> {
-  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
+  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates
+  // (the publisher stays within bounds without it, and pays ~4 % more CPU with it).
   limitHeapGrowth(100);
   const config = loadConsumerConfig(process.argv.slice(2));
   if (config.deadLetters) {

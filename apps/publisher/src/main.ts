@@ -4,7 +4,6 @@ import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from
 import {
   createMetricsRegistry,
   createShutdown,
-  limitHeapGrowth,
   serializeError,
   startOpsServer,
   startProgressLog,
@@ -18,8 +17,6 @@ import { startSource } from './start-source';
 import { summarizeRun, type RunEnd } from './summarize-run';
 
 async function main(): Promise<void> {
-  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
-  limitHeapGrowth(100);
   const config = loadPublisherConfig(process.argv.slice(2));
   const log = pino(
     { level: config.logLevel, base: { app: 'publisher' }, serializers: { err: serializeError } },
