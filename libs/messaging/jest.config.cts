@@ -10,4 +10,7 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': ['@swc/jest', swcJestConfig] },
   moduleFileExtensions: ['ts', 'js'],
   coverageDirectory: '../../coverage/libs/messaging',
+  // Tests against the real broker wait out reconnect backoff and nack retries: up to ~5 s alone,
+  // and beyond Jest's default 5 s while CI runs other projects' tests beside them.
+  testTimeout: 30_000,
 };
