@@ -119,7 +119,7 @@ let poison: Letter;
 let everything: Letter[];
 
 beforeAll(async () => {
-  connection = await connect(testAmqpUrl);
+  connection = await connect(testAmqpUrl, { noDelay: true });
   const channel = await connection.createChannel();
   await declareTopology(channel, topology);
   await channel.close();

@@ -79,7 +79,7 @@ async function declareAsTheApps(topology: Topology): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  connection = await connect(testAmqpUrl);
+  connection = await connect(testAmqpUrl, { noDelay: true });
 });
 
 afterAll(async () => {

@@ -120,7 +120,12 @@ async function connectToFirst(urls: readonly string[]): Promise<ChannelModel> {
   const failures: string[] = [];
   for (const url of urls) {
     try {
-      const connection = await connect(url, { clientProperties: { connection_name: 'sensors-consumer:dead-letters' } });
+      // No Nagle: each dead letter is a basic.get round trip, which would otherwise wait ~40 ms
+      // behind the copy sent before it (10× slower here).
+      const connection = await connect(url, {
+        clientProperties: { connection_name: 'sensors-consumer:dead-letters' },
+        noDelay: true,
+      });
       // Errors also reject the operation in progress; without a listener they would crash the process.
       connection.on('error', () => undefined);
       return connection;

@@ -84,33 +84,38 @@ export async function migrateDeadLetterQueue(connection: ChannelModel, topology:
 }
 
 /**
- * Moves every message of `from` to `to` (copy, confirm, ack), until `from` has none left,
- * not even one another reader handed back meanwhile; resolves to how many it moved.
+ * Moves every message of `from` to `to` (copy, confirm, ack), until `from` has none left, not
+ * even one another reader handed back meanwhile; resolves to how many it moved.
  *
- * @throws when `from` still has consumers: a queue being read must not be deleted.
+ * @throws when messages stay in `from` that cannot be taken for a minute: another reader
+ * holds them, and the queue must not be deleted under it.
  */
 async function moveAll(connection: ChannelModel, from: string, to: string): Promise<number> {
   let moved = 0;
-  for (;;) {
-    moved += await walkQueue(
+  // The queue's count lags its acks by a moment; a reader may also hold some and hand them back.
+  for (let idle = 0; idle < 600; ) {
+    const count = await walkQueue(
       connection,
       from,
       async (walk) => {
-        let count = 0;
+        let taken = 0;
         for (let message = await walk.next(); message; message = await walk.next()) {
           await walk.keep(message);
-          count++;
+          taken++;
         }
-        return count;
+        return taken;
       },
       { copiesTo: to },
     );
-    const { messageCount, consumerCount } = await onChannel(connection, (channel) => channel.checkQueue(from));
-    if (consumerCount > 0) {
-      throw new Error(`queue "${from}" has ${consumerCount} consumer(s); stop them, then run the migration again`);
-    }
+    moved += count;
+    const { messageCount } = await onChannel(connection, (channel) => channel.checkQueue(from));
     if (messageCount === 0) return moved;
+    idle = count > 0 ? 0 : idle + 1;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  throw new Error(
+    `messages stay in "${from}" that cannot be taken: another reader holds them; stop it, then run the migration again`,
+  );
 }
 
 /** Whether declaring the dead-letter queue the way this version does succeeds (declaring it if missing). */

@@ -62,6 +62,9 @@ const DELIVERY_HEADERS = new Set(['x-delivery-count', 'x-acquired-count']);
  * original's ack (a crash, a lost connection), the broker hands the original back and both stay.
  * Messages neither kept nor removed when `work` ends (it threw, or a copy was refused) are
  * handed back with `basic.nack`, which RabbitMQ 4.3 and later do not count.
+ *
+ * Each message is a `basic.get` round trip: give it a connection opened with `noDelay: true`,
+ * or Nagle's algorithm holds each request back behind the copy sent before it.
  */
 export async function walkQueue<T>(
   connection: ChannelModel,
