@@ -41,6 +41,9 @@ export class UncopiedMessagesError extends Error {
 
 const MAX_UNCONFIRMED_COPIES = 32;
 
+/** Properties a copy does not take over as they are: set anew (`headers`, `deliveryMode`) or refused by the broker. */
+const NOT_COPIED = new Set(['headers', 'deliveryMode', 'userId', 'clusterId']);
+
 /**
  * Headers the broker sets on each delivery of a quorum queue: bookkeeping of the original's
  * deliveries, which a copy (a new message to the broker) starts afresh.
@@ -125,10 +128,12 @@ export async function walkQueue<T>(
  * connection of that user.
  */
 export function copyProperties(properties: MessageProperties): Options.Publish {
-  const { headers, userId: _userId, deliveryMode: _deliveryMode, clusterId: _clusterId, ...own } = properties;
+  const own = Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_COPIED.has(name));
   return {
-    ...Object.fromEntries(Object.entries(own).filter(([, value]) => value !== undefined)),
-    headers: Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !DELIVERY_HEADERS.has(name))),
+    ...Object.fromEntries(own),
+    headers: Object.fromEntries(
+      Object.entries(properties.headers ?? {}).filter(([name]) => !DELIVERY_HEADERS.has(name)),
+    ),
     persistent: true,
   };
 }
