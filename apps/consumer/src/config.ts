@@ -8,7 +8,11 @@ import {
   toSharedConfig,
   type SharedConfig,
 } from '@sensors/runtime';
-import { deadLettersOptions, readDeadLettersCommand, type DeadLettersCommand } from './dead-letters-command';
+import {
+  deadLettersOptions,
+  readDeadLettersCommand,
+  type DeadLettersCommand,
+} from './dead-letters/dead-letters-command';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
@@ -42,7 +46,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
       '"run", "migrate" to apply the database migrations and exit, or "dead-letters" to list or replay them',
       'run',
     )
-    .argument('[action]', 'after "dead-letters": "list" (counts by reason, samples) or "replay"')
+    .argument('[action]', 'after "dead-letters": "list" (counts by reason, samples), "replay" or "migrate"')
     .addOption(
       new Option('--database-url <url>', 'Postgres URL of the role that inserts and reads readings')
         .env('DATABASE_URL')

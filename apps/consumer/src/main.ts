@@ -19,7 +19,7 @@ import { loadConsumerConfig } from './config';
 import { consumeReadings, newConsumerStats, type PendingReading } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
 import { watchDatabase, type DatabaseHealth } from './database-health';
-import { runDeadLettersCommand } from './dead-letters-command';
+import { runDeadLettersCommand } from './dead-letters/dead-letters-command';
 import { migrateDatabase } from './migrate-database';
 import { PrefetchTuner } from './prefetch-tuner';
 import { ReadingBatcher } from './reading-batcher';

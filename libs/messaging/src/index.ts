@@ -19,16 +19,13 @@ export {
   type Delivery,
   type QueueConsumerOptions,
 } from './queue-consumer';
-export {
-  describeDeadLetter,
-  inspectDeadLetters,
-  replayDeadLetters,
-  type DeadLetterDescription,
-  type DeadLetterReport,
-  type DeadLetterSample,
-  type InspectDeadLettersOptions,
-  type ReplayDeadLettersOptions,
-  type ReplayResult,
-} from './dead-letters';
 export { logBrokerEvents } from './log-broker-events';
-export { declareTopology, topologyFor, type Topology, type TopologyOptions } from './topology';
+export {
+  DEAD_LETTER_DELIVERY_LIMIT,
+  TopologyMismatchError,
+  declareDeadLetterQueue,
+  declareTopology,
+  topologyFor,
+  type Topology,
+  type TopologyOptions,
+} from './topology';

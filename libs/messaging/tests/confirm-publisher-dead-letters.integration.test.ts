@@ -1,6 +1,6 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
-import { BrokerConnection, ConfirmPublisher, DEAD_LETTER_HEADERS, describeDeadLetter, topologyFor } from '../src';
+import { BrokerConnection, ConfirmPublisher, DEAD_LETTER_HEADERS, topologyFor } from '../src';
 
 const topology = topologyFor({ exchange: uniqueName('msg_dl_x'), queue: uniqueName('msg_dl_q') });
 let admin: ChannelModel;
@@ -47,9 +47,9 @@ describe('ConfirmPublisher toDeadLetterExchange', () => {
     expect(more).toEqual([]);
     expect(deadLetter.content.equals(body)).toBe(true);
     expect(deadLetter.properties.messageId).toBe('stdin:3');
-    expect(describeDeadLetter(deadLetter.properties)).toMatchObject({
-      reason: 'invalid-reading',
-      fields: ['(reading)'],
+    expect(deadLetter.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEAD_LETTER_HEADERS.fields]: '(reading)',
     });
     expect((await takeAll(topology.queue)).map((m) => m.properties.messageId)).toEqual(['good']);
   });
