@@ -1,6 +1,6 @@
 import { connect } from 'amqplib';
 import { topologyFor } from '@sensors/messaging';
-import { closedPort, testAmqpUrl, uniqueName } from '@sensors/testing';
+import { freePort, testAmqpUrl, uniqueName } from '@sensors/testing';
 import { loadConsumerConfig } from '../src/config';
 import { runDeadLettersCommand } from '../src/dead-letters/dead-letters-command';
 import {
@@ -232,7 +232,7 @@ describe('formatMigrationResult', () => {
 
 describe('runDeadLettersCommand', () => {
   it('writes why it cannot reach the broker, without the password, and returns 1', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const config = loadConsumerConfig(['dead-letters', 'list', '--amqp-url', `amqp://ops:s3cret@127.0.0.1:${port}`], {
       exitOverride: true,
     });

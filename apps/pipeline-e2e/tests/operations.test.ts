@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  closedPort,
+  freePort,
   countQueueMessages,
   startApp,
   waitFor,
@@ -96,7 +96,7 @@ describe('operating the apps', () => {
   });
 
   it('answers /readyz 503 with the reason while a service is missing, and never logs a password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const consumer = startApp('consumer', [], {
       ...pipeline.env,
       DATABASE_URL: `postgres://sensors:s3cret-pw@127.0.0.1:${port}/sensors`,

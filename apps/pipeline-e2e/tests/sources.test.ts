@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { closedPort, startApp, testAmqpUrl, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
+import { freePort, startApp, testAmqpUrl, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -282,7 +282,7 @@ describe('the HTTP source', () => {
 
   it('answers 503 with Retry-After while the broker is unreachable', async () => {
     const down = publisher(['--source', 'http', '--http-port', '0'], {
-      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}`,
+      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
     });
     const startedLine = await waitFor('the publisher to start', () => lastLine(down, 'publisher started'));
     const response = await fetch(`http://127.0.0.1:${startedLine['httpPort'] as number}/readings`, {

@@ -1,6 +1,6 @@
 import {
   waitFor,
-  closedPort,
+  freePort,
   createTestDatabase,
   isRunningStatement,
   terminateDatabaseSessions,
@@ -91,7 +91,7 @@ describe('isDataError', () => {
   });
 
   it('is false when the database cannot be reached', async () => {
-    const down = createDataSource({ url: `postgres://postgres@127.0.0.1:${await closedPort()}/postgres` });
+    const down = createDataSource({ url: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` });
     const err = await failure(() => down.initialize());
     expect(err).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isDataError(err)).toBe(false);

@@ -1,16 +1,36 @@
-// Everything exported here is public API: helpers for the workspace's own tests, talking to
-// the real RabbitMQ and Postgres (URLs from TEST_AMQP_URL / TEST_DATABASE_URL).
-export { startApp, type AppProcess } from './app-process';
+// Everything exported here is public API: the one harness of the workspace's tests, bench and
+// fault drill. Tests use the machine's RabbitMQ and Postgres (TEST_AMQP_URL, TEST_DATABASE_URL)
+// only through their own names; whatever a test stops, blocks or reconfigures, it starts itself.
+export { AppProcess, startApp, type AppProcessOptions, type LogLine } from './app-process';
+export { execCommand } from './exec-command';
+export { freePort } from './free-port';
+export { startMosquitto, type MosquittoBroker } from './mosquitto';
 export {
-  closedPort,
+  adminQuery,
   createTestDatabase,
   isRunningStatement,
+  quoteIdentifier,
   terminateDatabaseSessions,
+  type AdminQueryOptions,
   type TestDatabase,
 } from './postgres';
+export { startPostgresCluster, type PostgresCluster } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
-export { clusterNodeUrls, rabbitCluster } from './rabbit-cluster';
-export { closeBrokerConnections, countQueueMessages, deleteBrokerObjects, setQueuePolicy } from './rabbitmq';
+export { clusterNodeUrls, rabbitCluster, startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
+export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';
+export {
+  closeBrokerConnections,
+  countQueueMessages,
+  deleteBrokerObjects,
+  machineBroker,
+  peekQueue,
+  queueDepth,
+  setQueuePolicy,
+  withChannel,
+  type Broker,
+  type PeekedMessage,
+  type QueueDepth,
+} from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export { uniqueName } from './unique-name';
-export { waitFor } from './wait-for';
+export { sleep, waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';

@@ -1,17 +1,99 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Broker } from './rabbitmq';
+import { prepareRabbitNode, type RabbitNode } from './rabbit-node';
+
+/** A throwaway RabbitMQ cluster of a test's own (see {@link startRabbitCluster}). */
+export interface RabbitCluster extends Broker {
+  /** Node 1 is `nodes[0]`. */
+  readonly nodes: readonly RabbitNode[];
+  /** The AMQP URLs starting at node `first` (1-based), comma-separated: an app prefers it and fails over. */
+  urlsFrom(first: number): string;
+  /** The 1-based number of the node that leads quorum queue `queue` now. */
+  leader(queue: string): Promise<number>;
+  /** The 1-based numbers of the nodes that hold a replica of `queue`. */
+  members(queue: string): Promise<number[]>;
+  /** Stops every node and deletes the cluster's folder; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` throwaway RabbitMQ nodes (see {@link startRabbitNode}) sharing a private cookie
+ * and joins them into one cluster. About 20–30 s for three nodes on two cores.
+ *
+ * @example
+ * const cluster = await startRabbitCluster(3);
+ * try { await cluster.nodes[0].kill(); … } finally { await cluster.stop(); }
+ */
+export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
+  const base = mkdtempSync(join(tmpdir(), 'sensors-rabbit-cluster-'));
+  const nodes: RabbitNode[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+      rmSync(base, { recursive: true, force: true });
+    })());
+  try {
+    for (let i = 1; i <= size; i++) nodes.push(await prepareRabbitNode({ base, prefix: `sensors_c${i}_` }));
+    await Promise.all(nodes.map((node) => node.start()));
+    const [first, ...others] = nodes;
+    for (const node of others) {
+      await node.ctl(['-q', 'stop_app'], 120_000);
+      await node.ctl(['-q', 'join_cluster', first.name], 120_000);
+      await node.ctl(['-q', 'start_app'], 120_000);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const ctl = async (args: readonly string[], timeoutMs?: number) => {
+    const failures: string[] = [];
+    for (const node of nodes) {
+      try {
+        return await node.ctl(args, timeoutMs);
+      } catch (err) {
+        failures.push(`${node.name}: ${(err as Error).message}`);
+      }
+    }
+    throw new Error(`no cluster node answered rabbitmqctl ${args.join(' ')}: ${failures.join('; ')}`);
+  };
+  const numberOf = (nodeName: string) => nodes.findIndex((node) => node.name === nodeName) + 1;
+  return {
+    nodes,
+    get urls() {
+      return nodes.map((node) => node.url);
+    },
+    ctl,
+    urlsFrom: (first) => nodes.map((_, k) => nodes[(first - 1 + k) % nodes.length].url).join(','),
+    leader: async (queue) => {
+      const listing = await ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'leader']);
+      const line = listing.split('\n').find((row) => row.split('\t')[0] === queue);
+      const leader = numberOf(line?.split('\t')[1]?.trim() ?? '');
+      if (leader === 0) throw new Error(`no leader listed for queue ${queue}: ${line ?? 'queue not listed'}`);
+      return leader;
+    },
+    members: async (queue) => {
+      const listing = await ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'members']);
+      const line = listing.split('\n').find((row) => row.split('\t')[0] === queue) ?? '';
+      return nodes.map((node, k) => (line.includes(node.name) ? k + 1 : 0)).filter((n) => n > 0);
+    },
+    stop,
+  };
+}
 
 const execFileAsync = promisify(execFile);
 const script = join(__dirname, '../../../tools/cluster/rabbit-cluster.sh');
 
-/** The AMQP URLs of the throw-away cluster's nodes 1, 2 and 3 (ports 5681–5683). */
+/** The AMQP URLs of `tools/cluster/rabbit-cluster.sh`'s nodes 1, 2 and 3 (ports 5681–5683). */
 export const clusterNodeUrls = [1, 2, 3].map((n) => `amqp://guest:guest@127.0.0.1:568${n}`);
 
 /**
- * Runs `tools/cluster/rabbit-cluster.sh` (a 3-node RabbitMQ cluster on loopback beside the
- * system node; needs root): `up`, `down`, `kill N`, `start N`, `stop-app N`, `start-app N`,
- * `leader QUEUE`. Resolves to its output.
+ * Runs `tools/cluster/rabbit-cluster.sh` (the fixed-port cluster for humans and Docker-less
+ * demos; needs root): `up`, `down`, `kill N`, `start N`, `stop-app N`, `start-app N`, `leader QUEUE`.
  */
 export async function rabbitCluster(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('bash', [script, ...args], { timeout: 180_000 });

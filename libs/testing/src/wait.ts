@@ -1,0 +1,65 @@
+/** What is left of `T` once every falsy value is ruled out. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
+/** Resolves after `ms`; rejects at once with the abort reason when `signal` aborts (before or during). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Options of {@link waitFor}. */
+export interface WaitForOptions {
+  /** Fails after this long (default 30 s): a bound on a condition, never the thing tested. */
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** Stops waiting (rejects) when it aborts. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Polls `check` until it returns a truthy value and returns that value; fails with
+ * `description` after `timeoutMs`, or when `signal` aborts.
+ *
+ * @example
+ * await waitFor('the queue to drain', async () => (await queueDepth(queue))?.messages === 0);
+ */
+export async function waitFor<T>(
+  description: string,
+  check: () => Promise<T> | T,
+  { timeoutMs = 30_000, intervalMs = 100, signal }: WaitForOptions = {},
+): Promise<Truthy<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as Truthy<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+    await sleep(intervalMs, signal);
+  }
+}
+
+/** Resolves or rejects as `work` does, or rejects with a timeout error after `timeoutMs`. */
+export async function withTimeout<T>(description: string, work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${description}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
+}

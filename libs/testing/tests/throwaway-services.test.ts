@@ -1,0 +1,54 @@
+import { connect } from 'amqplib';
+import {
+  adminQuery,
+  queueDepth,
+  startPostgresCluster,
+  startRabbitNode,
+  withChannel,
+  type PostgresCluster,
+  type RabbitNode,
+} from '../src';
+
+describe('startRabbitNode', () => {
+  let node: RabbitNode;
+  beforeAll(async () => {
+    node = await startRabbitNode();
+  }, 240_000);
+  afterAll(() => node?.stop(), 120_000);
+
+  it('serves AMQP and rabbitmqctl on its own ports, and comes back after stop_app', async () => {
+    const queue = 'throwaway_check';
+    await withChannel((channel) => channel.assertQueue(queue, { durable: true }), { broker: node });
+    await withChannel(async (channel) => channel.sendToQueue(queue, Buffer.from('x')), { broker: node });
+    expect(await queueDepth(queue, node)).toEqual({ messages: 1, ready: 1, unacked: 0 });
+    await node.stopApp();
+    await expect(connect(node.url, { timeout: 2000 })).rejects.toThrow();
+    await node.startApp();
+    expect((await queueDepth(queue, node))?.messages).toBe(1);
+  }, 240_000);
+});
+
+describe('startPostgresCluster', () => {
+  let pg: PostgresCluster;
+  beforeAll(async () => {
+    pg = await startPostgresCluster();
+  }, 120_000);
+  afterAll(() => pg?.remove(), 120_000);
+
+  it('answers queries on its own port, and again after stop and start', async () => {
+    expect(await adminQuery('SELECT 1 AS one', [], { url: pg.adminUrl })).toEqual([{ one: 1 }]);
+    await pg.stop();
+    await expect(adminQuery('SELECT 1', [], { url: pg.adminUrl })).rejects.toThrow();
+    await pg.start();
+    expect(await adminQuery('SELECT 2 AS two', [], { url: pg.adminUrl })).toEqual([{ two: 2 }]);
+  }, 120_000);
+
+  it('creates a tablespace that is size-limited where the machine allows it', async () => {
+    const { limited } = await pg.addSmallTablespace('small', 8);
+    const rows = await adminQuery<{ spcname: string }>("SELECT spcname FROM pg_tablespace WHERE spcname = 'small'", [], {
+      url: pg.adminUrl,
+    });
+    expect(rows).toHaveLength(1);
+    expect(typeof limited).toBe('boolean');
+  }, 60_000);
+});
