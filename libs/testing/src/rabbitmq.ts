@@ -47,7 +47,7 @@ export interface QueueDepth {
   unacked: number;
 }
 
-/** The depth of `queue`, or undefined when the broker does not list it. */
+/** The depth of `queue` from `rabbitmqctl list_queues` (statistics lag a few seconds: wait on it), or undefined when the broker does not list it. */
 export async function queueDepth(queue: string, broker: Broker = machineBroker): Promise<QueueDepth | undefined> {
   const listing = await broker.ctl([
     '-q',

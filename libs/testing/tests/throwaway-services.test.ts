@@ -1,9 +1,11 @@
 import { connect } from 'amqplib';
 import {
   adminQuery,
+  countQueueMessages,
   queueDepth,
   startPostgresCluster,
   startRabbitNode,
+  waitFor,
   withChannel,
   type PostgresCluster,
   type RabbitNode,
@@ -19,12 +21,16 @@ describe('startRabbitNode', () => {
   it('serves AMQP and rabbitmqctl on its own ports, and comes back after stop_app', async () => {
     const queue = 'throwaway_check';
     await withChannel((channel) => channel.assertQueue(queue, { durable: true }), { broker: node });
-    await withChannel(async (channel) => channel.sendToQueue(queue, Buffer.from('x')), { broker: node });
-    expect(await queueDepth(queue, node)).toEqual({ messages: 1, ready: 1, unacked: 0 });
+    const connection = await connect(node.url);
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queue, Buffer.from('x'), { persistent: true });
+    await channel.waitForConfirms();
+    await connection.close();
+    expect(await countQueueMessages(queue, node)).toBe(1);
     await node.stopApp();
     await expect(connect(node.url, { timeout: 2000 })).rejects.toThrow();
     await node.startApp();
-    expect((await queueDepth(queue, node))?.messages).toBe(1);
+    await waitFor('the queue to be listed with its message', async () => (await queueDepth(queue, node))?.messages === 1);
   }, 240_000);
 });
 
