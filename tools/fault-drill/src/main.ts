@@ -2,14 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execCommand } from './exec-command';
+import { adminQuery, execCommand, quoteIdentifier } from '@sensors/testing';
 import { formatTable } from './print-table';
-import { adminQuery, ensurePostgresRunning, postgresRunning, quoteIdentifier } from './postgres';
-import { clusterUnavailableReason, RabbitCluster } from './rabbit-cluster';
-import { rabbitmqctl } from './rabbitmq';
 import { RestoreRegistry } from './restore-registry';
 import { runScenario, skippedResult, type DrillSettings, type ScenarioResult } from './run-scenario';
 import { scenarios } from './scenarios';
+import { DrillServices } from './services';
 
 const ROOT = resolve(__dirname, '../../..');
 const OUT = join(ROOT, 'dist/fault-drill');
@@ -18,8 +16,10 @@ const CI_SIZE = 15_000;
 
 const HELP = `Usage: npm run drill -- [options]
 
-Runs the built publisher and consumer against the real RabbitMQ and Postgres, injects one
-fault per scenario, and prints what was confirmed, stored, dead-lettered, lost and duplicated.
+Runs the built publisher and consumer against a throwaway RabbitMQ node and Postgres cluster
+of its own (and a throwaway 3-node RabbitMQ cluster for the c scenarios), started on free
+ports in temporary folders and removed at the end; the machine's services are never touched.
+Injects one fault per scenario, and prints what was confirmed, stored, dead-lettered, lost and duplicated.
 Exits 1 when any scenario fails (a reading lost or doubled, the queue not drained, a check
 failed), 2 when the drill itself cannot run, 130 when interrupted.
 
@@ -37,11 +37,9 @@ Options:
 Scenarios:
 ${scenarios.map((s) => `  ${s.id.padEnd(3)} ${s.title} [${s.scope}]`).join('\n')}
 
-The c scenarios run on a throw-away 3-node cluster (tools/cluster/rabbit-cluster.sh: root and
-/usr/lib/rabbitmq/bin needed; skipped, with the reason, where the machine cannot).
-
-Environment: DRILL_AMQP_URL, DRILL_DATABASE_URL (a superuser), DRILL_PG_CLUSTER ("15 main"),
-RABBITMQCTL. Results: dist/fault-drill/results.json; app logs: dist/fault-drill/logs/.`;
+Needs Debian's rabbitmq-server and postgresql packages installed (not running); as root the
+servers run as the rabbitmq and postgres users. Results: dist/fault-drill/results.json;
+app logs: dist/fault-drill/logs/.`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -122,27 +120,10 @@ async function prepareApps(
   return { ...paths, sha256 };
 }
 
-async function preflight(localBroker: boolean): Promise<void> {
-  if (localBroker) {
-    try {
-      await rabbitmqctl(['-q', 'status'], 30_000);
-    } catch (err) {
-      throw new Error(
-        `RabbitMQ does not answer rabbitmqctl (is it running, and are you root?): ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-  }
-  if (!(await postgresRunning())) throw new Error('the Postgres cluster is not running (pg_ctlcluster 15 main status)');
-  await adminQuery('SELECT 1').catch((err: Error) => {
-    throw new Error(`cannot connect to Postgres as the admin (DRILL_DATABASE_URL): ${err.message}`);
-  });
-}
-
 async function main(): Promise<number> {
   const options = parseOptions();
   const restores = new RestoreRegistry();
-  const cluster = new RabbitCluster();
+  const services = new DrillServices();
   const interrupt = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -157,7 +138,7 @@ async function main(): Promise<number> {
           for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
         })
         .finally(() =>
-          cluster.down().catch((err: Error) => console.error(`could not take the cluster down: ${err.message}`)),
+          services.stopAll().catch((err: Error) => console.error(`could not stop the drill's servers: ${err.message}`)),
         );
       setTimeout(() => {
         console.error('clean-up takes too long; exiting');
@@ -166,29 +147,27 @@ async function main(): Promise<number> {
     } else {
       void restores
         .restoreAll()
-        .finally(() => cluster.down())
+        .finally(() => services.stopAll())
         .finally(() => process.exit(130));
     }
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
   const chosen = scenarios.filter((s) => !options.only || options.only.includes(s.id));
-  const clusterUnavailable = chosen.some((s) => s.cluster) ? clusterUnavailableReason() : undefined;
   const wallStart = Date.now();
   const results: ScenarioResult[] = [];
   const role = {
     name: `fault_drill_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`,
     password: randomBytes(12).toString('hex'),
   };
-  let roleCreated = false;
   let apps: Awaited<ReturnType<typeof prepareApps>>;
   try {
-    if (clusterUnavailable && chosen.every((s) => s.cluster))
-      throw new Error(`the cluster scenarios ${clusterUnavailable}`);
-    await preflight(chosen.some((s) => !s.cluster));
     apps = await prepareApps(options.build);
+    console.log('starting the drill\'s own RabbitMQ node and Postgres cluster…');
+    await services.start();
   } catch (err) {
     console.error(`drill: ${(err as Error).message}`);
+    await services.stopAll();
     return 2;
   }
   const logDir = join(OUT, 'logs');
@@ -199,8 +178,9 @@ async function main(): Promise<number> {
   );
 
   try {
-    await adminQuery(`CREATE ROLE ${quoteIdentifier(role.name)} LOGIN PASSWORD '${role.password}'`);
-    roleCreated = true;
+    await adminQuery(`CREATE ROLE ${quoteIdentifier(role.name)} LOGIN PASSWORD '${role.password}'`, [], {
+      url: services.postgres.adminUrl,
+    });
     const settings: DrillSettings = {
       size: options.size,
       rate: options.rate,
@@ -212,23 +192,18 @@ async function main(): Promise<number> {
       keep: options.keep,
       role,
       restores,
-      cluster,
+      services,
       interrupted: interrupt.signal,
     };
     const lastOnCluster = chosen.findLast((s) => s.cluster);
     let clusterFailure: string | undefined;
     for (const scenario of chosen) {
       if (interrupt.signal.aborted) break;
-      if (scenario.cluster && clusterUnavailable) {
-        console.log(`▷ ${scenario.id}. ${scenario.title}: skipped, the cluster ${clusterUnavailable}`);
-        results.push(skippedResult(scenario, settings, `the cluster ${clusterUnavailable}`));
-        continue;
-      }
-      if (scenario.cluster && !cluster.isUp && clusterFailure === undefined) {
-        console.log('bringing up the 3-node RabbitMQ cluster (tools/cluster/rabbit-cluster.sh up)…');
+      if (scenario.cluster && !services.clusterIsUp && clusterFailure === undefined) {
+        console.log('bringing up a throwaway 3-node RabbitMQ cluster…');
         const upStart = Date.now();
         try {
-          await cluster.up();
+          await services.startCluster();
           console.log(`  cluster up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
         } catch (err) {
           clusterFailure = `the cluster did not come up: ${(err as Error).message}`;
@@ -245,18 +220,13 @@ async function main(): Promise<number> {
       );
       const failures = await restores.restoreAll();
       for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
-      if (scenario === lastOnCluster) await takeClusterDown(cluster);
+      if (scenario === lastOnCluster) await services.stopCluster();
     }
   } finally {
     const failures = await restores.restoreAll();
     for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);
-    await takeClusterDown(cluster);
-    if (!(await postgresRunning())) await ensurePostgresRunning().catch(() => undefined);
-    if (roleCreated && !options.keep) {
-      await adminQuery(`DROP ROLE IF EXISTS ${quoteIdentifier(role.name)}`).catch((err: Error) =>
-        console.error(`could not drop role ${role.name}: ${err.message}`),
-      );
-    }
+    // --keep leaves the servers running for a post-mortem; their folders are printed.
+    if (!options.keep) await services.stopAll();
   }
 
   const wallSeconds = Math.round((Date.now() - wallStart) / 100) / 10;
@@ -294,12 +264,6 @@ async function main(): Promise<number> {
   console.log(`results: ${join(OUT, 'results.json')}`);
   if (interrupt.signal.aborted) return 130;
   return passed ? 0 : 1;
-}
-
-async function takeClusterDown(cluster: RabbitCluster): Promise<void> {
-  if (!cluster.isUp) return;
-  console.log('taking the cluster down (tools/cluster/rabbit-cluster.sh down)…');
-  await cluster.down().catch((err: Error) => console.error(`could not take the cluster down: ${err.message}`));
 }
 
 main().then(

@@ -1,4 +1,4 @@
-import type { AppProcess, LogLine } from './app-process';
+import type { AppProcess, LogLine } from '@sensors/testing';
 
 /** When a fault was injected and when it ended (the service was back, the process restarted…). */
 export interface FaultWindow {

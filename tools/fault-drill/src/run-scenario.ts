@@ -2,21 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { AppProcess } from './app-process';
-import { measureRecovery, type FaultWindow, type Recovery } from './measure-recovery';
-import { adminQuery, quoteIdentifier, RowCountSampler, sessionsOf, urlFor, type Session } from './postgres';
-import type { ClusterNode, RabbitCluster } from './rabbit-cluster';
 import {
-  countReady,
-  deleteTopology,
-  localBroker,
-  peekDeadLetters,
+  adminQuery,
+  AppProcess,
+  countQueueMessages,
+  deleteBrokerObjects,
   queueDepth,
+  quoteIdentifier,
+  sleep,
+  waitFor,
   type Broker,
-  type DeadLetter,
-} from './rabbitmq';
+} from '@sensors/testing';
+import { peekDeadLetters, type DeadLetter } from './dead-letters';
+import { measureRecovery, type FaultWindow, type Recovery } from './measure-recovery';
 import type { RestoreRegistry } from './restore-registry';
-import { sleep, waitFor } from './wait';
+import { RowCountSampler } from './row-count-sampler';
+import type { DrillServices } from './services';
+import { sessionsOf, type Session } from './sessions';
+
+/**
+ * The only variables an app inherits from the drill's environment: a whitelist, so that no app
+ * setting leaks in from the shell, whatever options the apps gain later.
+ */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
 /** What every scenario of one drill run shares. */
 export interface DrillSettings {
@@ -32,8 +40,8 @@ export interface DrillSettings {
   /** The login role the consumer uses (not a superuser, so its connection limit applies). */
   role: { name: string; password: string };
   restores: RestoreRegistry;
-  /** The throw-away 3-node cluster the node-loss scenarios run on (the drill brings it up and down). */
-  cluster: RabbitCluster;
+  /** The drill's throwaway broker, Postgres and (for the node-loss scenarios) 3-node cluster. */
+  services: DrillServices;
   /** Aborts when the drill is interrupted. */
   interrupted: AbortSignal;
 }
@@ -84,12 +92,17 @@ export class ScenarioContext {
     readonly exchange: string,
     readonly signal: AbortSignal,
   ) {
-    this.sampler = new RowCountSampler(database, TABLE);
+    this.sampler = new RowCountSampler(settings.services.postgres.urlFor(database), TABLE);
   }
 
-  /** The broker this scenario's apps use: the local one, or the cluster. */
+  /** The broker this scenario's apps use: the drill's single node, or its cluster. */
   get broker(): Broker {
-    return this.scenario.cluster ? this.settings.cluster : localBroker;
+    return this.settings.services.brokerFor(this.scenario.cluster === true);
+  }
+
+  /** A superuser's URL of the drill's Postgres, in `database` (default `postgres`). */
+  adminUrl(database = 'postgres'): string {
+    return this.settings.services.postgres.urlFor(database);
   }
 
   get size(): number {
@@ -110,10 +123,10 @@ export class ScenarioContext {
   }
 
   /** On the cluster, `node` is the app's preferred node: its AMQP_URL lists it first. */
-  private env(node: ClusterNode | undefined): Record<string, string> {
+  private env(node: number | undefined): Record<string, string> {
     const broker: Record<string, string> = this.scenario.cluster
-      ? { AMQP_URL: this.settings.cluster.urlsFrom(node ?? 1), QUEUE_REPLICAS: '3' }
-      : { AMQP_URL: localBroker.urls[0] };
+      ? { AMQP_URL: this.settings.services.cluster.urlsFrom(node ?? 1), QUEUE_REPLICAS: '3' }
+      : { AMQP_URL: this.settings.services.broker.url };
     return {
       ...broker,
       SENSORS_QUEUE: this.queue,
@@ -126,13 +139,14 @@ export class ScenarioContext {
   }
 
   /** Starts a consumer and waits until it consumes. */
-  async startConsumer({ node }: { node?: ClusterNode } = {}): Promise<AppProcess> {
+  async startConsumer({ node }: { node?: number } = {}): Promise<AppProcess> {
     const label = `consumer-${++this.consumers}`;
     const app = new AppProcess({
       main: this.settings.consumerMain,
       label,
       args: [],
-      env: { ...this.env(node), DATABASE_URL: urlFor(this.database, this.settings.role) },
+      env: { ...this.env(node), DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role) },
+      inheritEnv: INHERITED_ENV,
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
     });
     this.apps.push(app);
@@ -150,7 +164,7 @@ export class ScenarioContext {
     rate = this.settings.rate,
     rssIntervalMs = 0,
     node,
-  }: { rate?: number; rssIntervalMs?: number; node?: ClusterNode } = {}): AppProcess {
+  }: { rate?: number; rssIntervalMs?: number; node?: number } = {}): AppProcess {
     const label = `publisher-${++this.publishers}`;
     const app = new AppProcess({
       main: this.settings.publisherMain,
@@ -166,6 +180,7 @@ export class ScenarioContext {
         String(this.settings.sensors),
       ],
       env: this.env(node),
+      inheritEnv: INHERITED_ENV,
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
       rssIntervalMs,
     });
@@ -229,7 +244,7 @@ export class ScenarioContext {
 
   /** The consumer's sessions in this scenario's database. */
   consumerSessions(): Promise<Session[]> {
-    return sessionsOf(CONSUMER_APP_NAME, this.database);
+    return sessionsOf(this.adminUrl(), CONSUMER_APP_NAME, this.database);
   }
 
   /**
@@ -242,7 +257,7 @@ export class ScenarioContext {
   async freezeNextBatch(
     timeoutMs = 10_000,
   ): Promise<{ frozen: boolean; sessions: Session[]; release: () => Promise<void> }> {
-    const client = new Client({ connectionString: urlFor(this.database), connectionTimeoutMillis: 5000 });
+    const client = new Client({ connectionString: this.adminUrl(this.database), connectionTimeoutMillis: 5000 });
     client.on('error', () => undefined);
     await client.connect();
     const release = this.settings.restores.add(`release the lock on sensor_readings in ${this.database}`, async () => {
@@ -332,7 +347,9 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
 
   let databaseCreated = false;
   try {
-    await adminQuery(`CREATE DATABASE ${quoteIdentifier(database)} OWNER ${quoteIdentifier(settings.role.name)}`);
+    await adminQuery(`CREATE DATABASE ${quoteIdentifier(database)} OWNER ${quoteIdentifier(settings.role.name)}`, [], {
+      url: ctx.adminUrl(),
+    });
     databaseCreated = true;
     ctx.sampler.start();
     await scenario.run(ctx);
@@ -360,11 +377,16 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
     }));
     if (!settings.keep) {
       if (databaseCreated) {
-        await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`).catch((err: Error) =>
+        await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`, [], {
+          url: ctx.adminUrl(),
+        }).catch((err: Error) =>
           ctx.notes.push(`could not drop database ${database}: ${err.message}`),
         );
       }
-      await deleteTopology([queue, `${queue}.dead-letter`], [exchange, `${queue}.dead-letter`], ctx.broker).catch(
+      await deleteBrokerObjects(
+        { queues: [queue, `${queue}.dead-letter`], exchanges: [exchange, `${queue}.dead-letter`] },
+        ctx.broker,
+      ).catch(
         (err: Error) => ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`),
       );
     }
@@ -446,7 +468,7 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     'every reading stored or dead-lettered, or the flow to stop',
     async () => {
       const stored = ctx.sampler.latest;
-      const deadLettered = await countReady(`${ctx.queue}.dead-letter`, ctx.broker).catch(() => 0);
+      const deadLettered = await countQueueMessages(`${ctx.queue}.dead-letter`, ctx.broker).catch(() => 0);
       if (stored + deadLettered >= size) return true;
       if (stored !== previous) {
         previous = stored;
@@ -490,7 +512,7 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
       `exit ${String(exit)}, clean=${String(stopped?.['clean'])}`,
     );
   }
-  const left = await countReady(ctx.queue, ctx.broker);
+  const left = await countQueueMessages(ctx.queue, ctx.broker);
   if (left !== 0) ctx.check('nothing left in the queue after the consumers stopped', false, `${left} ready`);
 
   // 5. What is where: dead letters, rows, and the seeded stream they must match.
@@ -498,7 +520,7 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
   const rows = await adminQuery<{ id: string; temperature_f: number; temperature_c: number }>(
     'SELECT id, temperature_f, temperature_c FROM sensor_readings',
     [],
-    { database: ctx.database, timeoutMs: 120_000 },
+    { url: ctx.adminUrl(ctx.database), timeoutMs: 120_000 },
   );
   const expected = seededReadings(ctx.seed, ctx.settings.sensors, size);
   Object.assign(result, compare(expected, owed, rows, letters));
