@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
 
 /**
  * Who may import whom. Tests (files under a `tests/` folder) may also use the test-only
@@ -25,6 +26,8 @@ function boundaries({ tests }) {
         { sourceTag: 'type:test-support', notDependOnLibsWithTags: ['type:app', 'type:e2e'] },
         { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', ...also] },
         { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'layer:testing'] },
+        // Tools (fault drill, bench) drive the built apps through the libraries and the harness.
+        { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'layer:testing'] },
       ],
     },
   ];
@@ -44,5 +47,24 @@ export default [
   {
     files: ['**/tests/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries({ tests: true }) },
+  },
+  {
+    // Type-aware rules: a promise nobody awaits or handles is how errors go missing.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true } },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // Every library's package.json lists what its code imports.
+    files: ['**/package.json'],
+    rules: {
+      '@nx/dependency-checks': ['error', { ignoredFiles: ['{projectRoot}/eslint.config.{js,cjs,mjs,ts,cts,mts}'] }],
+    },
+    languageOptions: { parser: await import('jsonc-eslint-parser') },
   },
 ];

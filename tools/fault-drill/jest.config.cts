@@ -1,0 +1,1 @@
+module.exports = { displayName: 'fault-drill', preset: '../../jest.preset.js' };
