@@ -57,10 +57,18 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const start = async () => {
     const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
     await run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'postgres.log'), '-w', '-t', '120', 'start']);
-    await waitFor('the throwaway Postgres to accept queries', () => adminQuery('SELECT 1', [], { url: adminUrl }).then(() => true, () => false), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      'the throwaway Postgres to accept queries',
+      () =>
+        adminQuery('SELECT 1', [], { url: adminUrl }).then(
+          () => true,
+          () => false,
+        ),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
   };
   const stop = async () => {
     await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '120', 'stop']);

@@ -30,7 +30,10 @@ describe('startRabbitNode', () => {
     await node.stopApp();
     await expect(connect(node.url, { timeout: 2000 })).rejects.toThrow();
     await node.startApp();
-    await waitFor('the queue to be listed with its message', async () => (await queueDepth(queue, node))?.messages === 1);
+    await waitFor(
+      'the queue to be listed with its message',
+      async () => (await queueDepth(queue, node))?.messages === 1,
+    );
   }, 240_000);
 });
 
@@ -51,9 +54,13 @@ describe('startPostgresCluster', () => {
 
   it('creates a tablespace that is size-limited where the machine allows it', async () => {
     const { limited } = await pg.addSmallTablespace('small', 8);
-    const rows = await adminQuery<{ spcname: string }>("SELECT spcname FROM pg_tablespace WHERE spcname = 'small'", [], {
-      url: pg.adminUrl,
-    });
+    const rows = await adminQuery<{ spcname: string }>(
+      "SELECT spcname FROM pg_tablespace WHERE spcname = 'small'",
+      [],
+      {
+        url: pg.adminUrl,
+      },
+    );
     expect(rows).toHaveLength(1);
     expect(typeof limited).toBe('boolean');
   }, 60_000);

@@ -163,7 +163,7 @@ async function main(): Promise<number> {
   let apps: Awaited<ReturnType<typeof prepareApps>>;
   try {
     apps = await prepareApps(options.build);
-    console.log('starting the drill\'s own RabbitMQ node and Postgres cluster…');
+    console.log("starting the drill's own RabbitMQ node and Postgres cluster…");
     await services.start();
   } catch (err) {
     console.error(`drill: ${(err as Error).message}`);

@@ -145,7 +145,10 @@ export class ScenarioContext {
       main: this.settings.consumerMain,
       label,
       args: [],
-      env: { ...this.env(node), DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role) },
+      env: {
+        ...this.env(node),
+        DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role),
+      },
       inheritEnv: INHERITED_ENV,
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
     });
@@ -379,16 +382,12 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
       if (databaseCreated) {
         await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`, [], {
           url: ctx.adminUrl(),
-        }).catch((err: Error) =>
-          ctx.notes.push(`could not drop database ${database}: ${err.message}`),
-        );
+        }).catch((err: Error) => ctx.notes.push(`could not drop database ${database}: ${err.message}`));
       }
       await deleteBrokerObjects(
         { queues: [queue, `${queue}.dead-letter`], exchanges: [exchange, `${queue}.dead-letter`] },
         ctx.broker,
-      ).catch(
-        (err: Error) => ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`),
-      );
+      ).catch((err: Error) => ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`));
     }
   }
   result.passed = result.error === undefined && ctx.checks.every((check) => check.ok);

@@ -198,7 +198,10 @@ const consumerSessionsTerminated: Scenario = {
       const start = Date.now();
       let terminated: number;
       try {
-        terminated = await terminateSessions(ctx.adminUrl(), sessions.map((session) => session.pid));
+        terminated = await terminateSessions(
+          ctx.adminUrl(),
+          sessions.map((session) => session.pid),
+        );
       } finally {
         await freeze?.release();
       }
@@ -335,7 +338,7 @@ const memoryAlarm: Scenario = {
     await ctx.waitForStored(0.4);
     // The drill's own node, so the watermark is set for no one else; `start_app` puts back
     // the configured one, which is how the block ends on any machine speed.
-    const restore = ctx.settings.restores.add('reset the drill node\'s memory watermark', async () => {
+    const restore = ctx.settings.restores.add("reset the drill node's memory watermark", async () => {
       await broker.ctl(['-q', 'set_vm_memory_high_watermark', '0.4']);
     });
     const start = Date.now();
@@ -351,12 +354,16 @@ const memoryAlarm: Scenario = {
       blockedAt = publisher.lines('broker blocked publishing')[0]?.time;
       // Held until the window of unconfirmed readings is full (a condition, not a clock), then
       // two more progress intervals, so the lines show whether generation stopped.
-      const full = await waitFor(
+      // (or until the publisher has generated every reading, when the rest fits in the window).
+      const progress = () => publisher.logs.filter((l) => l.msg === 'progress' && (l.time ?? 0) >= start);
+      await waitFor(
         'the window to fill',
-        () => publisher.logs.find((l) => l.msg === 'progress' && (l.time ?? 0) >= start && Number(l['inFlight']) >= MAX_IN_FLIGHT),
+        () =>
+          progress().some((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT) ||
+          progress().some((l) => Number(l['generated']) >= ctx.size),
         { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
       ).catch(() => undefined);
-      filledAt = full?.time;
+      filledAt = progress().find((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT)?.time;
       await ctx.sleep(1000);
     } finally {
       await restore();
@@ -386,7 +393,11 @@ const memoryAlarm: Scenario = {
     const unblockedAt = publisher.lines('broker unblocked publishing')[0]?.time ?? end;
     const blockEnd = Math.min(end, unblockedAt);
     const during = publisher.logs.filter(
-      (l) => l.msg === 'progress' && typeof l['generated'] === 'number' && (l.time ?? 0) >= start && (l.time ?? 0) < blockEnd,
+      (l) =>
+        l.msg === 'progress' &&
+        typeof l['generated'] === 'number' &&
+        (l.time ?? 0) >= start &&
+        (l.time ?? 0) < blockEnd,
     );
     const inFlightMax = Math.max(0, ...during.map((l) => Number(l['inFlight'])));
     const unsettledMax = Math.max(0, ...during.map(unsettled));
@@ -472,7 +483,10 @@ const connectionsRefused: Scenario = {
       await adminQuery(`ALTER ROLE ${quoteIdentifier(role)} CONNECTION LIMIT 0`, [], { url: ctx.adminUrl() });
       // The limit only stops new connections: end the pooled ones, so the consumer must reconnect.
       const sessions = await ctx.consumerSessions();
-      terminated = await terminateSessions(ctx.adminUrl(), sessions.map((session) => session.pid));
+      terminated = await terminateSessions(
+        ctx.adminUrl(),
+        sessions.map((session) => session.pid),
+      );
       await ctx.sleep(OUTAGE_MS + 1000);
     } finally {
       await restore();
