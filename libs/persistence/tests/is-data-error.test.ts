@@ -6,7 +6,7 @@ import {
   terminateDatabaseSessions,
   type TestDatabase,
 } from '@sensors/testing';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, QueryFailedError } from 'typeorm';
 import { createDataSource, isDataError, migrate, saveReadings } from '../src';
 import { enrichedReading } from './readings';
 

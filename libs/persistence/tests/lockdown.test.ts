@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@sensors/testing';
 import { createDataSource, migrate, saveReadings } from '../src';

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../src';
 import { createTestDatabase, type TestDatabase } from '@sensors/testing';
 

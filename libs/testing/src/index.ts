@@ -16,7 +16,7 @@ export {
 } from './postgres';
 export { startPostgresCluster, type PostgresCluster } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
-export { clusterNodeUrls, rabbitCluster, startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
+export { startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
 export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';
 export {
   closeBrokerConnections,

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Broker } from './rabbitmq';
 import { prepareRabbitNode, type RabbitNode } from './rabbit-node';
 
@@ -83,19 +81,4 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
     },
     stop,
   };
-}
-
-const execFileAsync = promisify(execFile);
-const script = join(__dirname, '../../../tools/cluster/rabbit-cluster.sh');
-
-/** The AMQP URLs of `tools/cluster/rabbit-cluster.sh`'s nodes 1, 2 and 3 (ports 5681–5683). */
-export const clusterNodeUrls = [1, 2, 3].map((n) => `amqp://guest:guest@127.0.0.1:568${n}`);
-
-/**
- * Runs `tools/cluster/rabbit-cluster.sh` (the fixed-port cluster for humans and Docker-less
- * demos; needs root): `up`, `down`, `kill N`, `start N`, `stop-app N`, `start-app N`, `leader QUEUE`.
- */
-export async function rabbitCluster(...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('bash', [script, ...args], { timeout: 180_000 });
-  return stdout.trim();
 }
