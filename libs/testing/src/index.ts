@@ -3,7 +3,7 @@
 // only through their own names; whatever a test stops, blocks or reconfigures, it starts itself.
 export { AppProcess, startApp, type AppProcessOptions, type LogLine } from './app-process';
 export { execCommand } from './exec-command';
-export { freePort } from './free-port';
+export { freePort, isListening } from './free-port';
 export { startMosquitto, type MosquittoBroker } from './mosquitto';
 export {
   adminQuery,

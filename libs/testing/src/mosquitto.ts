@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort, isListening } from './free-port';
 import { waitFor, withTimeout } from './wait';
 
 /** A Mosquitto broker of a test's own (see {@link startMosquitto}). */
@@ -32,23 +31,10 @@ export async function startMosquitto(): Promise<MosquittoBroker> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor('mosquitto to listen', () => listening(port), { timeoutMs: 15_000 });
+    await waitFor('mosquitto to listen', () => isListening(port), { timeoutMs: 15_000 });
   } catch (err) {
     await stop();
     throw err;
   }
   return { port, url: `mqtt://127.0.0.1:${port}`, stop };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 500 });
-    const finish = (up: boolean) => {
-      socket.destroy();
-      done(up);
-    };
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-    socket.once('timeout', () => finish(false));
-  });
 }

@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
 import { Client } from 'pg';
 import {
   adminQuery,
   closeBrokerConnections,
+  isListening,
   queueDepth,
   quoteIdentifier,
   sleep,
@@ -64,16 +64,7 @@ function postgresAnswers(adminUrl: string): Promise<boolean> {
 /** Whether a broker's AMQP listener accepts TCP connections (RabbitMQ opens it last when it boots). */
 function brokerListening(amqpUrl: string): Promise<boolean> {
   const url = new URL(amqpUrl);
-  return new Promise((resolve) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port || 5672), timeout: 500 });
-    const done = (up: boolean) => {
-      socket.destroy();
-      resolve(up);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
+  return isListening(Number(url.port || 5672), url.hostname);
 }
 
 const brokerConnectionsClosed: Scenario = {
