@@ -58,7 +58,8 @@ export async function maintainPartitions(
   options: MaintainPartitionsOptions = {},
 ): Promise<PartitionMaintenance> {
   const { period = 'day', ahead = 2, retentionMs, now = new Date(), lockTimeoutMs = 5_000 } = options;
-  if (!Number.isInteger(ahead) || ahead < 0) throw new RangeError(`ahead must be a whole number of periods (got ${ahead})`);
+  if (!Number.isInteger(ahead) || ahead < 0)
+    throw new RangeError(`ahead must be a whole number of periods (got ${ahead})`);
   if (retentionMs !== undefined && !(retentionMs > 0)) {
     throw new RangeError(`retentionMs must be positive, or left out to keep everything (got ${retentionMs})`);
   }
@@ -101,7 +102,10 @@ export async function maintainPartitions(
       await runner.rollbackTransaction();
       throw err;
     }
-    const toAnalyze = [...done.created, ...(done.created.length > 0 || done.expiredRowsDeleted > 0 ? ['sensor_readings_default'] : [])];
+    const toAnalyze = [
+      ...done.created,
+      ...(done.created.length > 0 || done.expiredRowsDeleted > 0 ? ['sensor_readings_default'] : []),
+    ];
     for (const name of toAnalyze) {
       await runner.query(`ANALYZE ${name}`);
       done.analyzed.push(name);
@@ -133,7 +137,11 @@ function toIso(timestamp: string): string {
 }
 
 /** The part of [from, to) that no partition covers, when that is one range ending at `to`. */
-function freeRange(from: number, to: number, partitions: readonly Partition[]): { from: number; to: number } | undefined {
+function freeRange(
+  from: number,
+  to: number,
+  partitions: readonly Partition[],
+): { from: number; to: number } | undefined {
   let start = from;
   for (const partition of partitions) {
     if (partition.from < to && partition.to > start) {

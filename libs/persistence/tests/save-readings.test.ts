@@ -100,7 +100,13 @@ describe('saveReadings', () => {
     expect(report).toEqual({
       stored: 1,
       duplicates: 0,
-      rejected: [{ index: 1, code: 'conflicting-reading', message: expect.stringMatching(/stored .*temperature_f 90.*received .*temperature_f 20/) }],
+      rejected: [
+        {
+          index: 1,
+          code: 'conflicting-reading',
+          message: expect.stringMatching(/stored .*temperature_f 90.*received .*temperature_f 20/),
+        },
+      ],
     });
     expect((await storedRows(['conflict-1'])).map((row) => row.temperature_f)).toEqual([90]);
   });
