@@ -159,9 +159,9 @@ async function createPartition(
 ): Promise<Partition> {
   const from = new Date(range.from).toISOString();
   const to = new Date(range.to).toISOString();
-  const name = `sensor_readings_${period === 'month' ? from.slice(0, 7) : from.slice(0, 10)}`.replace(/-/g, '');
-  const suffix = range.from === periodStart(range.from, period) ? '' : `_${from.slice(11, 16).replace(':', '')}`;
-  const table = `${name}${suffix}`;
+  // Named after where the range starts: a whole month by its month, anything else by its day.
+  const wholeMonth = period === 'month' && range.from === periodStart(range.from, period);
+  const table = `sensor_readings_${(wholeMonth ? from.slice(0, 7) : from.slice(0, 10)).replace(/-/g, '')}`;
   // Readings of this range that came before it had a partition wait in DEFAULT; attaching the
   // new partition checks that none remain there, so they move in the same transaction.
   await runner.query('LOCK TABLE sensor_readings_default IN ACCESS EXCLUSIVE MODE');
