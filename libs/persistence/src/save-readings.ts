@@ -36,46 +36,28 @@ export interface SaveReadingsOptions {
 
 // One array per column rather than one parameter per value: a batch of any size stays within
 // Postgres's 65,535 bind parameters. Every timestamp carries an offset, so the session's
-// TimeZone never decides what a time means. Only the rows the insert did not take are looked up
-// (LATERAL, so by the key, one partition each) and compared, so duplicates stay cheap.
+// TimeZone never decides what a time means.
 const INSERT_READINGS = `
-  WITH input AS (
-    SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::jsonb[], $7::int[])
-      AS r(id, sensor_type, temperature_f, temperature_c, measured_at, extra, index)
-  ), inserted AS (
-    INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, extra)
-    SELECT id, sensor_type, temperature_f, temperature_c, measured_at, extra FROM input
-    ON CONFLICT (id, measured_at) DO NOTHING
-    RETURNING id, measured_at
-  )
-  SELECT input.index, stored.found, stored.same, stored.temperature_f, stored.sensor_type, stored.extra
-    FROM input
-    LEFT JOIN LATERAL (
-      SELECT true AS found,
-             (s.sensor_type, s.temperature_f, s.extra) IS NOT DISTINCT FROM (input.sensor_type, input.temperature_f, input.extra) AS same,
-             s.temperature_f, s.sensor_type, s.extra::text AS extra
-        FROM sensor_readings s
-       WHERE s.id = input.id AND s.measured_at = input.measured_at
-    ) stored ON true
-   WHERE NOT EXISTS (SELECT 1 FROM inserted WHERE inserted.id = input.id AND inserted.measured_at = input.measured_at)
+  INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, extra)
+  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::jsonb[])
+  ON CONFLICT (id, measured_at) DO NOTHING
 `;
 
-// A row another transaction committed while this insert waited is not in the insert's snapshot.
-const FIND_STORED = `
-  SELECT r.index, true AS found,
-         (s.sensor_type, s.temperature_f, s.extra) IS NOT DISTINCT FROM (r.sensor_type, r.temperature_f, r.extra) AS same,
-         s.temperature_f, s.sensor_type, s.extra::text AS extra
+// Run only when the insert did not take every row. It runs in a snapshot of its own, so it sees
+// the rows another transaction committed while the insert waited; the rows the insert just took
+// hold the same content, so what differs is exactly the conflicts.
+const FIND_CONFLICTS = `
+  SELECT r.index, s.temperature_f, s.sensor_type, s.extra::text AS extra
     FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::timestamptz[], $5::jsonb[], $6::int[])
       AS r(id, sensor_type, temperature_f, measured_at, extra, index)
     JOIN sensor_readings s ON s.id = r.id AND s.measured_at = r.measured_at
+   WHERE (s.sensor_type, s.temperature_f, s.extra) IS DISTINCT FROM (r.sensor_type, r.temperature_f, r.extra)
 `;
 
-interface NotInserted {
+interface StoredConflict {
   index: number;
-  found: boolean | null;
-  same: boolean | null;
-  temperature_f: number | null;
-  sensor_type: string | null;
+  temperature_f: number;
+  sensor_type: string;
   extra: string | null;
 }
 
@@ -91,7 +73,8 @@ interface NotInserted {
  * The same id at another time is another reading. A reading whose time no partition covers is
  * stored in the DEFAULT partition, never refused.
  *
- * The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
+ * A batch is one statement; only a batch with readings the insert did not take costs a second
+ * one, which compares those with the stored rows. The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
  * Postgres rejected the data (save the readings one by one to find the bad one) or the
  * failure is transient (retry the batch).
  *
@@ -155,49 +138,43 @@ export async function saveReadings(
     indexes.push(index);
   }
   if (ids.length > 0) {
-    const notInserted = await insert(dataSource, [
-      textArray(ids),
-      textArray(types),
-      numberArray(fahrenheit),
-      numberArray(celsius),
-      textArray(measuredAt),
-      textArray(extras),
-      numberArray(indexes),
-    ]);
-    report.stored = ids.length - notInserted.length;
-    const unseen = notInserted.filter((row) => !row.found);
-    if (unseen.length > 0) {
-      const position = new Map(indexes.map((index, i) => [index, i]));
-      const pick = <T>(values: readonly T[]) => unseen.map((row) => values[position.get(row.index) as number]);
-      const found: NotInserted[] = await dataSource.query(FIND_STORED, [
-        textArray(pick(ids)),
-        textArray(pick(types)),
-        numberArray(pick(fahrenheit)),
-        textArray(pick(measuredAt)),
-        textArray(pick(extras)),
-        numberArray(unseen.map((row) => row.index)),
-      ]);
-      notInserted.splice(0, notInserted.length, ...notInserted.filter((row) => row.found), ...found);
-    }
-    for (const row of notInserted) {
-      if (row.same) report.duplicates++;
-      else {
-        const extra = row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>);
-        report.rejected.push(conflict(row.index, readings[row.index], row.sensor_type, row.temperature_f, extra));
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      const textExtras = textArray(extras);
+      const result = (await queryRunner.query(
+        INSERT_READINGS,
+        [
+          textArray(ids),
+          textArray(types),
+          numberArray(fahrenheit),
+          numberArray(celsius),
+          textArray(measuredAt),
+          textExtras,
+        ],
+        true,
+      )) as { affected?: number };
+      report.stored = result.affected ?? 0;
+      if (report.stored < ids.length) {
+        const conflicts = (await queryRunner.query(FIND_CONFLICTS, [
+          textArray(ids),
+          textArray(types),
+          numberArray(fahrenheit),
+          textArray(measuredAt),
+          textExtras,
+          numberArray(indexes),
+        ])) as StoredConflict[];
+        report.duplicates += ids.length - report.stored - conflicts.length;
+        for (const row of conflicts) {
+          const extra = row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>);
+          report.rejected.push(conflict(row.index, readings[row.index], row.sensor_type, row.temperature_f, extra));
+        }
+        report.rejected.sort((a, b) => a.index - b.index);
       }
+    } finally {
+      await queryRunner.release();
     }
-    report.rejected.sort((a, b) => a.index - b.index);
   }
   return report;
-}
-
-async function insert(dataSource: DataSource, parameters: string[]): Promise<NotInserted[]> {
-  const queryRunner = dataSource.createQueryRunner();
-  try {
-    return (await queryRunner.query(INSERT_READINGS, parameters)) as NotInserted[];
-  } finally {
-    await queryRunner.release();
-  }
 }
 
 function sameContent(a: StorableReading, b: StorableReading): boolean {
