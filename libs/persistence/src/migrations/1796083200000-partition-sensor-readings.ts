@@ -1,5 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+// The columns of the first migration, which both layouts share.
+const COLUMNS = `id varchar(128) NOT NULL,
+        sensor_type text NOT NULL,
+        temperature_f double precision NOT NULL,
+        temperature_c double precision NOT NULL,
+        measured_at timestamptz NOT NULL,
+        ingested_at timestamptz NOT NULL DEFAULT now()`;
+
 /**
  * Turns `sensor_readings` into a table partitioned by `measured_at` (declarative partitioning,
  * no extension), keyed by `(id, measured_at)`: a reading is its id at its time of measurement.
@@ -22,12 +30,7 @@ export class PartitionSensorReadings1796083200000 implements MigrationInterface 
     );
     await queryRunner.query(`
       CREATE TABLE sensor_readings (
-        id varchar(128) NOT NULL,
-        sensor_type text NOT NULL,
-        temperature_f double precision NOT NULL,
-        temperature_c double precision NOT NULL,
-        measured_at timestamptz NOT NULL,
-        ingested_at timestamptz NOT NULL DEFAULT now(),
+        ${COLUMNS},
         extra jsonb,
         CONSTRAINT sensor_readings_pkey PRIMARY KEY (id, measured_at)
       ) PARTITION BY RANGE (measured_at)
@@ -52,12 +55,7 @@ export class PartitionSensorReadings1796083200000 implements MigrationInterface 
     await queryRunner.query('ALTER TABLE sensor_readings RENAME TO sensor_readings_partitioned');
     await queryRunner.query(`
       CREATE TABLE sensor_readings (
-        id varchar(128) NOT NULL,
-        sensor_type text NOT NULL,
-        temperature_f double precision NOT NULL,
-        temperature_c double precision NOT NULL,
-        measured_at timestamptz NOT NULL,
-        ingested_at timestamptz NOT NULL DEFAULT now(),
+        ${COLUMNS},
         CONSTRAINT sensor_readings_unpartitioned_pkey PRIMARY KEY (id)
       )
     `);
