@@ -58,7 +58,12 @@ function batchesOf(size, count, start) {
   const step = (2 * DAY_MS) / count;
   const batches = [];
   for (let b = 0; b * size < count; b++) {
-    const ids = [], types = [], f = [], c = [], at = [], extra = [];
+    const ids = [],
+      types = [],
+      f = [],
+      c = [],
+      at = [],
+      extra = [];
     for (let i = 0; i < size && b * size + i < count; i++) {
       ids.push(randomUUID());
       types.push('Sensor');
@@ -114,13 +119,17 @@ async function insertRates(client) {
         rates[layout].push(Math.round(rows / seconds(started)));
       }
     }
-    for (const layout of Object.keys(layouts)) results.push({ layout, batchSize, median: median(rates[layout]), rates: rates[layout] });
+    for (const layout of Object.keys(layouts))
+      results.push({ layout, batchSize, median: median(rates[layout]), rates: rates[layout] });
   }
   console.log(`\n## Insert rate, ${rows.toLocaleString('en')} readings in time order\n`);
   console.log(`| layout | batch | rows/s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
-  for (const r of results) console.log(`| ${r.layout} | ${r.batchSize} | ${r.median.toLocaleString('en')} | ${r.rates.join(' / ')} |`);
+  for (const r of results)
+    console.log(`| ${r.layout} | ${r.batchSize} | ${r.median.toLocaleString('en')} | ${r.rates.join(' / ')} |`);
   for (const batchSize of [1000, 5000]) {
-    const [plain, part] = ['plain', 'partitioned'].map((l) => results.find((r) => r.layout === l && r.batchSize === batchSize).median);
+    const [plain, part] = ['plain', 'partitioned'].map(
+      (l) => results.find((r) => r.layout === l && r.batchSize === batchSize).median,
+    );
     console.log(`batch ${batchSize}: partitioned / plain = ${(part / plain).toFixed(3)}`);
   }
 }
@@ -144,7 +153,10 @@ async function indexes(client) {
   const loadSeconds = seconds(started);
   await client.query('VACUUM ANALYZE sensor_readings');
   const indexSize = async (index) =>
-    Number((await client.query('SELECT sum(pg_relation_size(relid)) AS bytes FROM pg_partition_tree($1)', [index])).rows[0].bytes);
+    Number(
+      (await client.query('SELECT sum(pg_relation_size(relid)) AS bytes FROM pg_partition_tree($1)', [index])).rows[0]
+        .bytes,
+    );
   const lastHour = `SELECT count(*), min(temperature_c), max(temperature_c), avg(temperature_c) FROM sensor_readings
     WHERE measured_at >= timestamptz '${new Date(end - HOUR_MS).toISOString()}' AND measured_at < timestamptz '${new Date(end).toISOString()}'`;
   async function timeQuery() {
@@ -158,7 +170,9 @@ async function indexes(client) {
   }
   const brinBytes = await indexSize('sensor_readings_measured_at_brin');
   const brinMs = await timeQuery();
-  const brinPlan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${lastHour}`)).rows.map((r) => r['QUERY PLAN']);
+  const brinPlan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${lastHour}`)).rows.map(
+    (r) => r['QUERY PLAN'],
+  );
   const btreeStarted = process.hrtime.bigint();
   await client.query('CREATE INDEX sensor_readings_measured_at_btree ON sensor_readings (measured_at)');
   const btreeBuild = seconds(btreeStarted);
@@ -169,14 +183,20 @@ async function indexes(client) {
   console.log(`\n## ${bigRows.toLocaleString('en')} readings over 10 days (loaded in ${loadSeconds.toFixed(0)} s)\n`);
   console.log('| index on measured_at | size | last hour (median of 21) |\n|---|--:|--:|');
   console.log(`| BRIN (autosummarize) | ${(brinBytes / 1024).toFixed(0)} kB | ${brinMs.toFixed(1)} ms |`);
-  console.log(`| btree (built in ${btreeBuild.toFixed(0)} s) | ${(btreeBytes / 1024 / 1024).toFixed(0)} MB | ${btreeMs.toFixed(1)} ms |`);
+  console.log(
+    `| btree (built in ${btreeBuild.toFixed(0)} s) | ${(btreeBytes / 1024 / 1024).toFixed(0)} MB | ${btreeMs.toFixed(1)} ms |`,
+  );
   console.log(`last hour: ${count} readings. Plan with BRIN only:\n\n${brinPlan.join('\n')}`);
 }
 
 async function upgrade(client, url) {
   await client.query(PLAIN);
-  await client.query('CREATE TABLE migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)');
-  await client.query("INSERT INTO migrations (timestamp, name) VALUES (1732838400000, 'CreateSensorReadings1732838400000')");
+  await client.query(
+    'CREATE TABLE migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)',
+  );
+  await client.query(
+    "INSERT INTO migrations (timestamp, name) VALUES (1732838400000, 'CreateSensorReadings1732838400000')",
+  );
   await client.query(
     `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
      SELECT 'sensor-' || n, 'Sensor', 40 + random() * 60, 8 + random() * 30, timestamptz '2026-11-01Z' + n * interval '1 second'
@@ -185,12 +205,18 @@ async function upgrade(client, url) {
   );
   await client.query('VACUUM ANALYZE sensor_readings');
   const started = process.hrtime.bigint();
-  execFileSync(process.execPath, ['dist/apps/consumer/main.js', 'migrate', '--database-url', url, '--migration-database-url', url], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    ['dist/apps/consumer/main.js', 'migrate', '--database-url', url, '--migration-database-url', url],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const took = seconds(started);
   const [{ count }] = (await client.query('SELECT count(*)::int AS count FROM sensor_readings')).rows;
-  console.log(`\n## Upgrade of a plain table of ${upgradeRows.toLocaleString('en')} rows: ${took.toFixed(1)} s, ${((took * 1e6) / upgradeRows).toFixed(1)} s per million rows; ${count.toLocaleString('en')} rows after\n`);
+  console.log(
+    `\n## Upgrade of a plain table of ${upgradeRows.toLocaleString('en')} rows: ${took.toFixed(1)} s, ${((took * 1e6) / upgradeRows).toFixed(1)} s per million rows; ${count.toLocaleString('en')} rows after\n`,
+  );
 }
 
 if (rows > 0) await withDatabase(insertRates);

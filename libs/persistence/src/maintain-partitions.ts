@@ -165,7 +165,14 @@ async function createPartition(
   // Readings of this range that came before it had a partition wait in DEFAULT; attaching the
   // new partition checks that none remain there, so they move in the same transaction.
   await runner.query('LOCK TABLE sensor_readings_default IN ACCESS EXCLUSIVE MODE');
-  await runner.query(`CREATE TABLE ${table} (LIKE sensor_readings INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  // LIKE copies no tablespace: a new partition goes where the table says (ALTER TABLE … SET TABLESPACE).
+  const [{ tablespace }] = (await runner.query(
+    `SELECT quote_ident(t.spcname) AS tablespace FROM pg_class c LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
+      WHERE c.oid = 'sensor_readings'::regclass`,
+  )) as { tablespace: string | null }[];
+  await runner.query(
+    `CREATE TABLE ${table} (LIKE sensor_readings INCLUDING DEFAULTS INCLUDING CONSTRAINTS)${tablespace ? ` TABLESPACE ${tablespace}` : ''}`,
+  );
   await runner.query(
     `WITH moved AS (
        DELETE FROM sensor_readings_default WHERE measured_at >= $1 AND measured_at < $2
