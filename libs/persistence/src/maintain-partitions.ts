@@ -8,6 +8,7 @@ const DAY_MS = 86_400_000;
 /** How long each partition spans; periods start at 00:00 UTC (weeks on Monday). */
 export type PartitionPeriod = 'day' | 'week' | 'month';
 
+/** What `maintainPartitions` keeps: the period of a partition, how far ahead, how long back. */
 export interface MaintainPartitionsOptions {
   /** Default `day`. Changing it later is fine: new partitions start where the old ones end. */
   period?: PartitionPeriod;

@@ -29,6 +29,7 @@ export interface SaveReport {
   rejected: RejectedReading[];
 }
 
+/** How `saveReadings` judges a batch. */
 export interface SaveReadingsOptions {
   /** Readings measured before this instant are refused as `expired` (the retention's horizon). */
   notBefore?: Date;
