@@ -13,6 +13,7 @@ import {
   readDeadLettersCommand,
   type DeadLettersCommand,
 } from './dead-letters/dead-letters-command';
+import { partitionOptions, readPartitionConfig, type PartitionConfig } from './maintain-partitions-options';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
@@ -28,6 +29,7 @@ export interface ConsumerConfig extends SharedConfig {
   flushIntervalMs: number;
   writeConcurrency: number;
   migrateOnStart: boolean;
+  partitions: PartitionConfig;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
@@ -102,6 +104,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     );
   for (const option of sharedOptions({ metricsPort: 9465 })) program.addOption(option);
   for (const option of deadLettersOptions()) program.addOption(option);
+  for (const option of partitionOptions()) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
   applyConfigFile(program);
@@ -132,5 +135,6 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     flushIntervalMs: options['flushIntervalMs'],
     writeConcurrency: options['writeConcurrency'],
     migrateOnStart: options['migrateOnStart'],
+    partitions: readPartitionConfig(program),
   };
 }

@@ -21,6 +21,7 @@ import { registerConsumerMetrics } from './consumer-metrics';
 import { watchDatabase, type DatabaseHealth } from './database-health';
 import { runDeadLettersCommand } from './dead-letters/dead-letters-command';
 import { migrateDatabase } from './migrate-database';
+import { startPartitionMaintenance } from './maintain-partitions';
 import { PrefetchTuner } from './prefetch-tuner';
 import { ReadingBatcher } from './reading-batcher';
 
@@ -89,6 +90,12 @@ async function main(): Promise<void> {
     return dataSource.destroy();
   }
 
+  const partitions = await startPartitionMaintenance({
+    ownerUrl: config.migrationDatabaseUrl,
+    config: config.partitions,
+    log: log.child({ component: 'partitions' }),
+    registry,
+  });
   const stats = newConsumerStats();
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
@@ -134,7 +141,14 @@ async function main(): Promise<void> {
   const readingLog = log.child({ component: 'pipeline' });
   const pipeline = consumeReadings(
     {
-      saveReadings: (readings) => saveReadings(dataSource, readings),
+      saveReadings: async (readings) => {
+        const report = await saveReadings(dataSource, readings, { notBefore: partitions.notBefore() });
+        // Until the pipeline takes the report: a refusal, as a data error, makes the batch be
+        // written one reading at a time, and the refused one dead-lettered with its reason.
+        const [refused] = report.rejected;
+        if (refused) throw Object.assign(new Error(`${refused.code}: ${refused.message}`), { code: '23505' });
+        return report.stored;
+      },
       isDataError,
       enqueue: (pending) => batcher.add(pending),
       // Enough read ahead to keep every writer busy; the rest waits unread, as compact bytes.
@@ -185,6 +199,7 @@ async function main(): Promise<void> {
       { name: 'stop retrying', run: () => batcher.close() },
       { name: 'close the consumer channel', run: () => consumer.close() },
       { name: 'close the broker connection', run: () => broker.close() },
+      { name: 'stop maintaining partitions', run: () => partitions.stop() },
       { name: 'close the database', run: () => dataSource.destroy() },
       {
         name: 'stop watching',

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import { countQueueMessages, waitFor } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
@@ -52,13 +55,65 @@ describe('the pipeline', () => {
     expect(await consumer.stop()).toBe(0);
   });
 
-  it('stores nothing twice when the same seed is published again', async () => {
+  it('stores nothing twice when the same readings are published again', async () => {
+    // A reading is its id at its time: the same id and time with the same values is a redelivery.
+    const again = await pipeline.db.query<Row>('SELECT * FROM sensor_readings ORDER BY measured_at LIMIT 500');
+    const file = join(mkdtempSync(join(tmpdir(), 'sensors-again-')), 'again.ndjson');
+    writeFileSync(
+      file,
+      again
+        .map((row) =>
+          JSON.stringify({
+            id: row.id,
+            type: row.sensor_type,
+            content: { temperature_f: row.temperature_f, time_of_measurement: row.measured_at.toISOString() },
+          }),
+        )
+        .join('\n'),
+    );
     const consumer = await pipeline.startConsumer();
-    const publisher = pipeline.publish(['--count', '500', '--rate', '0', '--seed', 'e2e', '--sensors', '7']);
+    const publisher = pipeline.publish(['--source', 'file', '--file', file]);
     expect(await publisher.exited).toBe(0);
     await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0);
     expect(await consumer.stop()).toBe(0);
+    rmSync(dirname(file), { recursive: true, force: true });
     expect(await pipeline.storedCount()).toBe(10_000);
     expect(consumer.logs.find((l) => l['msg'] === 'consumer stopped')).toMatchObject({ stored: 0, duplicates: 500 });
+  });
+
+  it('dead-letters a conflicting reading and an expired one with their reasons, and stores the rest', async () => {
+    const [stored] = await pipeline.db.query<Row>('SELECT * FROM sensor_readings ORDER BY measured_at LIMIT 1');
+    const line = (id: string, temperature_f: number, time: string) =>
+      JSON.stringify({ id, type: 'Sensor', content: { temperature_f, time_of_measurement: time } });
+    const file = join(mkdtempSync(join(tmpdir(), 'sensors-conflict-')), 'conflict.ndjson');
+    writeFileSync(
+      file,
+      [
+        line(stored.id, stored.temperature_f + 1, stored.measured_at.toISOString()),
+        line('expired-1', 70, '2019-06-24T15:00:00Z'),
+        line('fresh-1', 70, new Date().toISOString()),
+      ].join('\n'),
+    );
+    const consumer = await pipeline.startConsumer({ RETENTION: '1h' });
+    const publisher = pipeline.publish(['--source', 'file', '--file', file]);
+    expect(await publisher.exited).toBe(0);
+    await waitFor('the fresh reading', async () => (await pipeline.storedCount()) === 10_001);
+    await waitFor('two dead letters', async () => (await countQueueMessages(`${pipeline.queue}.dead-letter`)) === 2);
+    expect(await consumer.stop()).toBe(0);
+    rmSync(dirname(file), { recursive: true, force: true });
+
+    const deadLettered = consumer.logs
+      .filter((l) => l['msg'] === 'reading dead-lettered')
+      .map((l) => JSON.stringify(l));
+    expect(deadLettered).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`conflicting-reading.*${stored.id}.*temperature_f ${stored.temperature_f}`)),
+        expect.stringMatching(/expired.*expired-1/),
+      ]),
+    );
+    const [{ temperature_f }] = await pipeline.db.query<Row>('SELECT * FROM sensor_readings WHERE id = $1', [
+      stored.id,
+    ]);
+    expect(temperature_f).toBe(stored.temperature_f);
   });
 });

@@ -1,6 +1,19 @@
 // Everything exported here is public API.
 export { createDataSource, type PersistenceOptions } from './create-data-source';
 export { migrate, type MigrateOptions } from './migrate';
-export { saveReadings } from './save-readings';
+export {
+  saveReadings,
+  type RejectedReading,
+  type RejectionCode,
+  type SaveReadingsOptions,
+  type SaveReport,
+  type StorableReading,
+} from './save-readings';
+export {
+  maintainPartitions,
+  type MaintainPartitionsOptions,
+  type PartitionMaintenance,
+  type PartitionPeriod,
+} from './maintain-partitions';
 export { isDataError } from './is-data-error';
 export { SensorReadingEntity } from './sensor-reading.entity';

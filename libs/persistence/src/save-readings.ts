@@ -1,66 +1,218 @@
-import { resolveMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import type { EnrichedSensorReading } from '@sensors/sensor-model';
 import type { DataSource } from 'typeorm';
+
+/** A reading to store: enriched, with the fields the model does not know in `extra`. */
+export type StorableReading = EnrichedSensorReading & {
+  /** Fields of the reading the model does not know, kept as received in the `extra` column. */
+  extra?: Record<string, unknown>;
+};
+
+/** Why a reading of a batch was not stored. */
+export type RejectionCode = 'conflicting-reading' | 'expired';
+
+/** A reading of the batch that was not stored, and why: dead-letter it with `code`. */
+export interface RejectedReading {
+  /** Its index in the batch. */
+  index: number;
+  code: RejectionCode;
+  /** What is wrong, with both values for a conflict. */
+  message: string;
+}
+
+/** What became of a batch. */
+export interface SaveReport {
+  /** Readings stored now. */
+  stored: number;
+  /** Readings already stored with the same content (redeliveries, or repeated within the batch): absorbed. */
+  duplicates: number;
+  /** Readings refused, in batch order. */
+  rejected: RejectedReading[];
+}
+
+/** How `saveReadings` judges a batch. */
+export interface SaveReadingsOptions {
+  /** Readings measured before this instant are refused as `expired` (the retention's horizon). */
+  notBefore?: Date;
+}
 
 // One array per column rather than one parameter per value: a batch of any size stays within
 // Postgres's 65,535 bind parameters. Every timestamp carries an offset, so the session's
 // TimeZone never decides what a time means.
 const INSERT_READINGS = `
-  INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
-  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[])
-  ON CONFLICT (id) DO NOTHING
+  INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, extra)
+  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::jsonb[])
+  ON CONFLICT (id, measured_at) DO NOTHING
 `;
 
+// Run only when the insert did not take every row. It runs in a snapshot of its own, so it sees
+// the rows another transaction committed while the insert waited; the rows the insert just took
+// hold the same content, so what differs is exactly the conflicts.
+const FIND_CONFLICTS = `
+  SELECT r.index, s.temperature_f, s.sensor_type, s.extra::text AS extra
+    FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::timestamptz[], $5::jsonb[], $6::int[])
+      AS r(id, sensor_type, temperature_f, measured_at, extra, index)
+    JOIN sensor_readings s ON s.id = r.id AND s.measured_at = r.measured_at
+   WHERE (s.sensor_type, s.temperature_f, s.extra) IS DISTINCT FROM (r.sensor_type, r.temperature_f, r.extra)
+`;
+
+interface StoredConflict {
+  index: number;
+  temperature_f: number;
+  sensor_type: string;
+  extra: string | null;
+}
+
 /**
- * Stores a batch of readings in one statement and returns how many of them were new.
- * A reading whose id is already stored (or repeated within the batch) is skipped, so a
- * redelivered batch can be saved again safely.
+ * Stores a batch of readings in one statement and reports what became of each. A reading is
+ * identified by its id and its time of measurement:
+ * - the same id and time with the same content (type, °F, extra) is a duplicate, absorbed, so
+ *   a redelivered batch can be saved again safely;
+ * - the same id and time with different content is refused as `conflicting-reading`, with
+ *   both values in the message; the stored row is kept;
+ * - a reading measured before `notBefore` is refused as `expired`.
  *
- * The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
+ * The same id at another time is another reading. A reading whose time no partition covers is
+ * stored in the DEFAULT partition, never refused.
+ *
+ * A batch is one statement; only a batch with readings the insert did not take costs a second
+ * one, which compares those with the stored rows. The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
  * Postgres rejected the data (save the readings one by one to find the bad one) or the
  * failure is transient (retry the batch).
  *
  * @example
- * const saved = await saveReadings(dataSource, batch.map(enrichReading));
- * log.info({ count: batch.length, saved }, 'batch saved');
+ * const report = await saveReadings(dataSource, batch.map(enrichReading), { notBefore });
+ * for (const { index, code, message } of report.rejected) deadLetter(batch[index], code, message);
  */
 export async function saveReadings(
   dataSource: DataSource,
-  readings: readonly EnrichedSensorReading[],
-): Promise<number> {
-  if (readings.length === 0) return 0;
+  readings: readonly StorableReading[],
+  options: SaveReadingsOptions = {},
+): Promise<SaveReport> {
+  const report: SaveReport = { stored: 0, duplicates: 0, rejected: [] };
+  if (readings.length === 0) return report;
+  const notBefore = options.notBefore?.getTime() ?? -Infinity;
   const ids: string[] = [];
   const types: string[] = [];
   const fahrenheit: number[] = [];
   const celsius: number[] = [];
   const measuredAt: string[] = [];
+  const extras: (string | undefined)[] = [];
+  const indexes: number[] = [];
+  // The first reading of each key in the batch goes to the database; a repeat is compared with it here.
+  const firstOfKey = new Map<string, number>();
   let lastTime: string | undefined;
   let lastResolved = '';
-  for (const reading of readings) {
+  let lastInstant = 0;
+  for (let index = 0; index < readings.length; index++) {
+    const reading = readings[index];
+    // Readings of one moment arrive together: resolve each time once.
+    if (reading.content.time_of_measurement !== lastTime) {
+      lastTime = reading.content.time_of_measurement;
+      lastResolved = withOffset(lastTime);
+      lastInstant = Date.parse(lastResolved);
+    }
+    if (lastInstant < notBefore) {
+      report.rejected.push({
+        index,
+        code: 'expired',
+        message: `reading ${reading.id} measured at ${lastTime} is older than the retention allows (${options.notBefore?.toISOString()}): it would be dropped with its partition`,
+      });
+      continue;
+    }
+    const extra = reading.extra === undefined ? undefined : JSON.stringify(reading.extra);
+    // An unparsable time keeps its own key, for the database to refuse.
+    const key = `${Number.isNaN(lastInstant) ? lastResolved : lastInstant}\u0000${reading.id}`;
+    const first = firstOfKey.get(key);
+    if (first !== undefined) {
+      const earlier = readings[first];
+      if (sameContent(earlier, reading)) report.duplicates++;
+      else report.rejected.push(conflict(index, reading, earlier.type, earlier.content.temperature_f, earlier.extra));
+      continue;
+    }
+    firstOfKey.set(key, index);
     ids.push(reading.id);
     types.push(reading.type);
     fahrenheit.push(reading.content.temperature_f);
     celsius.push(reading.content.temperature_c);
-    // Readings of one moment arrive together: resolve each time once.
-    if (reading.content.time_of_measurement !== lastTime) {
-      lastTime = reading.content.time_of_measurement;
-      lastResolved = resolveMeasurementTime(lastTime);
-    }
     measuredAt.push(lastResolved);
+    extras.push(extra);
+    indexes.push(index);
   }
-  const parameters = [
-    textArray(ids),
-    textArray(types),
-    numberArray(fahrenheit),
-    numberArray(celsius),
-    textArray(measuredAt),
-  ];
-  const queryRunner = dataSource.createQueryRunner();
-  try {
-    const result = await queryRunner.query(INSERT_READINGS, parameters, true);
-    return result.affected ?? 0;
-  } finally {
-    await queryRunner.release();
+  if (ids.length > 0) {
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      const textExtras = textArray(extras);
+      const result = (await queryRunner.query(
+        INSERT_READINGS,
+        [
+          textArray(ids),
+          textArray(types),
+          numberArray(fahrenheit),
+          numberArray(celsius),
+          textArray(measuredAt),
+          textExtras,
+        ],
+        true,
+      )) as { affected?: number };
+      report.stored = result.affected ?? 0;
+      if (report.stored < ids.length) {
+        const conflicts = (await queryRunner.query(FIND_CONFLICTS, [
+          textArray(ids),
+          textArray(types),
+          numberArray(fahrenheit),
+          textArray(measuredAt),
+          textExtras,
+          numberArray(indexes),
+        ])) as StoredConflict[];
+        report.duplicates += ids.length - report.stored - conflicts.length;
+        for (const row of conflicts) {
+          const extra = row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>);
+          report.rejected.push(conflict(row.index, readings[row.index], row.sensor_type, row.temperature_f, extra));
+        }
+        report.rejected.sort((a, b) => a.index - b.index);
+      }
+    } finally {
+      await queryRunner.release();
+    }
   }
+  return report;
+}
+
+function sameContent(a: StorableReading, b: StorableReading): boolean {
+  return (
+    a.type === b.type &&
+    Object.is(a.content.temperature_f, b.content.temperature_f) &&
+    JSON.stringify(a.extra ?? null) === JSON.stringify(b.extra ?? null)
+  );
+}
+
+function conflict(
+  index: number,
+  reading: StorableReading,
+  storedType: string | null,
+  storedFahrenheit: number | null,
+  storedExtra: Record<string, unknown> | undefined,
+): RejectedReading {
+  const describe = (type: string | null, fahrenheit: number | null, extra: unknown) =>
+    `type ${JSON.stringify(type)}, temperature_f ${fahrenheit}, extra ${JSON.stringify(extra ?? null)}`.slice(0, 500);
+  return {
+    index,
+    code: 'conflicting-reading',
+    message:
+      `reading ${reading.id} at ${reading.content.time_of_measurement} is already stored with other content: ` +
+      `stored ${describe(storedType, storedFahrenheit, storedExtra)}; ` +
+      `received ${describe(reading.type, reading.content.temperature_f, reading.extra)}`,
+  };
+}
+
+const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/**
+ * A `time_of_measurement` with an explicit offset (none means UTC). To be replaced by the
+ * model's one time parser once it exists, so that storage and validation agree.
+ */
+function withOffset(time: string): string {
+  return HAS_OFFSET.test(time) ? time : `${time}Z`;
 }
 
 // Array literals built here rather than by the driver, which inspects every element's type on
@@ -70,7 +222,7 @@ const NEEDS_ESCAPE = /[\\"]/;
 
 /**
  * A Postgres array literal of text, every element quoted (so "NULL", commas and braces stay
- * text); a missing value, from a caller without types, is NULL, for the table to refuse.
+ * text); a missing value is NULL (for `extra`, none; elsewhere, for the table to refuse).
  */
 function textArray(values: readonly (string | undefined)[]): string {
   let literal = '{';

@@ -40,7 +40,11 @@ describe('createDataSource', () => {
   it('registers the entity and the migrations', async () => {
     const dataSource = await connect();
     expect(dataSource.getMetadata(SensorReadingEntity).tableName).toBe('sensor_readings');
-    expect(dataSource.migrations.map((migration) => migration.name)).toEqual(['CreateSensorReadings1732838400000']);
+    expect(dataSource.migrations.map((migration) => migration.name)).toEqual([
+      'CreateSensorReadings1732838400000',
+      'PartitionSensorReadings1796083200000',
+      'CreateSensorReadingBuckets1796083200001',
+    ]);
   });
 
   it('sets the statement timeout and application name of every session', async () => {
@@ -79,7 +83,7 @@ describe('createDataSource', () => {
 
     expect(await terminateDatabaseSessions(applicationName)).toBe(3);
     expect(await busy).toBe('terminated');
-    expect(await saveReadings(dataSource, [enrichedReading('after-termination')])).toBe(1);
+    expect(await saveReadings(dataSource, [enrichedReading('after-termination')])).toMatchObject({ stored: 1 });
   });
 
   it('rejects a pool too small for migrate', () => {

@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe('migrate with grantTo', () => {
   it('lets the app role insert and read sensor_readings', async () => {
-    expect(await saveReadings(appSource, [enrichedReading('locked-1')])).toBe(1);
+    expect(await saveReadings(appSource, [enrichedReading('locked-1')])).toMatchObject({ stored: 1 });
     expect(await appSource.query('SELECT id FROM sensor_readings')).toEqual([{ id: 'locked-1' }]);
   });
 

@@ -1,8 +1,14 @@
-import { type DataSource } from 'typeorm';
-import { createDataSource, migrate } from '../src';
+import { DataSource } from 'typeorm';
+import { createDataSource, migrate, saveReadings } from '../src';
+import { CreateSensorReadings1732838400000 } from '../src/migrations/1732838400000-create-sensor-readings';
 import { createTestDatabase, type TestDatabase } from '@sensors/testing';
+import { enrichedReading } from './readings';
 
-const FIRST_MIGRATION = 'CreateSensorReadings1732838400000';
+const MIGRATIONS = [
+  'CreateSensorReadings1732838400000',
+  'PartitionSensorReadings1796083200000',
+  'CreateSensorReadingBuckets1796083200001',
+];
 
 describe('migrate', () => {
   // Every test starts from an empty database, since migrating is what is under test.
@@ -26,7 +32,7 @@ describe('migrate', () => {
     await database.drop();
   });
 
-  it('creates sensor_readings with exactly the six columns and a primary key on id', async () => {
+  it('creates sensor_readings partitioned by measured_at, with seven columns and the key (id, measured_at)', async () => {
     const dataSource = await connect();
     await migrate(dataSource);
 
@@ -43,6 +49,7 @@ describe('migrate', () => {
       ['temperature_c', 'double precision', null, 'NO', null],
       ['measured_at', 'timestamp with time zone', null, 'NO', null],
       ['ingested_at', 'timestamp with time zone', null, 'NO', 'now()'],
+      ['extra', 'jsonb', null, 'YES', null],
     ]);
 
     const primaryKey = await dataSource.query(
@@ -51,26 +58,34 @@ describe('migrate', () => {
          JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
         WHERE tc.table_name = 'sensor_readings' AND tc.constraint_type = 'PRIMARY KEY'`,
     );
-    expect(primaryKey).toEqual([{ column_name: 'id' }]);
+    expect(primaryKey).toEqual([{ column_name: 'id' }, { column_name: 'measured_at' }]);
+
+    const [partitioning] = await dataSource.query(
+      "SELECT pg_get_partkeydef('sensor_readings'::regclass) AS key, pg_get_indexdef('sensor_readings_measured_at_brin'::regclass) AS brin",
+    );
+    expect(partitioning.key).toBe('RANGE (measured_at)');
+    expect(partitioning.brin).toMatch(/USING brin \(measured_at\) WITH \(autosummarize='?on'?\)/);
   });
 
   it('returns the names of the migrations it applied', async () => {
     const dataSource = await connect();
-    expect(await migrate(dataSource)).toEqual([FIRST_MIGRATION]);
+    expect(await migrate(dataSource)).toEqual(MIGRATIONS);
   });
 
   it('does nothing when the schema is current', async () => {
     const dataSource = await connect();
     await migrate(dataSource);
     expect(await migrate(dataSource)).toEqual([]);
-    expect(await dataSource.query('SELECT name FROM migrations')).toEqual([{ name: FIRST_MIGRATION }]);
+    expect(await dataSource.query('SELECT name FROM migrations ORDER BY id')).toEqual(
+      MIGRATIONS.map((name) => ({ name })),
+    );
   });
 
   it('applies each migration once when two processes migrate together', async () => {
     const [first, second] = await Promise.all([connect(), connect()]);
     const applied = await Promise.all([migrate(first), migrate(second)]);
-    expect(applied.flat()).toEqual([FIRST_MIGRATION]);
-    expect(await first.query('SELECT name FROM migrations')).toEqual([{ name: FIRST_MIGRATION }]);
+    expect(applied.flat()).toEqual(MIGRATIONS);
+    expect(await first.query('SELECT name FROM migrations ORDER BY id')).toEqual(MIGRATIONS.map((name) => ({ name })));
   });
 
   it('leaves a schema that matches the entity', async () => {
@@ -90,5 +105,40 @@ describe('migrate', () => {
       "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
     expect(locks).toEqual([]);
+  });
+
+  it('upgrades an unpartitioned table with data without losing a row', async () => {
+    const old = new DataSource({
+      type: 'postgres',
+      url: database.url,
+      migrations: [CreateSensorReadings1732838400000],
+      logging: false,
+    });
+    opened.push(old);
+    await old.initialize();
+    await old.runMigrations();
+    await old.query(`
+      INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, ingested_at)
+      SELECT 'old-' || n, 'Sensor', n, (n - 32) * 5 / 9.0, timestamptz '2019-06-24 15:00Z' + n * interval '1 minute',
+             timestamptz '2020-01-01 00:00Z'
+        FROM generate_series(1, 5000) AS n
+    `);
+    const checksum = `SELECT count(*)::int AS count, md5(string_agg(id || sensor_type || temperature_f || temperature_c
+                        || measured_at || ingested_at, ',' ORDER BY id)) AS digest FROM sensor_readings`;
+    const [before] = await old.query(checksum);
+
+    const dataSource = await connect();
+    expect(await migrate(dataSource)).toEqual(MIGRATIONS.slice(1));
+    expect(await dataSource.query(checksum)).toEqual([before]);
+    expect(before.count).toBe(5000);
+    expect(
+      await saveReadings(dataSource, [
+        enrichedReading('old-1', {
+          time_of_measurement: '2019-06-24T15:01:00Z',
+          temperature_f: 1,
+          temperature_c: ((1 - 32) * 5) / 9.0,
+        }),
+      ]),
+    ).toMatchObject({ duplicates: 1 });
   });
 });

@@ -32,10 +32,10 @@ describe('saveReadings', () => {
     return dataSource.query('SELECT * FROM sensor_readings WHERE id = ANY($1) ORDER BY id', [ids]);
   }
 
-  it('returns 0 for an empty batch without querying', async () => {
+  it('reports nothing for an empty batch without querying', async () => {
     // Never initialized: any query would throw.
     const unconnected = createDataSource({ url: database.url });
-    expect(await saveReadings(unconnected, [])).toBe(0);
+    expect(await saveReadings(unconnected, [])).toEqual({ stored: 0, duplicates: 0, rejected: [] });
   });
 
   it('stores every field of each reading and returns how many were new', async () => {
@@ -47,7 +47,7 @@ describe('saveReadings', () => {
         time_of_measurement: '2020-01-02T03:04:05.678Z',
       }),
     ];
-    expect(await saveReadings(dataSource, readings)).toBe(2);
+    expect(await saveReadings(dataSource, readings)).toEqual({ stored: 2, duplicates: 0, rejected: [] });
 
     const rows = await storedRows(['store-1', 'store-2']);
     expect(rows).toEqual([
@@ -68,30 +68,103 @@ describe('saveReadings', () => {
     ]);
   });
 
-  it('skips readings whose id is already stored and keeps the stored row', async () => {
-    expect(await saveReadings(dataSource, [enrichedReading('again-1'), enrichedReading('again-2')])).toBe(2);
+  it('absorbs a redelivered reading (same id, time and content) and keeps the stored row', async () => {
+    expect(await saveReadings(dataSource, [enrichedReading('again-1'), enrichedReading('again-2')])).toMatchObject({
+      stored: 2,
+    });
     const [before] = await storedRows(['again-1']);
 
-    const redelivered = [
-      enrichedReading('again-1', { temperature_f: 0, temperature_c: -17.77777777777778 }),
-      enrichedReading('again-2'),
-      enrichedReading('again-3'),
-    ];
-    expect(await saveReadings(dataSource, redelivered)).toBe(1);
+    const redelivered = [enrichedReading('again-1'), enrichedReading('again-2'), enrichedReading('again-3')];
+    expect(await saveReadings(dataSource, redelivered)).toEqual({ stored: 1, duplicates: 2, rejected: [] });
 
     const [after] = await storedRows(['again-1']);
     expect(after).toEqual(before);
     expect(await storedRows(['again-1', 'again-2', 'again-3'])).toHaveLength(3);
   });
 
-  it('stores an id repeated within one batch once', async () => {
+  it('stores the same id at another time as another reading', async () => {
+    const report = await saveReadings(dataSource, [
+      enrichedReading('sensor-7', { time_of_measurement: '2019-06-24T15:00:00Z' }),
+      enrichedReading('sensor-7', { time_of_measurement: '2019-06-24T15:01:00Z' }),
+    ]);
+    expect(report).toEqual({ stored: 2, duplicates: 0, rejected: [] });
+    expect(await storedRows(['sensor-7'])).toHaveLength(2);
+  });
+
+  it('refuses the same id and time with other content as a conflict naming both values, and keeps the stored row', async () => {
+    await saveReadings(dataSource, [enrichedReading('conflict-1')]);
+    const report = await saveReadings(dataSource, [
+      enrichedReading('conflict-ok'),
+      enrichedReading('conflict-1', { temperature_f: 20, temperature_c: -6.666666666666667 }),
+    ]);
+    expect(report).toEqual({
+      stored: 1,
+      duplicates: 0,
+      rejected: [
+        {
+          index: 1,
+          code: 'conflicting-reading',
+          message: expect.stringMatching(/stored .*temperature_f 90.*received .*temperature_f 20/),
+        },
+      ],
+    });
+    expect((await storedRows(['conflict-1'])).map((row) => row.temperature_f)).toEqual([90]);
+  });
+
+  it('compares repeats within one batch: the same content is a duplicate, other content a conflict', async () => {
     const batch = [
+      enrichedReading('twice-1'),
       enrichedReading('twice-1'),
       enrichedReading('twice-1', { temperature_f: 50, temperature_c: 10 }),
       enrichedReading('twice-2'),
     ];
-    expect(await saveReadings(dataSource, batch)).toBe(2);
+    const report = await saveReadings(dataSource, batch);
+    expect(report).toMatchObject({ stored: 2, duplicates: 1, rejected: [{ index: 2, code: 'conflicting-reading' }] });
     expect(await storedRows(['twice-1', 'twice-2'])).toHaveLength(2);
+  });
+
+  it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
+    const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
+    expect(await saveReadings(dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({ stored: 2 });
+    const rows: { id: string; extra: unknown }[] = await dataSource.query(
+      "SELECT id, extra FROM sensor_readings WHERE id IN ('extra-1', 'extra-none') ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { id: 'extra-1', extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } },
+      { id: 'extra-none', extra: null },
+    ]);
+
+    expect(await saveReadings(dataSource, [reading])).toMatchObject({ duplicates: 1, rejected: [] });
+    const changed = { ...reading, extra: { humidity_pct: 42 } };
+    expect(await saveReadings(dataSource, [changed])).toMatchObject({
+      stored: 0,
+      rejected: [{ index: 0, code: 'conflicting-reading', message: expect.stringContaining('"humidity_pct":41') }],
+    });
+  });
+
+  it('refuses readings measured before notBefore as expired and stores the rest', async () => {
+    const report = await saveReadings(
+      dataSource,
+      [
+        enrichedReading('old-1', { time_of_measurement: '2019-06-24T14:59:59.999Z' }),
+        enrichedReading('new-1', { time_of_measurement: '2019-06-24T15:00:00Z' }),
+      ],
+      { notBefore: new Date('2019-06-24T15:00:00Z') },
+    );
+    expect(report).toEqual({
+      stored: 1,
+      duplicates: 0,
+      rejected: [{ index: 0, code: 'expired', message: expect.stringContaining('old-1') }],
+    });
+    expect((await storedRows(['old-1', 'new-1'])).map((row) => row.id)).toEqual(['new-1']);
+  });
+
+  it('stores readings far in the past and the future, which no partition covers', async () => {
+    const report = await saveReadings(dataSource, [
+      enrichedReading('far-past', { time_of_measurement: '1970-01-01T00:00:00Z' }),
+      enrichedReading('far-future', { time_of_measurement: '9999-12-31T23:59:59Z' }),
+    ]);
+    expect(report).toMatchObject({ stored: 2 });
   });
 
   it('keeps full double precision', async () => {
@@ -159,7 +232,7 @@ describe('saveReadings', () => {
       '🌡'.repeat(64),
     ];
     const readings = ids.map((id) => enrichedReading(id));
-    expect(await saveReadings(dataSource, readings)).toBe(ids.length);
+    expect(await saveReadings(dataSource, readings)).toMatchObject({ stored: ids.length });
 
     const stored: { id: string }[] = await dataSource.query('SELECT id FROM sensor_readings WHERE id = ANY($1)', [ids]);
     expect(stored.map((row) => row.id).sort()).toEqual([...ids].sort());
@@ -181,7 +254,7 @@ describe('saveReadings', () => {
     const readings = Array.from({ length: 20_000 }, (_, i) =>
       enrichedReading(`bulk-${i}`, { temperature_f: i, temperature_c: ((i - 32) * 5) / 9 }),
     );
-    expect(await saveReadings(dataSource, readings)).toBe(20_000);
+    expect(await saveReadings(dataSource, readings)).toEqual({ stored: 20_000, duplicates: 0, rejected: [] });
 
     const [{ count, sum }] = await dataSource.query(
       "SELECT count(*)::int AS count, sum(temperature_f)::float8 AS sum FROM sensor_readings WHERE id LIKE 'bulk-%'",
