@@ -1,4 +1,4 @@
-import { resolveMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
 import type { DataSource } from 'typeorm';
 
 // One array per column rather than one parameter per value: a batch of any size stays within
@@ -32,18 +32,21 @@ export async function saveReadings(
   const types: string[] = [];
   const fahrenheit: number[] = [];
   const celsius: number[] = [];
-  const measuredAt: string[] = [];
+  const measuredAt: (string | undefined)[] = [];
   let lastTime: string | undefined;
-  let lastResolved = '';
+  let lastResolved: string | undefined;
   for (const reading of readings) {
     ids.push(reading.id);
     types.push(reading.type);
     fahrenheit.push(reading.content.temperature_f);
     celsius.push(reading.content.temperature_c);
-    // Readings of one moment arrive together: resolve each time once.
+    // Readings of one moment arrive together: read each time once. The instant validation
+    // accepted, in canonical UTC; a time that is not one (from an unvalidated caller) is NULL,
+    // for the table to refuse.
     if (reading.content.time_of_measurement !== lastTime) {
       lastTime = reading.content.time_of_measurement;
-      lastResolved = resolveMeasurementTime(lastTime);
+      const time = parseMeasurementTime(lastTime);
+      lastResolved = isMeasurementTimeProblem(time) ? undefined : time.measuredAt;
     }
     measuredAt.push(lastResolved);
   }
