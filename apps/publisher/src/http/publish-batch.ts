@@ -6,7 +6,13 @@ import {
   type ReadingProblem,
   type UnknownFields,
 } from '@sensors/sensor-model';
-import { countRejection, publishCounted, rejectionReason, type PublisherStats, type ReadingSink } from '../publish-readings';
+import {
+  countRejection,
+  publishCounted,
+  rejectionReason,
+  type PublisherStats,
+  type ReadingSink,
+} from '../publish-readings';
 import { ReadingIdentities } from '../reading-identities';
 import { toReadingMessage } from '../to-reading-message';
 import type { RequestItem } from './read-request-readings';

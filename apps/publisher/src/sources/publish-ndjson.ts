@@ -90,7 +90,9 @@ function toDeadLetter(line: NdjsonLine, err: InvalidSensorReadingError, label: s
     body: line.bytes,
     headers: {
       [DEAD_LETTER_HEADERS.code]:
-        err instanceof ConflictingReadingError ? DEAD_LETTER_CODES.conflictingReading : DEAD_LETTER_CODES.invalidReading,
+        err instanceof ConflictingReadingError
+          ? DEAD_LETTER_CODES.conflictingReading
+          : DEAD_LETTER_CODES.invalidReading,
       [DEAD_LETTER_HEADERS.message]: `line ${line.number} of ${label}: ${err.message}`.slice(0, MAX_REASON_LENGTH),
       [DEAD_LETTER_HEADERS.fields]: err.fields.join(','),
       [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
