@@ -32,7 +32,7 @@ export class ReadingIdentities {
         {
           field: 'content',
           value: JSON.parse(body).content as unknown,
-          problem: `conflicts with ${earlier.label}: same id and time_of_measurement, other content (${DEAD_LETTER_CODES.conflictingReading}; earlier ${earlier.body})`,
+          problem: `has the id and time_of_measurement of an earlier reading, with other content (${DEAD_LETTER_CODES.conflictingReading}: ${earlier.label} was ${earlier.body})`,
         },
       ]);
     }

@@ -151,7 +151,7 @@ describe('createHttpSource', () => {
         {
           index: 2,
           id: 'dup-1',
-          problems: [expect.objectContaining({ problem: expect.stringContaining('conflicts with reading 0') })],
+          problems: [expect.objectContaining({ problem: expect.stringContaining('reading 0 of the request was') })],
         },
       ],
     });

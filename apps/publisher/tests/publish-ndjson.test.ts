@@ -58,7 +58,7 @@ describe('publishNdjson', () => {
     const { sink, invalid, result } = run([good('a'), good('a'), other, good('b')].join('\n'), { deadLetters });
     await result;
     expect(sink.published.map((m) => m.id)).toEqual(['a', 'a', 'b']);
-    expect(invalid).toEqual([{ line: 3, reason: expect.stringContaining('conflicts with line 1 of readings.ndjson') }]);
+    expect(invalid).toEqual([{ line: 3, reason: expect.stringContaining('line 1 of readings.ndjson was') }]);
     expect(deadLetters.published[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'conflicting-reading' });
   });
 
