@@ -108,20 +108,13 @@ export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
       const ndjson = request.headers['content-type']?.split(';')[0].trim().toLowerCase() === NDJSON;
       let items: RequestItem[];
       try {
-        items = await readRequestReadings(body, ndjson);
+        items = await readRequestReadings(body, ndjson, MAX_REQUEST_READINGS);
       } catch (err) {
         if (err instanceof InvalidRequestBodyError) return fail(reply, 400, err.message);
         throw err;
       }
       if (items.length === 0) {
         return fail(reply, 400, 'the body holds no reading: send a JSON object, a JSON array or NDJSON lines');
-      }
-      if (items.length > MAX_REQUEST_READINGS) {
-        return fail(
-          reply,
-          400,
-          `the body holds ${items.length} readings, more than the ${MAX_REQUEST_READINGS} a request may hold: split it; nothing was published`,
-        );
       }
       const outcome = await publishBatch(items, {
         sink: options.sink,
