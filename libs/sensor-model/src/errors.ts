@@ -46,7 +46,8 @@ function previewJson(value: unknown, limit: number): string {
     } else if (typeof item === 'string') {
       out += JSON.stringify(item.length > limit ? item.slice(0, limit) : item);
     } else {
-      out += typeof item === 'bigint' || typeof item === 'number' ? String(item) : (JSON.stringify(item) ?? String(item));
+      out +=
+        typeof item === 'bigint' || typeof item === 'number' ? String(item) : (JSON.stringify(item) ?? String(item));
     }
   }
   return out;

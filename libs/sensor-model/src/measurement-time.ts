@@ -11,7 +11,8 @@ export interface MeasurementTimeProblem {
   problem: string;
 }
 
-const RFC_3339 =
+/** The shape of an accepted time (the calendar and the ranges are checked after): what the JSON Schema states. */
+export const RFC_3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const EXAMPLE = 'such as 2019-06-24T15:00:00Z (no offset means UTC)';
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -63,7 +64,9 @@ export function parseMeasurementTime(text: string): MeasurementTime | Measuremen
   date.setUTCHours(hour, minute, second, Number(micros.slice(0, 3)));
   const epochMs = date.getTime() - offsetMinutes * MS_PER_MINUTE;
   if (epochMs < FIRST_MS || epochMs >= END_MS) {
-    return { problem: 'lies outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, the instants that can be stored' };
+    return {
+      problem: 'lies outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, the instants that can be stored',
+    };
   }
   const subMilli = micros.slice(3).replace(/0+$/, '');
   const iso = new Date(epochMs).toISOString();

@@ -86,7 +86,11 @@ function extraProblems(extra: Record<string, unknown>, unknownFields: UnknownFie
     const field = `content.${name}`;
     const value = extra[name];
     if (unknownFields === 'reject') {
-      problems.push({ field, value, problem: 'is not a field the model knows (the publisher runs with --unknown-fields reject)' });
+      problems.push({
+        field,
+        value,
+        problem: 'is not a field the model knows (the publisher runs with --unknown-fields reject)',
+      });
     } else if (name === '__proto__' || !isPlainJson(value)) {
       problems.push({
         field,

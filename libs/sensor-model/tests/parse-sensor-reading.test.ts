@@ -58,14 +58,19 @@ describe('parseSensorReading', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(problemsOf(withContent({ deep }))).toEqual([expect.objectContaining({ field: 'content.deep' })]);
-    const proto = JSON.parse('{"id":"p","type":"Sensor","content":{"temperature_f":1,"time_of_measurement":"2019-06-24T15:00:00","__proto__":{"x":1}}}');
+    const proto = JSON.parse(
+      '{"id":"p","type":"Sensor","content":{"temperature_f":1,"time_of_measurement":"2019-06-24T15:00:00","__proto__":{"x":1}}}',
+    );
     expect(problemsOf(proto)).toEqual([expect.objectContaining({ field: 'content.__proto__' })]);
     expect(problemsOf(withContent({ a: { b: JSON.parse('{"__proto__":1}') } }))).toHaveLength(1);
   });
 
   it('refuses fields beside id, type and content', () => {
     expect(problemsOf({ ...valid, humidity_pct: 41 })).toEqual([
-      expect.objectContaining({ field: 'humidity_pct', problem: expect.stringContaining('measurements go in content') }),
+      expect.objectContaining({
+        field: 'humidity_pct',
+        problem: expect.stringContaining('measurements go in content'),
+      }),
     ]);
   });
 
@@ -89,7 +94,9 @@ describe('parseSensorReading', () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const error = (() => {
       try {
-        parseSensorReading(`{"id":"x","type":"Sensor","content":{"temperature_f":${deep},"time_of_measurement":"2019-06-24T15:00"}}`);
+        parseSensorReading(
+          `{"id":"x","type":"Sensor","content":{"temperature_f":${deep},"time_of_measurement":"2019-06-24T15:00"}}`,
+        );
       } catch (err) {
         return err as InvalidSensorReadingError;
       }
@@ -135,7 +142,12 @@ describe('parseSensorReading', () => {
   it.each([
     ['a missing id', { ...valid, id: undefined }, 'id', 'is missing'],
     ['an empty id', { ...valid, id: '' }, 'id', 'must not be empty'],
-    ['an id of 129 characters', { ...valid, id: 'x'.repeat(129) }, 'id', 'must be at most 128 characters (Unicode code points)'],
+    [
+      'an id of 129 characters',
+      { ...valid, id: 'x'.repeat(129) },
+      'id',
+      'must be at most 128 characters (Unicode code points)',
+    ],
     ['a numeric id', { ...valid, id: 7 }, 'id', 'must be a string'],
     ['an id with NUL', { ...valid, id: 'a\u0000b' }, 'id', 'must not contain a NUL character'],
     ['another type', { ...valid, type: 'Thermostat' }, 'type', 'must be "Sensor"'],
