@@ -32,7 +32,12 @@ function hasAtMostCodePoints(text: string, max: number): boolean {
   if (text.length <= max) return true;
   if (text.length > 2 * max) return false;
   let count = 0;
-  for (const _ of text) if (++count > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    if (++count > max) return false;
+  }
   return true;
 }
 
