@@ -63,7 +63,7 @@ export default [
     // Every library's package.json lists what its code imports.
     files: ['**/package.json'],
     rules: {
-      '@nx/dependency-checks': ['error', { ignoredFiles: ['{projectRoot}/eslint.config.{js,cjs,mjs,ts,cts,mts}'] }],
+      '@nx/dependency-checks': ['error', { ignoredFiles: ['{projectRoot}/eslint.config.{js,cjs,mjs,ts,cts,mts}', '{projectRoot}/tests/**/*'] }],
     },
     languageOptions: { parser: await import('jsonc-eslint-parser') },
   },

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
-import { resolveMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
 
@@ -122,9 +122,10 @@ export function registerConsumerMetrics(
         const time = reading.content.time_of_measurement;
         if (time !== lastTime) {
           lastTime = time;
-          sinceMeasured = (now - Date.parse(resolveMeasurementTime(time))) / 1000;
+          const measured = parseMeasurementTime(time);
+          sinceMeasured = isMeasurementTimeProblem(measured) ? NaN : (now - measured.epochMs) / 1000;
         }
-        latency.observe(sinceMeasured);
+        if (!Number.isNaN(sinceMeasured)) latency.observe(sinceMeasured);
       }
     },
   };

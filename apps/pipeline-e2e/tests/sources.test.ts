@@ -193,7 +193,7 @@ describe('the HTTP source', () => {
     const ids = [`${run}-http-a`, `${run}-http-b`];
     const response = await post(ids.map((id) => reading(id)));
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: ids, rejected: [], unconfirmed: [] });
+    expect(await response.json()).toEqual({ accepted: ids, rejected: [], rejectedCount: 0, rejectedByReason: {}, unconfirmed: [] });
     expect(await waitForRows(ids)).toHaveLength(2);
 
     const ndjson = await post(`${JSON.stringify(reading(`${run}-http-nd`))}\n`, {
@@ -217,6 +217,8 @@ describe('the HTTP source', () => {
           ]),
         },
       ],
+      rejectedCount: 1,
+      rejectedByReason: { 'content.temperature_f must be a finite number, not a string': 1 },
       unconfirmed: [],
     });
   });

@@ -43,6 +43,8 @@ export interface PublisherConfig extends SharedConfig {
   /** What becomes of an invalid NDJSON line: skipped, or sent to `<queue>.dead-letter`. */
   onInvalid: 'skip' | 'dead-letter';
   maxLineBytes: number;
+  /** What becomes of the fields of `content` the model does not know: kept (stored in `extra`) or refused. */
+  unknownFields: 'keep' | 'reject';
   http: HttpSourceConfig;
 }
 
@@ -114,6 +116,15 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         .argParser(integerOption(1)),
     )
     .addOption(
+      new Option(
+        '--unknown-fields <action>',
+        'what becomes of fields of content the model does not know: keep them (stored in extra) or refuse the reading',
+      )
+        .env('UNKNOWN_FIELDS')
+        .default('keep')
+        .choices(['keep', 'reject']),
+    )
+    .addOption(
       new Option('--http-port <port>', 'port of POST /readings (--source http; 0: any free port)')
         .env('HTTP_PORT')
         .default(8080)
@@ -175,6 +186,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     file,
     onInvalid: options['onInvalid'],
     maxLineBytes: options['maxLineBytes'],
+    unknownFields: options['unknownFields'],
     http: {
       port: options['httpPort'],
       host: options['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),

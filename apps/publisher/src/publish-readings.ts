@@ -1,5 +1,6 @@
 import { PublishRejectedError, type OutgoingMessage } from '@sensors/messaging';
-import { InvalidSensorReadingError, type ReadingProblem } from '@sensors/sensor-model';
+import { InvalidSensorReadingError, type ReadingProblem, type UnknownFields } from '@sensors/sensor-model';
+import type { ReadingIdentities } from './reading-identities';
 import { toReadingMessage } from './to-reading-message';
 
 /** Where readings go: a confirm publisher, or a fake in tests. */
@@ -15,7 +16,8 @@ export interface PublisherStats {
   rejected: number;
   /**
    * Rejections by problem, e.g. `content.temperature_f must be a finite number` or
-   * `(reading) is not valid JSON`; a reading with two problems counts under both.
+   * `(reading) is not valid JSON`; a reading counts once, under its first problem, so that
+   * the counts sum to `rejected`.
    */
   rejectedByReason: Record<string, number>;
   published: number;
@@ -46,12 +48,16 @@ export function newPublisherStats(): PublisherStats {
   };
 }
 
-/** Counts an invalid reading, under each of its problems (without their varying details). */
+/** Counts an invalid reading, once, under its first problem (without its varying details). */
 export function countRejection(stats: PublisherStats, err: InvalidSensorReadingError): void {
   stats.rejected++;
-  for (const reason of new Set(err.problems.map(reasonOf))) {
-    stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + 1;
-  }
+  const reason = rejectionReason(err);
+  stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + 1;
+}
+
+/** The reason an invalid reading is counted under: its first problem, without its varying details. */
+export function rejectionReason(err: InvalidSensorReadingError): string {
+  return reasonOf(err.problems[0]);
 }
 
 function reasonOf(problem: ReadingProblem): string {
@@ -88,6 +94,10 @@ export interface PublishReadingsOptions<T> {
    * may throw `InvalidSensorReadingError` too.
    */
   readingOf?: (item: T) => unknown;
+  /** Keep (default) or refuse the fields of `content` the model does not know. */
+  unknownFields?: UnknownFields;
+  /** Readings seen before, to refuse one that conflicts; `labelOf` names an item in the conflict. */
+  identities?: { seen: ReadingIdentities; labelOf: (item: T) => string };
   sink: ReadingSink;
   stats: PublisherStats;
   /** Stops taking readings from the source; those already published still get confirmed. */
@@ -112,7 +122,11 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
     stats.generated++;
     let message: OutgoingMessage;
     try {
-      message = toReadingMessage(readingOf(item));
+      const { identities, unknownFields } = options;
+      message = toReadingMessage(readingOf(item), {
+        unknownFields,
+        identities: identities && { seen: identities.seen, label: identities.labelOf(item) },
+      });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       countRejection(stats, err);

@@ -80,6 +80,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         input,
         label,
         maxLineBytes: config.maxLineBytes,
+        unknownFields: config.unknownFields,
         sink,
         deadLetters: context.deadLetters,
         stats,
@@ -106,6 +107,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         bodyLimit: http.bodyLimit,
         requestTimeoutMs: http.requestTimeoutMs,
         confirmTimeoutMs: http.confirmTimeoutMs,
+        unknownFields: config.unknownFields,
         onError: (err) => log.error({ err }, 'http request failed'),
       });
       await app.listen({ port: http.port, host: http.host });

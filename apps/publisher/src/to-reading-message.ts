@@ -1,14 +1,27 @@
 import { enrichReading } from '@sensors/enrichment';
 import type { OutgoingMessage } from '@sensors/messaging';
-import { parseSensorReading } from '@sensors/sensor-model';
+import { parseSensorReading, type UnknownFields } from '@sensors/sensor-model';
+import type { ReadingIdentities } from './reading-identities';
+
+export interface ToReadingMessageOptions {
+  /** Keep (default) or refuse the fields of `content` the model does not know. */
+  unknownFields?: UnknownFields;
+  /** The readings seen before, to refuse one that conflicts with them; `label` names this one in a conflict. */
+  identities?: { seen: ReadingIdentities; label: string };
+}
 
 /**
  * Validates and enriches one reading (a parsed value, or JSON text as a string or bytes) into
- * the message to publish: the enriched reading as JSON, with its id as the message id. Throws
- * `InvalidSensorReadingError` listing every problem.
+ * the message to publish: the enriched reading as JSON, with its id as the message id, and the
+ * fields of `content` the model does not know kept in `content` as sent. Throws
+ * `InvalidSensorReadingError` listing the problems, `ConflictingReadingError` for a reading
+ * that conflicts with one seen before.
  */
-export function toReadingMessage(input: unknown): OutgoingMessage {
-  const reading = enrichReading(parseSensorReading(input));
+export function toReadingMessage(input: unknown, options: ToReadingMessageOptions = {}): OutgoingMessage {
+  const { extra, ...reading } = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
+  if (extra) reading.content = Object.assign({}, extra, reading.content);
   // A string: an envelope joins it with others before the one conversion to bytes.
-  return { id: reading.id, body: JSON.stringify(reading) };
+  const body = JSON.stringify(reading);
+  options.identities?.seen.check(reading.id, reading.content.time_of_measurement, body, options.identities.label);
+  return { id: reading.id, body };
 }

@@ -44,14 +44,26 @@ describe('createHttpSource', () => {
     const url = await start({ sink });
     const response = await post(url, [reading('a'), reading('b')]);
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: ['a', 'b'], rejected: [], unconfirmed: [] });
+    expect(await response.json()).toEqual({
+      accepted: ['a', 'b'],
+      rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
+      unconfirmed: [],
+    });
     expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
   });
 
   it('takes one reading as a JSON object', async () => {
     const url = await start();
     const response = await post(url, reading('single'));
-    expect(await response.json()).toEqual({ accepted: ['single'], rejected: [], unconfirmed: [] });
+    expect(await response.json()).toEqual({
+      accepted: ['single'],
+      rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
+      unconfirmed: [],
+    });
   });
 
   it('takes NDJSON, skipping blank lines and indexing readings by line', async () => {
@@ -79,9 +91,80 @@ describe('createHttpSource', () => {
           ]),
         },
       ],
+      rejectedCount: 1,
+      rejectedByReason: { 'content.temperature_f must be a finite number, not a string': 1 },
       unconfirmed: [],
     });
     expect(sink.published.map((m) => m.id)).toEqual(['good']);
+  });
+
+  it('lists the first 100 invalid readings and counts them all', async () => {
+    const url = await start();
+    const response = await post(
+      url,
+      Array.from({ length: 1000 }, () => ({})),
+    );
+    expect(response.status).toBe(400);
+    const outcome = (await response.json()) as { rejected: unknown[]; rejectedCount: number; rejectedByReason: object };
+    expect(outcome.rejected).toHaveLength(100);
+    expect(outcome.rejectedCount).toBe(1000);
+    expect(outcome.rejectedByReason).toEqual({ 'id is missing': 1000 });
+  });
+
+  it('refuses a body of more than 10,000 readings whole, with a short answer', async () => {
+    const sink = new ConfirmingSink();
+    const url = await start({ sink, bodyLimit: 1024 * 1024 });
+    const body = `[${Array.from({ length: 349_525 }, () => '{}').join(',')}]`;
+    const response = await post(url, body);
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(1000);
+    expect(text).toContain('349525 readings, more than the 10000');
+    expect(sink.published).toEqual([]);
+  });
+
+  it('answers 400 for a reading nested 10,000 deep, and publishes the others', async () => {
+    const sink = new ConfirmingSink();
+    const url = await start({ sink, bodyLimit: 100_000 });
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const bad = JSON.stringify(reading('deep')).replace('"temperature_f":90', `"temperature_f":${deep}`);
+    const response = await post(url, `[${JSON.stringify(reading('good'))},${bad}]`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      accepted: ['good'],
+      rejected: [{ index: 1, id: 'deep', problems: [expect.objectContaining({ field: 'content.temperature_f' })] }],
+    });
+  });
+
+  it('refuses a reading with the id and time of an earlier one of the request but other content', async () => {
+    const sink = new ConfirmingSink();
+    const url = await start({ sink });
+    const response = await post(url, [
+      reading('dup-1'),
+      reading('dup-1'),
+      { ...reading('dup-1'), content: { ...reading('dup-1').content, temperature_f: 20 } },
+    ]);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      accepted: ['dup-1', 'dup-1'],
+      rejected: [
+        {
+          index: 2,
+          id: 'dup-1',
+          problems: [expect.objectContaining({ problem: expect.stringContaining('reading 0 of the request was') })],
+        },
+      ],
+    });
+  });
+
+  it('keeps the fields of content the model does not know in the message', async () => {
+    const sink = new ConfirmingSink();
+    const url = await start({ sink });
+    const response = await post(url, { ...reading('h'), content: { ...reading('h').content, humidity_pct: 41 } });
+    expect(response.status).toBe(202);
+    expect(JSON.parse(sink.published[0].body.toString())).toMatchObject({
+      content: { humidity_pct: 41, temperature_f: 90 },
+    });
   });
 
   it('answers 400 to a body that is not JSON or holds no reading', async () => {
@@ -138,6 +221,8 @@ describe('createHttpSource', () => {
     expect(await response.json()).toEqual({
       accepted: [],
       rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
       unconfirmed: [{ index: 0, id: 'a', reason: 'timeout' }],
     });
   });

@@ -10,7 +10,13 @@ describe('publishBatch', () => {
     const sink = new ConfirmingSink();
     const stats = newPublisherStats();
     const outcome = await publishBatch(items(reading('a'), reading('b')), { sink, stats, timeoutMs: 1000 });
-    expect(outcome).toEqual({ accepted: ['a', 'b'], rejected: [], unconfirmed: [] });
+    expect(outcome).toEqual({
+      accepted: ['a', 'b'],
+      rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
+      unconfirmed: [],
+    });
     expect(JSON.parse(sink.published[0].body.toString())).toMatchObject({
       content: { temperature_c: 32.22222222222222 },
     });
@@ -61,6 +67,8 @@ describe('publishBatch', () => {
     expect(outcome).toEqual({
       accepted: ['a'],
       rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
       unconfirmed: [{ index: 1, id: 'b', reason: 'returned' }],
     });
   });
@@ -72,6 +80,8 @@ describe('publishBatch', () => {
     expect(outcome).toEqual({
       accepted: [],
       rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
       unconfirmed: [
         { index: 0, id: 'a', reason: 'timeout' },
         { index: 1, id: 'b', reason: 'timeout' },

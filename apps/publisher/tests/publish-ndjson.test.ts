@@ -52,6 +52,35 @@ describe('publishNdjson', () => {
     expect(stats).toMatchObject({ rejected: 1, deadLetters: 1, deadLettered: 1 });
   });
 
+  it('dead-letters a line that repeats an earlier id and time with other content as conflicting-reading', async () => {
+    const deadLetters = new ConfirmingSink();
+    const other = JSON.stringify(reading('a', 20));
+    const { sink, invalid, result } = run([good('a'), good('a'), other, good('b')].join('\n'), { deadLetters });
+    await result;
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'a', 'b']);
+    expect(invalid).toEqual([{ line: 3, reason: expect.stringContaining('line 1 of readings.ndjson was') }]);
+    expect(deadLetters.published[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'conflicting-reading' });
+  });
+
+  it('publishes the five readings of one sensor id at five times', async () => {
+    const lines = [0, 1, 2, 3, 4].map((minute) =>
+      JSON.stringify(reading('sensor-7', 70 + minute, `2019-06-24T15:0${minute}:00`)),
+    );
+    const { sink, stats, result } = run(lines.join('\n'));
+    await result;
+    expect(sink.published).toHaveLength(5);
+    expect(stats.rejected).toBe(0);
+  });
+
+  it('skips a line whose value nests 10,000 deep and publishes the lines after it', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const bad = good('deep').replace('"temperature_f":90', `"temperature_f":${deep}`);
+    const { sink, invalid, result } = run([good('a'), bad, good('b')].join('\n'), { maxLineBytes: 100_000 });
+    expect(await result).toEqual({ endOfInput: true });
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(invalid).toEqual([{ line: 2, reason: expect.stringContaining('content.temperature_f') }]);
+  });
+
   it('rejects a line longer than maxLineBytes, dead-letters its beginning and carries on', async () => {
     const deadLetters = new ConfirmingSink();
     const { sink, invalid, result } = run(`${good('a')}\n${'y'.repeat(300)}\n${good('b')}\n`, {

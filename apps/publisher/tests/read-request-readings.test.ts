@@ -31,4 +31,12 @@ describe('readRequestReadings', () => {
       'the body is not valid UTF-8',
     );
   });
+
+  it('counts the items of an array before parsing, and refuses more than maxItems', async () => {
+    const body = '[{"id":"a,]"},{"n":[1,2,{"x":"\\""}]}, 3 ]';
+    expect(await readRequestReadings(Buffer.from(body), false, 3)).toHaveLength(3);
+    await expect(readRequestReadings(Buffer.from(body), false, 2)).rejects.toThrow('holds 3 readings, more than the 2');
+    await expect(readRequestReadings(Buffer.from('{}\n{}\n{}'), true, 2)).rejects.toThrow(InvalidRequestBodyError);
+    expect(await readRequestReadings(Buffer.from('[]'), false, 0)).toEqual([]);
+  });
 });

@@ -1,3 +1,3 @@
 // Everything exported here is public API.
-export { enrichReading } from './enrich-reading';
+export { enrichReading, type CelsiusReading, type FahrenheitReading } from './enrich-reading';
 export { fahrenheitToCelsius } from './fahrenheit-to-celsius';

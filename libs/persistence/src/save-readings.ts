@@ -1,4 +1,4 @@
-import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
 import type { DataSource } from 'typeorm';
 
 /** A reading to store: enriched, with the fields the model does not know in `extra`. */
@@ -95,21 +95,24 @@ export async function saveReadings(
   const types: string[] = [];
   const fahrenheit: number[] = [];
   const celsius: number[] = [];
-  const measuredAt: string[] = [];
+  const measuredAt: (string | undefined)[] = [];
   const extras: (string | undefined)[] = [];
   const indexes: number[] = [];
   // The first reading of each key in the batch goes to the database; a repeat is compared with it here.
   const firstOfKey = new Map<string, number>();
   let lastTime: string | undefined;
-  let lastResolved = '';
+  let lastResolved: string | undefined;
   let lastInstant = 0;
   for (let index = 0; index < readings.length; index++) {
     const reading = readings[index];
     // Readings of one moment arrive together: resolve each time once.
     if (reading.content.time_of_measurement !== lastTime) {
       lastTime = reading.content.time_of_measurement;
-      lastResolved = withOffset(lastTime);
-      lastInstant = Date.parse(lastResolved);
+      // The instant validation accepted, in canonical UTC; a time that is not one (from an
+      // unvalidated caller) is NULL, for the table to refuse.
+      const time = parseMeasurementTime(lastTime);
+      lastResolved = isMeasurementTimeProblem(time) ? undefined : time.measuredAt;
+      lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }
     if (lastInstant < notBefore) {
       report.rejected.push({
@@ -121,7 +124,7 @@ export async function saveReadings(
     }
     const extra = reading.extra === undefined ? undefined : JSON.stringify(reading.extra);
     // An unparsable time keeps its own key, for the database to refuse.
-    const key = `${Number.isNaN(lastInstant) ? lastResolved : lastInstant}\u0000${reading.id}`;
+    const key = `${Number.isNaN(lastInstant) ? lastTime : lastInstant}\u0000${reading.id}`;
     const first = firstOfKey.get(key);
     if (first !== undefined) {
       const earlier = readings[first];
@@ -203,16 +206,6 @@ function conflict(
       `stored ${describe(storedType, storedFahrenheit, storedExtra)}; ` +
       `received ${describe(reading.type, reading.content.temperature_f, reading.extra)}`,
   };
-}
-
-const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
-
-/**
- * A `time_of_measurement` with an explicit offset (none means UTC). To be replaced by the
- * model's one time parser once it exists, so that storage and validation agree.
- */
-function withOffset(time: string): string {
-  return HAS_OFFSET.test(time) ? time : `${time}Z`;
 }
 
 // Array literals built here rather than by the driver, which inspects every element's type on

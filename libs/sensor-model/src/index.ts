@@ -9,7 +9,8 @@ export {
   type SensorReadingContent,
 } from './sensor-reading';
 export { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
-export { parseSensorReading } from './parse-sensor-reading';
+export { parseSensorReading, type ParseSensorReadingOptions, type UnknownFields } from './parse-sensor-reading';
+export { unknownFieldsOf } from './unknown-fields-of';
 export {
   ENVELOPE_CONTENT_TYPE,
   ENVELOPE_MEDIA_TYPE,
@@ -28,5 +29,12 @@ export {
 } from './parse-sensor-envelope';
 export { envelopeBytes, formatSensorEnvelope } from './format-sensor-envelope';
 export { readMessageFormat } from './read-message-format';
-export { resolveMeasurementTime } from './measurement-time';
+export {
+  isMeasurementTimeProblem,
+  parseMeasurementTime,
+  type MeasurementTime,
+  type MeasurementTimeProblem,
+} from './measurement-time';
+export { MEASUREMENT_TIME_EXAMPLES, type MeasurementTimeExample } from './measurement-time-examples';
+export { DEAD_LETTER_CODES, type DeadLetterCode } from './dead-letter-codes';
 export { InvalidEnvelopeError, InvalidSensorReadingError, describeValue, type ReadingProblem } from './errors';

@@ -3,8 +3,25 @@ import { compileRules } from './compile-rules';
 import { InvalidSensorReadingError, type ReadingProblem } from './errors';
 import type { SensorReading } from './sensor-reading';
 import { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
+import { unknownFieldsOf } from './unknown-fields-of';
 
 const WHOLE = '(reading)';
+const KNOWN_FIELDS = new Set(['id', 'type', 'content']);
+/** How deep an unknown field's value may nest: a measurement, not a document. */
+const MAX_EXTRA_DEPTH = 8;
+/** Constraints that say a value is of the wrong type: when one fails, the others say nothing true. */
+const TYPE_CONSTRAINTS = ['isString', 'isNumber', 'isObject', 'equals'];
+
+/** What to do with the fields of `content` the model does not know. */
+export type UnknownFields = 'keep' | 'reject';
+
+export interface ParseSensorReadingOptions {
+  /**
+   * `keep` (the default): carry them in the reading's `extra`; `reject`: refuse the reading,
+   * naming them. Either way a value nested deeper than 8 levels, or a `__proto__` key, is refused.
+   */
+  unknownFields?: UnknownFields;
+}
 
 /** The declared rules, compiled once: valid readings never pay for validateSync's error reports. */
 const passesRules = compileRules(SensorReadingDto, { content: SensorReadingContentDto });
@@ -12,16 +29,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Turns untrusted input into a typed reading, or throws {@link InvalidSensorReadingError}
- * listing every problem with its field and value.
+ * listing one problem per field at fault, with its value.
  *
- * Accepts a parsed value, or a JSON string or buffer. Fields other than the reading's own
- * are dropped from the result.
+ * Accepts a parsed value, or a JSON string or buffer. Fields of `content` the model does not
+ * know are kept in `extra` (or refused, see {@link ParseSensorReadingOptions}); fields beside
+ * `id`, `type` and `content` are refused: measurements belong in `content`.
  *
  * @example
  * const reading = parseSensorReading(message.content); // Buffer from the broker
  * reading.content.temperature_f; // 90
  */
-export function parseSensorReading(input: unknown): SensorReading {
+export function parseSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): SensorReading {
   const value = decode(input);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidSensorReadingError([{ field: WHOLE, value, problem: 'must be a JSON object' }]);
@@ -32,7 +50,7 @@ export function parseSensorReading(input: unknown): SensorReading {
     if (errors.length > 0) throw new InvalidSensorReadingError(errors.flatMap((e) => toProblems(e, '')));
   }
   const content = object['content'] as Record<string, unknown>;
-  return {
+  const reading: SensorReading = {
     id: object['id'] as string,
     type: object['type'] as SensorReading['type'],
     content: {
@@ -40,6 +58,67 @@ export function parseSensorReading(input: unknown): SensorReading {
       time_of_measurement: content['time_of_measurement'] as string,
     },
   };
+  const problems = foreignFieldProblems(object);
+  const extra = unknownFieldsOf(object);
+  if (extra) problems.push(...extraProblems(extra, options.unknownFields ?? 'keep'));
+  if (problems.length > 0) throw new InvalidSensorReadingError(problems);
+  if (extra) reading.extra = extra;
+  return reading;
+}
+
+function foreignFieldProblems(object: Record<string, unknown>): ReadingProblem[] {
+  const problems: ReadingProblem[] = [];
+  for (const name of Object.keys(object)) {
+    if (!KNOWN_FIELDS.has(name)) {
+      problems.push({
+        field: name,
+        value: object[name],
+        problem: 'is not a field of a reading: measurements go in content',
+      });
+    }
+  }
+  return problems;
+}
+
+function extraProblems(extra: Record<string, unknown>, unknownFields: UnknownFields): ReadingProblem[] {
+  const problems: ReadingProblem[] = [];
+  for (const name of Object.keys(extra)) {
+    const field = `content.${name}`;
+    const value = extra[name];
+    if (unknownFields === 'reject') {
+      problems.push({
+        field,
+        value,
+        problem: 'is not a field the model knows (the publisher runs with --unknown-fields reject)',
+      });
+    } else if (name === '__proto__' || !isPlainJson(value)) {
+      problems.push({
+        field,
+        value,
+        problem: `must be a JSON value nested at most ${MAX_EXTRA_DEPTH} levels deep, without a __proto__ key`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Whether a value nests at most MAX_EXTRA_DEPTH levels and has no `__proto__` key, checked without recursion. */
+function isPlainJson(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > MAX_EXTRA_DEPTH) return false;
+    if (Array.isArray(item)) {
+      for (const element of item) stack.push([element, depth + 1]);
+      continue;
+    }
+    for (const key of Object.keys(item)) {
+      if (key === '__proto__') return false;
+      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return true;
 }
 
 function decode(input: unknown): unknown {
@@ -77,6 +156,13 @@ function toProblems(error: ValidationError, parent: string): ReadingProblem[] {
   const own: ReadingProblem[] =
     error.value === undefined
       ? [{ field, value: undefined, problem: 'is missing' }]
-      : Object.values(error.constraints ?? {}).map((problem) => ({ field, value: error.value, problem }));
+      : firstProblem(error.constraints ?? {}).map((problem) => ({ field, value: error.value, problem }));
   return [...own, ...(error.children ?? []).flatMap((child) => toProblems(child, field))];
+}
+
+/** One problem per field: a wrong type alone when the type is wrong, else the first rule broken. */
+function firstProblem(constraints: Record<string, string>): string[] {
+  const type = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  const first = type ?? Object.keys(constraints)[0];
+  return first === undefined ? [] : [constraints[first]];
 }

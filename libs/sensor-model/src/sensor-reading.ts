@@ -5,12 +5,17 @@ export const SENSOR_TYPE = 'Sensor';
 export const ABSOLUTE_ZERO_F = -459.67;
 
 /**
- * The hottest reading accepted, in degrees Fahrenheit: far beyond any sensor, and low enough
- * that its Celsius value stays a finite double.
+ * The hottest reading accepted, in degrees Fahrenheit: a billion degrees is beyond any sensor,
+ * so a value above it is a fault upstream (a counter, an epoch or a unit mix-up in the field),
+ * refused rather than stored as a temperature.
  */
 export const MAX_TEMPERATURE_F = 1e9;
 
-/** The longest id a reading may carry, in UTF-16 code units. */
+/**
+ * The longest id a reading may carry, in characters (Unicode code points), counted the way
+ * Postgres counts its `varchar(128)` column: 128 emoji fit, 128 letters and a variation
+ * selector do not.
+ */
 export const MAX_ID_LENGTH = 128;
 
 /** What a sensor measured, with the wire format's field names. */
@@ -23,6 +28,9 @@ export interface SensorReadingContent {
   time_of_measurement: string;
 }
 
+/** Fields of a reading's `content` the model does not know, kept as sent (JSON values). */
+export type UnknownFields = Readonly<Record<string, unknown>>;
+
 /**
  * A reading exactly as it travels.
  *
@@ -34,6 +42,11 @@ export interface SensorReading {
   id: string;
   type: typeof SENSOR_TYPE;
   content: SensorReadingContent;
+  /**
+   * The fields of `content` the model does not know (e.g. `humidity_pct`), when there are
+   * any: carried to storage rather than dropped. On the wire they stay in `content`.
+   */
+  extra?: UnknownFields;
 }
 
 /** A reading with `content.temperature_c` added by the enrichment step. */

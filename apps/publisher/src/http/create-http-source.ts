@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { UnknownFields } from '@sensors/sensor-model';
 import type { PublisherStats, ReadingSink } from '../publish-readings';
 import { createBearerTokenCheck } from './create-bearer-token-check';
 import { publishBatch } from './publish-batch';
@@ -18,6 +19,8 @@ export interface HttpSourceOptions {
   requestTimeoutMs: number;
   /** Longest a request waits for room in the window and for the broker's confirms, in ms. */
   confirmTimeoutMs: number;
+  /** Keep (default) or refuse the fields of `content` the model does not know. */
+  unknownFields?: UnknownFields;
   /** Seconds a 503 asks the client to wait before retrying (default 5). */
   retryAfterSeconds?: number;
   /** Called with an unexpected error, answered with a 500. */
@@ -25,6 +28,11 @@ export interface HttpSourceOptions {
 }
 
 const NDJSON = 'application/x-ndjson';
+/**
+ * Most readings one request may hold: more than a body of the default limit holds valid
+ * readings, and few enough that validating them stays short. A larger count is refused whole.
+ */
+export const MAX_REQUEST_READINGS = 10_000;
 
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message });
@@ -36,9 +44,10 @@ function fail(reply: FastifyReply, status: number, message: string): FastifyRepl
  * the valid ones and answers once the broker has confirmed them:
  *
  * - `202` every reading is confirmed: `{ accepted: [ids], rejected: [], unconfirmed: [] }`;
- * - `400` some are invalid (the valid ones are published all the same):
- *   `rejected: [{ index, id?, problems: [{ field, value, problem }] }]`; or the body as a whole
- *   is not JSON, or holds no reading: `{ statusCode, error, message }`;
+ * - `400` some are invalid (the valid ones are published all the same): the first 100 in
+ *   `rejected: [{ index, id?, problems: [{ field, value, problem }] }]`, all of them counted in
+ *   `rejectedCount` and `rejectedByReason`; or the body as a whole is not JSON, holds no reading
+ *   or more than {@link MAX_REQUEST_READINGS}: `{ statusCode, error, message }` (nothing published);
  * - `503` with `Retry-After`: the broker is unreachable (nothing is published), or some valid
  *   readings were not confirmed within `confirmTimeoutMs`: `unconfirmed: [{ index, id, reason }]`;
  * - `401` without a valid bearer token, `413` past `bodyLimit`, `415` another content type,
@@ -99,7 +108,7 @@ export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
       const ndjson = request.headers['content-type']?.split(';')[0].trim().toLowerCase() === NDJSON;
       let items: RequestItem[];
       try {
-        items = await readRequestReadings(body, ndjson);
+        items = await readRequestReadings(body, ndjson, MAX_REQUEST_READINGS);
       } catch (err) {
         if (err instanceof InvalidRequestBodyError) return fail(reply, 400, err.message);
         throw err;
@@ -107,7 +116,12 @@ export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
       if (items.length === 0) {
         return fail(reply, 400, 'the body holds no reading: send a JSON object, a JSON array or NDJSON lines');
       }
-      const outcome = await publishBatch(items, { sink: options.sink, stats, timeoutMs: confirmTimeoutMs });
+      const outcome = await publishBatch(items, {
+        sink: options.sink,
+        stats,
+        timeoutMs: confirmTimeoutMs,
+        unknownFields: options.unknownFields,
+      });
       if (outcome.unconfirmed.length > 0) return reply.code(503).header('retry-after', retryAfter).send(outcome);
       return reply.code(outcome.rejected.length > 0 ? 400 : 202).send(outcome);
     },

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { DEAD_LETTER_HEADERS, type OutgoingMessage } from '@sensors/messaging';
-import { InvalidSensorReadingError } from '@sensors/sensor-model';
+import { DEAD_LETTER_CODES, InvalidSensorReadingError, type UnknownFields } from '@sensors/sensor-model';
 import { publishReadings, type PublisherStats, type ReadingSink } from '../publish-readings';
+import { ConflictingReadingError, ReadingIdentities } from '../reading-identities';
 import { readNdjsonLines, type NdjsonLine } from './read-ndjson-lines';
 
-/** The dead-letter code of an invalid line, the same as the consumer's for an invalid message. */
-const INVALID_READING = 'invalid-reading';
 const MAX_REASON_LENGTH = 2000;
+/** How many readings back a conflicting one (same id and time, other content) is found. */
+export const CONFLICT_WINDOW = 10_000;
 
 export interface PublishNdjsonOptions {
   input: Readable;
@@ -14,6 +15,8 @@ export interface PublishNdjsonOptions {
   label: string;
   /** Longer lines are rejected (and dead-lettered cut to this length). */
   maxLineBytes: number;
+  /** Keep (default) or refuse the fields of `content` the model does not know. */
+  unknownFields?: UnknownFields;
   sink: ReadingSink;
   /** Where invalid lines go, byte for byte, with the reason in their headers; without it they are skipped. */
   deadLetters?: ReadingSink;
@@ -34,8 +37,9 @@ export interface NdjsonResult {
 /**
  * Publishes NDJSON readings, one per line, from a stream: each valid line is validated,
  * enriched and published as {@link publishReadings} does, with its backpressure; an invalid
- * one (not UTF-8, not JSON, not a valid reading, too long) is reported with its line number
- * and skipped or dead-lettered, and the rest carries on. Resolves once every line is read (or
+ * one (not UTF-8, not JSON, not a valid reading, too long, or conflicting with one of the last
+ * {@link CONFLICT_WINDOW} readings: same id and time, other content) is reported with its line
+ * number and skipped or dead-lettered, and the rest carries on. Resolves once every line is read (or
  * the signal stops it) and every publish is confirmed or has failed.
  */
 export async function publishNdjson(options: PublishNdjsonOptions): Promise<NdjsonResult> {
@@ -57,6 +61,8 @@ export async function publishNdjson(options: PublishNdjsonOptions): Promise<Ndjs
       }
       return line.bytes;
     },
+    unknownFields: options.unknownFields,
+    identities: { seen: new ReadingIdentities(CONFLICT_WINDOW), labelOf: (line) => `line ${line.number} of ${label}` },
     sink: options.sink,
     stats,
     signal,
@@ -83,7 +89,10 @@ function toDeadLetter(line: NdjsonLine, err: InvalidSensorReadingError, label: s
     id: `${label}:${line.number}`,
     body: line.bytes,
     headers: {
-      [DEAD_LETTER_HEADERS.code]: INVALID_READING,
+      [DEAD_LETTER_HEADERS.code]:
+        err instanceof ConflictingReadingError
+          ? DEAD_LETTER_CODES.conflictingReading
+          : DEAD_LETTER_CODES.invalidReading,
       [DEAD_LETTER_HEADERS.message]: `line ${line.number} of ${label}: ${err.message}`.slice(0, MAX_REASON_LENGTH),
       [DEAD_LETTER_HEADERS.fields]: err.fields.join(','),
       [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),

@@ -1,0 +1,21 @@
+/**
+ * Why a message or a reading was dead-lettered: the one spelling of each reason, written in
+ * the dead letter's headers and counted in metrics by both apps.
+ */
+export const DEAD_LETTER_CODES = {
+  /** Not a valid reading (the reason names the fields). */
+  invalidReading: 'invalid-reading',
+  /** An envelope that cannot be read at all. */
+  invalidEnvelope: 'invalid-envelope',
+  /** A content type that is neither a reading nor an envelope of a known version. */
+  unsupportedContentType: 'unsupported-content-type',
+  /** The same id and time of measurement as a stored reading, with other content. */
+  conflictingReading: 'conflicting-reading',
+  /** Valid here, refused by the database. */
+  databaseRejected: 'database-rejected',
+  /** Delivered more often than the queue allows. */
+  deliveryLimit: 'delivery-limit',
+} as const;
+
+/** One of {@link DEAD_LETTER_CODES}. */
+export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];
