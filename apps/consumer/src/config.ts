@@ -28,6 +28,8 @@ export interface ConsumerConfig extends SharedConfig {
   flushIntervalMs: number;
   writeConcurrency: number;
   migrateOnStart: boolean;
+  /** Deliveries a message may have had before it is set aside unread as `repeated-crash`. */
+  maxRedeliveries: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
@@ -94,6 +96,15 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .argParser(integerOption(1, 8)),
     )
     .addOption(
+      new Option(
+        '--max-redeliveries <n>',
+        'times a message may come back unsettled (its consumer died) before it is dead-lettered unread as repeated-crash; keep it below the queue\'s delivery limit',
+      )
+        .env('MAX_REDELIVERIES')
+        .default(5)
+        .argParser(integerOption(1, 1000)),
+    )
+    .addOption(
       new Option('--migrate-on-start [bool]', 'apply database migrations at start-up')
         .env('MIGRATE_ON_START')
         .default(true)
@@ -132,5 +143,6 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     flushIntervalMs: options['flushIntervalMs'],
     writeConcurrency: options['writeConcurrency'],
     migrateOnStart: options['migrateOnStart'],
+    maxRedeliveries: options['maxRedeliveries'],
   };
 }

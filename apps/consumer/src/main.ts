@@ -5,6 +5,7 @@ import { BrokerConnection, QueueConsumer, logBrokerEvents, topologyFor } from '@
 import { createDataSource, isDataError, saveReadings } from '@sensors/persistence';
 import { DEFAULT_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import {
+  Batcher,
   createMetricsRegistry,
   createShutdown,
   limitHeapGrowth,
@@ -18,11 +19,11 @@ import {
 import { loadConsumerConfig } from './config';
 import { consumeReadings, newConsumerStats, type PendingReading } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
-import { watchDatabase, type DatabaseHealth } from './database-health';
+import { watchDatabase, writeFailureCause, type DatabaseHealth } from './database-health';
 import { runDeadLettersCommand } from './dead-letters/dead-letters-command';
 import { migrateDatabase } from './migrate-database';
 import { PrefetchTuner } from './prefetch-tuner';
-import { ReadingBatcher } from './reading-batcher';
+
 
 async function main(): Promise<void> {
   // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
   Object.assign(started, { broker, database });
-  const batcher: ReadingBatcher<PendingReading> = new ReadingBatcher({
+  const batcher: Batcher<PendingReading> = new Batcher({
     maxSize: config.batchSize,
     maxWaitMs: config.flushIntervalMs,
     concurrency: config.writeConcurrency,
@@ -107,11 +108,16 @@ async function main(): Promise<void> {
         database.succeeded();
       } catch (err) {
         database.failed(err);
+        metrics.countWriteFailure(writeFailureCause(err));
         throw err;
       }
     },
     onWriteError: (err, attempt, retryInMs) =>
-      dbLog.warn({ err, attempt, retryInMs }, 'batch write failed, holding the batch and retrying'),
+      (attempt === 0 ? dbLog.warn : dbLog.error).call(
+        dbLog,
+        { err, cause: writeFailureCause(err), attempt, retryInMs },
+        'batch write failed, holding the batch and retrying',
+      ),
   });
   const topology = topologyFor(config);
   const metrics = registerConsumerMetrics(registry, stats, {
@@ -140,12 +146,21 @@ async function main(): Promise<void> {
       // Enough read ahead to keep every writer busy; the rest waits unread, as compact bytes.
       hasRoom: () => batcher.size < config.batchSize * (config.writeConcurrency + 1),
       onDeadLetter: (id, code, err) => readingLog.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
+      onMessageError: (id, err) => readingLog.error({ id, err }, 'handling a message failed, dead-lettering it'),
+      onAfterCommitError: (err) => readingLog.error({ err }, 'reporting a stored batch failed; the batch stays stored'),
+      maxRedeliveries: config.maxRedeliveries,
       onBatchStored: metrics.observeBatch,
       onRead: (readings) => prefetch.observe(readings),
     },
     stats,
   );
-  const consumer = new QueueConsumer(broker, { topology, prefetch: prefetch.prefetch, onMessage: pipeline.onMessage });
+  const consumer = new QueueConsumer(broker, {
+    topology,
+    prefetch: prefetch.prefetch,
+    onMessage: pipeline.onMessage,
+    onMessageError: (delivery, err) =>
+      readingLog.error({ id: delivery.properties.messageId as unknown, err }, 'handling a message failed, dead-lettering it'),
+  });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
     consumed: stats.consumed,
@@ -170,6 +185,11 @@ async function main(): Promise<void> {
 
   await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   log.info({}, 'shutting down');
+  // Whatever is stuck (a write that never returns, a socket that never closes), the process ends.
+  setTimeout(() => {
+    log.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 1000).unref();
   const clean = await createShutdown({
     timeoutMs: config.shutdownTimeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
@@ -197,7 +217,8 @@ async function main(): Promise<void> {
     ],
   })();
   log.info({ ...stats, clean }, 'consumer stopped');
-  process.exitCode = clean ? 0 : 1;
+  // Exit now: a handle left open by a step that timed out would otherwise keep the process alive.
+  process.exit(clean ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

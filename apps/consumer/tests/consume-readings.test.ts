@@ -9,6 +9,7 @@ class FakeDelivery implements Delivery {
   /** Resolves each part's dead letter: confirmed at once unless set to a pending promise. */
   partConfirmed: () => Promise<boolean> = async () => true;
   readonly redelivered = false;
+  deliveryCount = 0;
   stale = false;
   readonly properties;
 

@@ -12,6 +12,7 @@ export {
   type OutgoingMessage,
 } from './confirm-publisher';
 export {
+  CONSUMER_ERROR_CODE,
   DEAD_LETTER_HEADERS,
   QueueConsumer,
   type DeadLetterPart,
