@@ -37,6 +37,11 @@ interface Waiting<T> {
  * next free one, so batches grow by themselves under load while a lone item still leaves within
  * `maxWaitMs`. A failed write is retried (same batch, capped backoff) until it succeeds or
  * {@link Batcher.close}. Batches may complete out of order.
+ *
+ * @example
+ * const batcher = new Batcher({ maxSize: 1000, maxWaitMs: 50, concurrency: 2, write: (rows) => save(rows) });
+ * batcher.add(row);
+ * await batcher.flush();
  */
 export class Batcher<T> {
   private waiting: Waiting<T>[] = [];
