@@ -123,8 +123,14 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
   }
   if (command !== 'dead-letters' && action !== undefined) program.error(`error: unexpected argument "${action}"`);
   const options = program.opts();
+  const shared = toSharedConfig(program);
+  if (options['maxRedeliveries'] >= shared.deliveryLimit) {
+    program.error(
+      `error: --max-redeliveries (${options['maxRedeliveries']}) must be below the queue's delivery limit (${shared.deliveryLimit}): otherwise the broker dead-letters a crashing message's neighbours first`,
+    );
+  }
   return {
-    ...toSharedConfig(program),
+    ...shared,
     command: command as ConsumerConfig['command'],
     deadLetters: command === 'dead-letters' ? readDeadLettersCommand(program, action) : undefined,
     databaseUrl: readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0],

@@ -1,4 +1,4 @@
-import type { DeadLetterReason, Delivery } from '@sensors/messaging';
+import type { Delivery } from '@sensors/messaging';
 import { enrichReading } from '@sensors/enrichment';
 import {
   ENVELOPE_CONTENT_TYPE,
@@ -12,7 +12,7 @@ import {
   type EnrichedSensorReading,
 } from '@sensors/sensor-model';
 import { READING_DEAD_LETTER_CODES as CODES, type ReadingDeadLetterCode } from './dead-letter-reasons';
-import { EnvelopeAck } from './envelope-ack';
+import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
 
 /**
  * The largest message read, in bytes: an envelope's limit with room for a reading's unknown
@@ -20,17 +20,6 @@ import { EnvelopeAck } from './envelope-ack';
  * parse (and hold) an unbounded body.
  */
 export const MAX_MESSAGE_BYTES = 2 * MAX_ENVELOPE_BYTES;
-
-/**
- * What a queued reading is settled through: its own message, or its place in an envelope,
- * whose message is acked only once all of its readings are settled.
- */
-export interface ReadingOrigin {
-  /** The reading is stored. */
-  ack(): void;
-  /** Dead-letters the reading (a part of an envelope: `reading` as JSON), then settles it. */
-  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading): Promise<boolean>;
-}
 
 /** A valid reading waiting for its batch, with what to settle once it is stored. */
 export interface PendingReading {
