@@ -245,25 +245,38 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   /**
-   * The database refused something in the batch: write the readings one by one so that only
-   * the ones it refuses are dead-lettered. A transient error here propagates, and the whole
-   * batch is retried (idempotent writes make that safe).
+   * The database refused something in the batch: write each half on its own, halving again
+   * what is refused, so that a bad reading ends up alone and is dead-lettered while the rest of
+   * its batch is stored (a few writes, not one per reading). A transient error here propagates,
+   * and the whole batch is retried (idempotent writes make that safe).
    */
   async function isolateRejected(batch: PendingReading[]): Promise<void> {
-    for (const pending of batch) {
-      try {
-        const stored = await deps.saveReadings([pending.reading]);
-        stats.stored += stored;
-        stats.duplicates += 1 - stored;
-        pending.delivery.ack();
-      } catch (err) {
-        if (!deps.isDataError(err)) throw err;
-        const code = CODES.databaseRejected;
-        const confirmed = await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading);
-        counted(pending.reading.id, code, err as Error, confirmed);
-      }
+    const middle = Math.ceil(batch.length / 2);
+    for (const part of [batch.slice(0, middle), batch.slice(middle)]) {
+      if (part.length > 0) await storeOrIsolate(part);
     }
     stats.batches++;
+  }
+
+  async function storeOrIsolate(part: PendingReading[]): Promise<void> {
+    try {
+      const stored = await deps.saveReadings(part.map((p) => p.reading));
+      stats.stored += stored;
+      stats.duplicates += part.length - stored;
+      for (const pending of part) pending.delivery.ack();
+    } catch (err) {
+      if (!deps.isDataError(err)) throw err;
+      if (part.length > 1) {
+        const middle = Math.ceil(part.length / 2);
+        await storeOrIsolate(part.slice(0, middle));
+        await storeOrIsolate(part.slice(middle));
+        return;
+      }
+      const [pending] = part;
+      const code = CODES.databaseRejected;
+      const confirmed = await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading);
+      counted(pending.reading.id, code, err as Error, confirmed);
+    }
   }
 
   /** Runs what follows a commit: what it throws is reported, and the batch is still acked. */

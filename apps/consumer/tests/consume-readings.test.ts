@@ -243,6 +243,21 @@ describe('consumeReadings', () => {
     });
     expect(stats).toMatchObject({ stored: 2, deadLettered: 1 });
   });
+
+  it('finds the reading the database refuses in a few writes, halving the batch', async () => {
+    let writes = 0;
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => {
+      writes++;
+      if (readings.some((r) => r.id === 'r-617')) throw new DataError('value out of range');
+      return readings.length;
+    });
+    const deliveries = Array.from({ length: 1000 }, (_, i) => new FakeDelivery(reading(`r-${i}`)));
+    deliveries.forEach((d) => pipeline.onMessage(d));
+    await pipeline.writeBatch(queued);
+    expect(deliveries.filter((d) => !d.acked).map((d) => d.deadLettered?.code)).toEqual(['database-rejected']);
+    expect(stats).toMatchObject({ stored: 999, deadLettered: 1 });
+    expect(writes).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(1000)));
+  });
 });
 
 describe('consumeReadings with envelopes', () => {
