@@ -50,7 +50,10 @@ export interface Delivery {
   readonly content: Buffer;
   readonly properties: MessageProperties;
   readonly redelivered: boolean;
-  /** Earlier deliveries that ended unacked, as a quorum queue counts them (`x-delivery-count`); 0 if unknown. */
+  /**
+   * Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`
+   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count.
+   */
   readonly deliveryCount: number;
   /**
    * Whether its channel has closed: the broker will deliver the message again, so a message
@@ -311,8 +314,10 @@ class ChannelDelivery implements Delivery {
   }
 
   get deliveryCount(): number {
-    const count: unknown = this.message.properties.headers?.['x-delivery-count'];
-    return typeof count === 'number' && Number.isFinite(count) ? count : 0;
+    // RabbitMQ 3.x counts every return in x-delivery-count; 4.x counts only failed deliveries
+    // there, and every return (a consumer that died holding it) in x-acquired-count.
+    const headers = this.message.properties.headers ?? {};
+    return Math.max(0, ...[headers['x-delivery-count'], headers['x-acquired-count']].filter(isCount));
   }
 
   get stale(): boolean {
@@ -398,6 +403,10 @@ class ChannelDelivery implements Delivery {
       }
     });
   }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 type PublishOutcome = 'confirmed' | 'refused' | 'channel-closed';
