@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { QueueConsumer, type BrokerConnection, type Topology } from '@sensors/messaging';
+import { PrefetchTuner, QueueConsumer, type BrokerConnection, type Topology } from '@sensors/messaging';
 import { DEFAULT_ENVELOPE_READINGS, type EnrichedSensorReading } from '@sensors/sensor-model';
 import { Batcher, type EventLogger } from '@sensors/runtime';
 import { consumeReadings, type ConsumeReadings, type ConsumerStats, type PendingReading } from './consume-readings';
 import { writeFailureCause, type DatabaseHealth } from './database-health';
-import { PrefetchTuner } from './prefetch-tuner';
+
 
 export interface ReadingConsumerOptions {
   broker: BrokerConnection;
@@ -48,9 +48,9 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     super();
     const { log } = options;
     this.tuner = new PrefetchTuner({
-      readings: options.prefetchReadings,
+      items: options.prefetchReadings,
       maxMessages: options.prefetch,
-      initialReadingsPerMessage: DEFAULT_ENVELOPE_READINGS,
+      initialItemsPerMessage: DEFAULT_ENVELOPE_READINGS,
       apply: (count) => {
         log.debug({ prefetch: count }, 'prefetch follows the readings per message');
         void this.queue.setPrefetch(count);
