@@ -30,6 +30,8 @@ export interface ConsumerConfig extends SharedConfig {
   writeConcurrency: number;
   migrateOnStart: boolean;
   partitions: PartitionConfig;
+  /** Deliveries a message may have had before it is set aside unread as `repeated-crash`. */
+  maxRedeliveries: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
@@ -96,6 +98,15 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
         .argParser(integerOption(1, 8)),
     )
     .addOption(
+      new Option(
+        '--max-redeliveries <n>',
+        'times a message may come back unsettled (its consumer died) before it is dead-lettered unread as repeated-crash; keep it below the queue\'s delivery limit',
+      )
+        .env('MAX_REDELIVERIES')
+        .default(5)
+        .argParser(integerOption(1, 1000)),
+    )
+    .addOption(
       new Option('--migrate-on-start [bool]', 'apply database migrations at start-up')
         .env('MIGRATE_ON_START')
         .default(true)
@@ -115,8 +126,14 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
   }
   if (command !== 'dead-letters' && action !== undefined) program.error(`error: unexpected argument "${action}"`);
   const options = program.opts();
+  const shared = toSharedConfig(program);
+  if (options['maxRedeliveries'] >= shared.deliveryLimit) {
+    program.error(
+      `error: --max-redeliveries (${options['maxRedeliveries']}) must be below the queue's delivery limit (${shared.deliveryLimit}): otherwise the broker dead-letters a crashing message's neighbours first`,
+    );
+  }
   return {
-    ...toSharedConfig(program),
+    ...shared,
     command: command as ConsumerConfig['command'],
     deadLetters: command === 'dead-letters' ? readDeadLettersCommand(program, action) : undefined,
     databaseUrl: readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0],
@@ -136,5 +153,6 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     writeConcurrency: options['writeConcurrency'],
     migrateOnStart: options['migrateOnStart'],
     partitions: readPartitionConfig(program),
+    maxRedeliveries: options['maxRedeliveries'],
   };
 }

@@ -1,27 +1,27 @@
-import type { DeadLetterReason, Delivery } from '@sensors/messaging';
+import type { Delivery } from '@sensors/messaging';
 import { enrichReading } from '@sensors/enrichment';
 import {
   ENVELOPE_CONTENT_TYPE,
   InvalidEnvelopeError,
   InvalidSensorReadingError,
+  MAX_ENVELOPE_BYTES,
   READING_CONTENT_TYPE,
+  DEAD_LETTER_CODES as CODES,
   parseSensorEnvelope,
   parseSensorReading,
   readMessageFormat,
+  type DeadLetterCode,
   type EnrichedSensorReading,
 } from '@sensors/sensor-model';
-import { EnvelopeAck } from './envelope-ack';
+import type { SaveReport } from '@sensors/persistence';
+import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
 
 /**
- * What a queued reading is settled through: its own message, or its place in an envelope,
- * whose message is acked only once all of its readings are settled.
+ * The largest message read, in bytes: an envelope's limit with room for a reading's unknown
+ * fields; anything larger is dead-lettered unparsed, so a message cannot make the consumer
+ * parse (and hold) an unbounded body.
  */
-export interface ReadingOrigin {
-  /** The reading is stored. */
-  ack(): void;
-  /** Dead-letters the reading (a part of an envelope: `reading` as JSON), then settles it. */
-  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading): Promise<boolean>;
-}
+export const MAX_MESSAGE_BYTES = 2 * MAX_ENVELOPE_BYTES;
 
 /** A valid reading waiting for its batch, with what to settle once it is stored. */
 export interface PendingReading {
@@ -58,7 +58,7 @@ export function newConsumerStats(): ConsumerStats {
 /** What the pipeline needs from the outside world; tests pass fakes. */
 export interface ConsumeReadingsDeps {
   /** Writes a batch in one statement; resolves to how many readings were new. */
-  saveReadings: (readings: EnrichedSensorReading[]) => Promise<number>;
+  saveReadings: (readings: EnrichedSensorReading[]) => Promise<SaveReport>;
   /** Whether the database rejected the data itself (so retrying the same rows cannot help). */
   isDataError: (err: unknown) => boolean;
   /** Hands a valid reading to the batcher. */
@@ -71,10 +71,19 @@ export interface ConsumeReadingsDeps {
   hasRoom?: () => boolean;
   /** Told how many readings each message held, once read (one for what cannot be read). */
   onRead?: (readings: number) => void;
-  /** Told about each dead letter: the message id (`<envelope id>#<index>` for a reading of an envelope). */
+  /**
+   * Told about each dead letter once the broker has confirmed it: the message id
+   * (`<envelope id>#<index>` for a reading of an envelope).
+   */
   onDeadLetter?: (messageId: string | undefined, code: string, err: Error) => void;
-  /** Told about each stored batch: its readings and how long the write took. */
+  /** Told about each stored batch: its readings and how long the write took. What it throws is only reported. */
   onBatchStored?: (readings: readonly EnrichedSensorReading[], seconds: number) => void;
+  /** Told when something run for a committed batch (metrics, logs) threw: the batch stays committed. */
+  onAfterCommitError?: (err: unknown) => void;
+  /** Told when handling a message threw an error of ours; the message is dead-lettered with it. */
+  onMessageError?: (messageId: string | undefined, err: unknown) => void;
+  /** Deliveries a message may have had before it is dead-lettered unread as `repeated-crash` (default 5). */
+  maxRedeliveries?: number;
 }
 
 /** The consumer's pipeline, as returned by {@link consumeReadings}. */
@@ -99,19 +108,25 @@ export interface ConsumeReadings {
  */
 export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats): ConsumeReadings {
   const hasRoom = deps.hasRoom ?? (() => true);
+  const maxRedeliveries = deps.maxRedeliveries ?? 5;
   const held: Delivery[] = [];
 
-  function counted(code: string, confirmed: boolean): boolean {
+  function counted(id: string | undefined, code: DeadLetterCode, err: Error, confirmed: boolean): boolean {
     if (confirmed) {
       stats.deadLettered++;
       stats.deadLetteredByReason[code] = (stats.deadLetteredByReason[code] ?? 0) + 1;
+      try {
+        deps.onDeadLetter?.(id, code, err);
+      } catch {
+        // Only a report: the dead letter exists and its message is acked.
+      }
     }
     return confirmed;
   }
 
-  async function deadLetter(delivery: Delivery, code: string, err: Error, fields?: readonly string[]) {
-    deps.onDeadLetter?.(delivery.properties.messageId as string | undefined, code, err);
-    counted(code, await delivery.deadLetter({ code, message: err.message, fields }));
+  async function deadLetter(delivery: Delivery, code: DeadLetterCode, err: Error, fields?: readonly string[]) {
+    const id = delivery.properties.messageId as string | undefined;
+    counted(id, code, err, await delivery.deadLetter({ code, message: err.message, fields }));
   }
 
   function onMessage(delivery: Delivery): void {
@@ -133,13 +148,40 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     if (!delivery.stale) read(delivery);
   }
 
+  /** The message boundary: whatever one message makes throw, it alone is dead-lettered with the error. */
   function read(delivery: Delivery): void {
     const consumedBefore = stats.consumed;
-    readMessage(delivery);
-    deps.onRead?.(stats.consumed - consumedBefore);
+    try {
+      readMessage(delivery);
+      deps.onRead?.(stats.consumed - consumedBefore);
+    } catch (thrown) {
+      const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+      try {
+        deps.onMessageError?.(delivery.properties.messageId as string | undefined, err);
+      } catch {
+        // The dead letter below carries the error all the same.
+      }
+      void deadLetter(delivery, CODES.consumerError, new Error(`${err.name}: ${err.message}`));
+    }
   }
 
   function readMessage(delivery: Delivery): void {
+    if (delivery.deliveryCount > maxRedeliveries) {
+      stats.consumed++;
+      const err = new Error(
+        `Delivered ${delivery.deliveryCount + 1} times without being settled: each delivery ended its consumer (out of memory, a crash), so it is set aside unread (limit --max-redeliveries ${maxRedeliveries})`,
+      );
+      void deadLetter(delivery, CODES.repeatedCrash, err);
+      return;
+    }
+    if (delivery.content.length > MAX_MESSAGE_BYTES) {
+      stats.consumed++;
+      const err = new Error(
+        `Message of ${delivery.content.length} bytes, over the ${MAX_MESSAGE_BYTES} bytes the consumer reads: send large batches as several envelopes`,
+      );
+      void deadLetter(delivery, CODES.messageTooLarge, err);
+      return;
+    }
     const contentType = delivery.properties.contentType as string | undefined;
     const format = readMessageFormat(contentType);
     if (format === 'envelope') return onEnvelope(delivery);
@@ -148,14 +190,14 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       const err = new Error(
         `Unsupported content type "${contentType}": a reading is ${READING_CONTENT_TYPE}, an envelope of readings ${ENVELOPE_CONTENT_TYPE}`,
       );
-      void deadLetter(delivery, 'unsupported-content-type', err);
+      void deadLetter(delivery, CODES.unsupportedContentType, err);
       return;
     }
     try {
       deps.enqueue({ reading: enrichReading(parseSensorReading(delivery.content)), delivery });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
-      void deadLetter(delivery, 'invalid-reading', err, err.fields);
+      void deadLetter(delivery, CODES.invalidReading, err, err.fields);
     }
   }
 
@@ -167,14 +209,13 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     } catch (err) {
       if (!(err instanceof InvalidEnvelopeError)) throw err;
       stats.consumed++;
-      void deadLetter(delivery, 'invalid-envelope', err);
+      void deadLetter(delivery, CODES.invalidEnvelope, err);
       return;
     }
     stats.consumed += parsed.count;
     const envelope = new EnvelopeAck(delivery, parsed.count);
     for (const { index, value, error } of parsed.invalid) {
-      const code = 'invalid-reading';
-      deps.onDeadLetter?.(`${envelope.messageId}#${index}`, code, error);
+      const code = CODES.invalidReading;
       const reason = {
         code,
         message: `reading ${index} of envelope ${envelope.messageId}: ${error.message}`,
@@ -182,7 +223,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       };
       void envelope
         .deadLetterReading(index, Buffer.from(JSON.stringify(value) ?? 'null'), reason)
-        .then((confirmed) => counted(code, confirmed));
+        .then((confirmed) => counted(`${envelope.messageId}#${index}`, code, error, confirmed));
     }
     for (const { index, reading } of parsed.readings) {
       deps.enqueue({ reading: enrichReading(reading), delivery: envelope.reading(index) });
@@ -193,12 +234,10 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     try {
       const readings = batch.map((p) => p.reading);
       const started = performance.now();
-      const stored = await deps.saveReadings(readings);
-      deps.onBatchStored?.(readings, (performance.now() - started) / 1000);
-      stats.stored += stored;
-      stats.duplicates += batch.length - stored;
+      const report = await deps.saveReadings(readings);
+      afterCommit(() => deps.onBatchStored?.(readings, (performance.now() - started) / 1000));
       stats.batches++;
-      for (const pending of batch) pending.delivery.ack();
+      await settle(batch, report);
     } catch (err) {
       if (!deps.isDataError(err)) throw err;
       await isolateRejected(batch);
@@ -206,25 +245,67 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   /**
-   * The database refused something in the batch: write the readings one by one so that only
-   * the ones it refuses are dead-lettered. A transient error here propagates, and the whole
-   * batch is retried (idempotent writes make that safe).
+   * The database refused something in the batch: write each half on its own, halving again
+   * what is refused, so that a bad reading ends up alone and is dead-lettered while the rest of
+   * its batch is stored (a few writes, not one per reading). A transient error here propagates,
+   * and the whole batch is retried (idempotent writes make that safe).
    */
   async function isolateRejected(batch: PendingReading[]): Promise<void> {
-    for (const pending of batch) {
-      try {
-        const stored = await deps.saveReadings([pending.reading]);
-        stats.stored += stored;
-        stats.duplicates += 1 - stored;
-        pending.delivery.ack();
-      } catch (err) {
-        if (!deps.isDataError(err)) throw err;
-        const code = 'database-rejected';
-        deps.onDeadLetter?.(pending.reading.id, code, err as Error);
-        counted(code, await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading));
-      }
+    const middle = Math.ceil(batch.length / 2);
+    for (const part of [batch.slice(0, middle), batch.slice(middle)]) {
+      if (part.length > 0) await storeOrIsolate(part);
     }
     stats.batches++;
+  }
+
+  async function storeOrIsolate(part: PendingReading[]): Promise<void> {
+    try {
+      await settle(part, await deps.saveReadings(part.map((p) => p.reading)));
+    } catch (err) {
+      if (!deps.isDataError(err)) throw err;
+      if (part.length > 1) {
+        const middle = Math.ceil(part.length / 2);
+        await storeOrIsolate(part.slice(0, middle));
+        await storeOrIsolate(part.slice(middle));
+        return;
+      }
+      const [pending] = part;
+      const code = CODES.databaseRejected;
+      const confirmed = await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading);
+      counted(pending.reading.id, code, err as Error, confirmed);
+    }
+  }
+
+  /**
+   * Acks what the write stored or found stored already, and dead-letters each reading it
+   * refused (a conflicting or expired reading) with the code and message the write gave.
+   */
+  async function settle(batch: PendingReading[], report: SaveReport): Promise<void> {
+    stats.stored += report.stored;
+    stats.duplicates += report.duplicates;
+    const refused = new Map(report.rejected.map((rejection) => [rejection.index, rejection]));
+    await Promise.all(
+      batch.map(async (pending, index) => {
+        const rejection = refused.get(index);
+        if (rejection === undefined) return pending.delivery.ack();
+        const { code, message } = rejection;
+        const confirmed = await pending.delivery.deadLetter({ code, message }, pending.reading);
+        counted(pending.reading.id, code, new Error(message), confirmed);
+      }),
+    );
+  }
+
+  /** Runs what follows a commit: what it throws is reported, and the batch is still acked. */
+  function afterCommit(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      try {
+        deps.onAfterCommitError?.(err);
+      } catch {
+        // Nothing after a commit may fail its batch.
+      }
+    }
   }
 
   return {

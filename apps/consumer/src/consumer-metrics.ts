@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
@@ -17,6 +17,8 @@ export interface ConsumerGauges {
 /** The histograms the pipeline feeds, one observation per stored batch. */
 export interface ConsumerMetrics {
   observeBatch(readings: readonly EnrichedSensorReading[], seconds: number): void;
+  /** Counts a failed batch write by its cause (an SQLSTATE, a network error code, or `unknown`). */
+  countWriteFailure(cause: string): void;
 }
 
 /**
@@ -110,7 +112,14 @@ export function registerConsumerMetrics(
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
+  const writeFailures = new Counter({
+    name: 'sensors_batch_write_failures_total',
+    help: 'Batch writes that failed and were retried or split, by cause (SQLSTATE or error code).',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
   return {
+    countWriteFailure: (cause) => writeFailures.inc({ cause }),
     observeBatch(readings, seconds) {
       batchSize.observe(readings.length);
       batchDuration.observe(seconds);
@@ -125,7 +134,7 @@ export function registerConsumerMetrics(
           const measured = parseMeasurementTime(time);
           sinceMeasured = isMeasurementTimeProblem(measured) ? NaN : (now - measured.epochMs) / 1000;
         }
-        if (!Number.isNaN(sinceMeasured)) latency.observe(sinceMeasured);
+        if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured);
       }
     },
   };

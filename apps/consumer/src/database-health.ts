@@ -36,3 +36,12 @@ export function watchDatabase(ping: () => Promise<unknown>, intervalMs: number):
   timer.unref();
   return health;
 }
+
+/** What made a write fail, as a short label: the SQLSTATE, else the driver's or network's error code. */
+export function writeFailureCause(err: unknown): string {
+  for (const candidate of [err, (err as { driverError?: unknown } | undefined)?.driverError]) {
+    const code = (candidate as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)) return code;
+  }
+  return 'unknown';
+}

@@ -1,5 +1,16 @@
 import { DEAD_LETTER_HEADERS, type DeadLetterReason, type Delivery } from '@sensors/messaging';
-import type { ReadingOrigin } from './consume-readings';
+import type { EnrichedSensorReading } from '@sensors/sensor-model';
+
+/**
+ * What a queued reading is settled through: its own message, or its place in an envelope,
+ * whose message is acked only once all of its readings are settled.
+ */
+export interface ReadingOrigin {
+  /** The reading is stored. */
+  ack(): void;
+  /** Dead-letters the reading (a part of an envelope: `reading` as JSON), then settles it. */
+  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading): Promise<boolean>;
+}
 
 /**
  * Acks an envelope's message once every reading in it is settled: each good one committed, each

@@ -1,40 +1,25 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import { BrokerConnection, QueueConsumer, logBrokerEvents, topologyFor } from '@sensors/messaging';
+import { BrokerConnection, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import { createDataSource, isDataError, saveReadings } from '@sensors/persistence';
-import { DEFAULT_ENVELOPE_READINGS } from '@sensors/sensor-model';
-import {
-  createMetricsRegistry,
-  createShutdown,
-  limitHeapGrowth,
-  redactUrl,
-  retry,
-  serializeError,
-  startOpsServer,
-  startProgressLog,
-  usesDefaultPassword,
-} from '@sensors/runtime';
+import { createMetricsRegistry, limitHeapGrowth, serializeError, startProgressLog } from '@sensors/runtime';
 import { loadConsumerConfig } from './config';
-import { consumeReadings, newConsumerStats, type PendingReading } from './consume-readings';
+import { newConsumerStats } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
-import { watchDatabase, type DatabaseHealth } from './database-health';
+import { watchDatabase } from './database-health';
 import { runDeadLettersCommand } from './dead-letters/dead-letters-command';
-import { migrateDatabase } from './migrate-database';
 import { startPartitionMaintenance } from './maintain-partitions';
-import { PrefetchTuner } from './prefetch-tuner';
-import { ReadingBatcher } from './reading-batcher';
+import { ReadingConsumer } from './reading-consumer';
+import { connectDatabase, shutDown, startOps } from './consumer-lifecycle';
 
 async function main(): Promise<void> {
-  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates
-  // (the publisher stays within bounds without it, and pays ~4 % more CPU with it).
+  // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
   limitHeapGrowth(100);
   const config = loadConsumerConfig(process.argv.slice(2));
   if (config.deadLetters) {
-    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+    const out = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, out);
     return;
   }
   const log = pino(
@@ -44,50 +29,12 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
-  // Up before anything else, so that /readyz says what start-up is waiting for.
   const registry = createMetricsRegistry();
-  const started: { database?: DatabaseHealth; broker?: BrokerConnection } = {};
-  const ops = await startOpsServer({
-    port: config.metricsPort,
-    registry,
-    readiness: () => {
-      const reasons = [
-        started.database ? started.database.reason() : 'database not connected yet',
-        started.broker?.connected ? undefined : 'broker not connected',
-      ].filter((reason): reason is string => reason !== undefined);
-      return { ready: reasons.length === 0, reasons };
-    },
-  });
-
-  log.info({ metricsPort: ops.port }, 'serving metrics and health');
-  for (const [setting, value] of Object.entries({
-    DATABASE_URL: config.databaseUrl,
-    DATABASE_MIGRATION_URL: config.migrationDatabaseUrl,
-    AMQP_URL: config.amqpUrls.join(','),
-  })) {
-    if (value.split(',').some(usesDefaultPassword)) {
-      log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
-    }
-  }
-
-  const dbLog = log.child({ component: 'database' });
-  const url = redactUrl(config.databaseUrl);
-  const dataSource = await retry(
-    () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
-    {
-      signal: stopping.signal,
-      backoff: { initialMs: 100, maxMs: 5_000 },
-      onError: (err, attempt, retryInMs) =>
-        dbLog.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
-    },
-  );
-  dbLog.info({ url }, 'database connected');
-  if (config.migrateOnStart || config.command === 'migrate') {
-    dbLog.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
-  }
+  const { ops, started } = await startOps(config, registry, log);
+  const dataSource = await connectDatabase(config, log.child({ component: 'database' }), stopping.signal);
   if (config.command === 'migrate') {
-    await ops.close();
-    return dataSource.destroy();
+    await Promise.all([ops.close(), dataSource.destroy()]);
+    return;
   }
 
   const partitions = await startPartitionMaintenance({
@@ -97,122 +44,54 @@ async function main(): Promise<void> {
     registry,
   });
   const stats = newConsumerStats();
+  const topology = topologyFor(config);
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
   Object.assign(started, { broker, database });
-  const batcher: ReadingBatcher<PendingReading> = new ReadingBatcher({
-    maxSize: config.batchSize,
-    maxWaitMs: config.flushIntervalMs,
-    concurrency: config.writeConcurrency,
-    // Every message the broker may lend is held: nothing more arrives until a write settles some.
-    starved: () => consumer.unacked >= consumer.prefetch,
-    onRoom: () => pipeline.resume(),
-    write: async (batch) => {
-      try {
-        await pipeline.writeBatch(batch);
-        database.succeeded();
-      } catch (err) {
-        database.failed(err);
-        throw err;
-      }
-    },
-    onWriteError: (err, attempt, retryInMs) =>
-      dbLog.warn({ err, attempt, retryInMs }, 'batch write failed, holding the batch and retrying'),
+  const consumer = new ReadingConsumer({
+    ...config,
+    broker,
+    topology,
+    database,
+    stats,
+    saveReadings: (readings) => saveReadings(dataSource, readings, { notBefore: partitions.notBefore() }),
+    isDataError,
+    log: log.child({ component: 'pipeline' }),
   });
-  const topology = topologyFor(config);
   const metrics = registerConsumerMetrics(registry, stats, {
     unacked: () => consumer.unacked,
-    waiting: () => batcher.size,
+    waiting: () => consumer.waiting,
     queueDepth: () => consumer.queueDepth(),
     brokerConnected: () => broker.connected,
     databaseHealthy: () => database.healthy(),
     reconnects: () => ({ broker: broker.reconnects, database: database.recoveries() }),
   });
-  const prefetch = new PrefetchTuner({
-    readings: config.prefetchReadings,
-    maxMessages: config.prefetch,
-    initialReadingsPerMessage: DEFAULT_ENVELOPE_READINGS,
-    apply: (count) => {
-      log.debug({ prefetch: count }, 'prefetch follows the readings per message');
-      void consumer.setPrefetch(count);
-    },
-  });
-  const readingLog = log.child({ component: 'pipeline' });
-  const pipeline = consumeReadings(
-    {
-      saveReadings: async (readings) => {
-        const report = await saveReadings(dataSource, readings, { notBefore: partitions.notBefore() });
-        // Until the pipeline takes the report: a refusal, as a data error, makes the batch be
-        // written one reading at a time, and the refused one dead-lettered with its reason.
-        const [refused] = report.rejected;
-        if (refused) throw Object.assign(new Error(`${refused.code}: ${refused.message}`), { code: '23505' });
-        return report.stored;
-      },
-      isDataError,
-      enqueue: (pending) => batcher.add(pending),
-      // Enough read ahead to keep every writer busy; the rest waits unread, as compact bytes.
-      hasRoom: () => batcher.size < config.batchSize * (config.writeConcurrency + 1),
-      onDeadLetter: (id, code, err) => readingLog.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
-      onBatchStored: metrics.observeBatch,
-      onRead: (readings) => prefetch.observe(readings),
-    },
-    stats,
-  );
-  const consumer = new QueueConsumer(broker, { topology, prefetch: prefetch.prefetch, onMessage: pipeline.onMessage });
+  consumer.on('batch-stored', metrics.observeBatch).on('write-failed', metrics.countWriteFailure);
   broker.start();
-  const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
-    consumed: stats.consumed,
-    stored: stats.stored,
-    duplicates: stats.duplicates,
-    deadLettered: stats.deadLettered,
-    waiting: batcher.size,
-    heldUnread: pipeline.held,
-  }));
-  log.info(
-    {
-      queue: topology.queue,
-      batchSize: config.batchSize,
-      flushIntervalMs: config.flushIntervalMs,
-      writeConcurrency: config.writeConcurrency,
-      prefetch: config.prefetch,
-      prefetchReadings: config.prefetchReadings,
-      metricsPort: ops.port,
-    },
-    'consumer started',
-  );
+  const progressLog = log.child({ component: 'progress' });
+  const stopProgress = startProgressLog(progressLog, config.progressIntervalMs, () => consumer.progress());
+  const { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries } = config;
+  const settings = { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries };
+  log.info({ queue: topology.queue, metricsPort: ops.port, ...settings }, 'consumer started');
 
   await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
-  log.info({}, 'shutting down');
-  const clean = await createShutdown({
-    timeoutMs: config.shutdownTimeoutMs,
-    onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
-    steps: [
-      { name: 'stop consuming', run: () => consumer.stop() },
-      {
-        name: 'flush the last batch',
-        run: () => {
-          pipeline.readAll();
-          return batcher.flush();
-        },
-      },
-      { name: 'stop retrying', run: () => batcher.close() },
-      { name: 'close the consumer channel', run: () => consumer.close() },
-      { name: 'close the broker connection', run: () => broker.close() },
-      { name: 'stop maintaining partitions', run: () => partitions.stop() },
-      { name: 'close the database', run: () => dataSource.destroy() },
-      {
-        name: 'stop watching',
-        run: () => {
-          stopProgress();
-          database.stop();
-        },
-      },
-      { name: 'close the metrics endpoint', run: () => ops.close() },
-    ],
-  })();
+  // Whatever is stuck (a write that never returns, a socket that never closes), the process ends.
+  setTimeout(() => {
+    log.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 1000).unref();
+  const clean = await shutDown(config, log, [
+    { name: 'stop consuming, flush and ack', run: (signal) => consumer.close(signal) },
+    { name: 'close the broker connection', run: () => broker.close() },
+    { name: 'stop maintaining partitions', run: () => partitions.stop() },
+    { name: 'close the database', run: () => dataSource.destroy() },
+    { name: 'stop watching', run: () => (stopProgress(), database.stop()) },
+    { name: 'close the metrics endpoint', run: () => ops.close() },
+  ]);
   log.info({ ...stats, clean }, 'consumer stopped');
-  process.exitCode = clean ? 0 : 1;
+  // Now: a handle left open by a step that timed out would otherwise keep the process alive.
+  process.exit(clean ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

@@ -21,7 +21,14 @@ describe('loadConsumerConfig', () => {
       flushIntervalMs: 50,
       prefetch: 2000,
       migrateOnStart: true,
+      maxRedeliveries: 5,
     });
+  });
+
+  it('refuses a redelivery limit the broker would reach first', () => {
+    expect(() => loadConsumerConfig(['--max-redeliveries', '20'], { exitOverride: true })).toThrow(
+      /--max-redeliveries \(20\) must be below the queue's delivery limit \(20\)/,
+    );
   });
 
   it('takes the environment and lets flags win over it', () => {

@@ -1,6 +1,12 @@
 import type { DeadLetterPart, DeadLetterReason, Delivery } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE, type EnrichedSensorReading } from '@sensors/sensor-model';
-import { consumeReadings, newConsumerStats, type PendingReading } from '../src/consume-readings';
+import {
+  MAX_MESSAGE_BYTES,
+  consumeReadings,
+  newConsumerStats,
+  type ConsumeReadingsDeps,
+  type PendingReading,
+} from '../src/consume-readings';
 
 class FakeDelivery implements Delivery {
   acked = false;
@@ -9,6 +15,7 @@ class FakeDelivery implements Delivery {
   /** Resolves each part's dead letter: confirmed at once unless set to a pending promise. */
   partConfirmed: () => Promise<boolean> = async () => true;
   readonly redelivered = false;
+  deliveryCount = 0;
   stale = false;
   readonly properties;
 
@@ -46,11 +53,14 @@ function reading(id: string, temperature_f = 90) {
 
 class DataError extends Error {}
 
-function pipelineWith(saveReadings: (readings: EnrichedSensorReading[]) => Promise<number>) {
+function pipelineWith(
+  saveReadings: (readings: EnrichedSensorReading[]) => Promise<number>,
+  deps: Partial<ConsumeReadingsDeps> = {},
+) {
   const queued: PendingReading[] = [];
   const stats = newConsumerStats();
   const pipeline = consumeReadings(
-    { saveReadings, isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p) },
+    { saveReadings, isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p), ...deps },
     stats,
   );
   return { pipeline, queued, stats };
@@ -61,6 +71,85 @@ async function settle(): Promise<void> {
 }
 
 describe('consumeReadings', () => {
+  it('dead-letters a message whose handling throws as consumer-error, and reads the next one', async () => {
+    const errors: unknown[] = [];
+    const { pipeline, queued } = pipelineWith(async () => 0, {
+      onRead: (count) => {
+        if (count === 1 && queued.length === 0) throw new RangeError('Maximum call stack size exceeded');
+      },
+      onMessageError: (_id, err) => errors.push(err),
+    });
+    const poison = new FakeDelivery('{not json');
+    pipeline.onMessage(poison);
+    pipeline.onMessage(new FakeDelivery(reading('b')));
+    await settle();
+    expect(poison.deadLettered).toMatchObject({
+      code: 'consumer-error',
+      message: 'RangeError: Maximum call stack size exceeded',
+    });
+    expect(errors).toHaveLength(1);
+    expect(queued).toHaveLength(1);
+  });
+
+  it('dead-letters a deeply nested value without overflowing the stack', async () => {
+    const { pipeline, queued } = pipelineWith(async () => 0);
+    const deep = new FakeDelivery(
+      `{"id":"deep-1","type":"Sensor","content":{"temperature_f":${'['.repeat(10_000)}${']'.repeat(10_000)},"time_of_measurement":"2019-06-24T15:00:00"}}`,
+    );
+    expect(() => pipeline.onMessage(deep)).not.toThrow();
+    await settle();
+    expect(queued).toEqual([]);
+    expect(deep.deadLettered?.code).toMatch(/^(invalid-reading|consumer-error)$/);
+  });
+
+  it('dead-letters a message redelivered past the limit unread, as repeated-crash', async () => {
+    const { pipeline, queued } = pipelineWith(async () => 0, { maxRedeliveries: 2 });
+    const crashing = new FakeDelivery(reading('a'));
+    crashing.deliveryCount = 3;
+    const recovering = new FakeDelivery(reading('b'));
+    recovering.deliveryCount = 2;
+    pipeline.onMessage(crashing);
+    pipeline.onMessage(recovering);
+    await settle();
+    expect(crashing.deadLettered).toMatchObject({ code: 'repeated-crash' });
+    expect(queued.map((p) => p.reading.id)).toEqual(['b']);
+  });
+
+  it('dead-letters a message larger than it reads without parsing it', async () => {
+    const { pipeline, queued } = pipelineWith(async () => 0);
+    const huge = new FakeDelivery(undefined, 'application/json', Buffer.alloc(MAX_MESSAGE_BYTES + 1, 'x'));
+    pipeline.onMessage(huge);
+    await settle();
+    expect(queued).toEqual([]);
+    expect(huge.deadLettered).toMatchObject({ code: 'message-too-large' });
+  });
+
+  it('tells of a dead letter only once it is confirmed', async () => {
+    const told: string[] = [];
+    const { pipeline } = pipelineWith(async () => 0, { onDeadLetter: (_id, code) => told.push(code) });
+    const bad = new FakeDelivery('{not json');
+    bad.deadLetter = async () => false;
+    pipeline.onMessage(bad);
+    await settle();
+    expect(told).toEqual([]);
+  });
+
+  it('acks a committed batch even when reporting it throws', async () => {
+    const reported: unknown[] = [];
+    const { pipeline, queued, stats } = pipelineWith(async () => 1, {
+      onBatchStored: () => {
+        throw new Error('Value is not a valid number: NaN');
+      },
+      onAfterCommitError: (err) => reported.push(err),
+    });
+    const delivery = new FakeDelivery(reading('a'));
+    pipeline.onMessage(delivery);
+    await pipeline.writeBatch(queued);
+    expect(delivery.acked).toBe(true);
+    expect(stats.stored).toBe(1);
+    expect(reported).toHaveLength(1);
+  });
+
   it('queues a valid reading enriched with temperature_c', () => {
     const { pipeline, queued } = pipelineWith(async () => 0);
     pipeline.onMessage(new FakeDelivery(reading('a')));
@@ -153,6 +242,21 @@ describe('consumeReadings', () => {
       fields: undefined,
     });
     expect(stats).toMatchObject({ stored: 2, deadLettered: 1 });
+  });
+
+  it('finds the reading the database refuses in a few writes, halving the batch', async () => {
+    let writes = 0;
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => {
+      writes++;
+      if (readings.some((r) => r.id === 'r-617')) throw new DataError('value out of range');
+      return readings.length;
+    });
+    const deliveries = Array.from({ length: 1000 }, (_, i) => new FakeDelivery(reading(`r-${i}`)));
+    deliveries.forEach((d) => pipeline.onMessage(d));
+    await pipeline.writeBatch(queued);
+    expect(deliveries.filter((d) => !d.acked).map((d) => d.deadLettered?.code)).toEqual(['database-rejected']);
+    expect(stats).toMatchObject({ stored: 999, deadLettered: 1 });
+    expect(writes).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(1000)));
   });
 });
 

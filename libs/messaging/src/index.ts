@@ -12,6 +12,7 @@ export {
   type OutgoingMessage,
 } from './confirm-publisher';
 export {
+  CONSUMER_ERROR_CODE,
   DEAD_LETTER_HEADERS,
   QueueConsumer,
   type DeadLetterPart,
@@ -20,6 +21,7 @@ export {
   type QueueConsumerOptions,
 } from './queue-consumer';
 export { logBrokerEvents } from './log-broker-events';
+export { PrefetchTuner, type PrefetchTunerOptions } from './prefetch-tuner';
 export {
   DEAD_LETTER_DELIVERY_LIMIT,
   TopologyMismatchError,

@@ -1,4 +1,12 @@
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, MessageProperties, Options } from 'amqplib';
+import {
+  IllegalOperationError,
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type MessageProperties,
+  type Options,
+} from 'amqplib';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { AckTracker } from './ack-tracker';
 import { declareTopology, type Topology } from './topology';
@@ -15,6 +23,8 @@ export interface DeadLetterReason {
 
 /** Header names under which {@link Delivery.deadLetter} records the reason. */
 export const DEAD_LETTER_HEADERS = {
+  /** `true` when the original headers did not fit and were left out of the dead letter. */
+  headersCut: 'x-sensors-headers-cut',
   code: 'x-sensors-reason',
   message: 'x-sensors-error',
   fields: 'x-sensors-fields',
@@ -41,6 +51,11 @@ export interface Delivery {
   readonly properties: MessageProperties;
   readonly redelivered: boolean;
   /**
+   * Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`
+   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count.
+   */
+  readonly deliveryCount: number;
+  /**
    * Whether its channel has closed: the broker will deliver the message again, so a message
    * still waiting to be read may be dropped instead.
    */
@@ -65,9 +80,17 @@ export interface QueueConsumerOptions {
   topology: Topology;
   /** Unacked deliveries the broker may push at once, to begin with; bounds memory (default 2,000). */
   prefetch?: number;
-  /** Called for each message, in delivery order. It must eventually ack or dead-letter it. */
+  /**
+   * Called for each message, in delivery order. It must eventually ack or dead-letter it. What
+   * it throws never reaches amqplib: the message is dead-lettered with the error instead.
+   */
   onMessage: (delivery: Delivery) => void;
+  /** Told about each error thrown by `onMessage`, before the message is dead-lettered with it. */
+  onMessageError?: (delivery: Delivery, err: unknown) => void;
 }
+
+/** The reason code of a message whose handler threw. */
+export const CONSUMER_ERROR_CODE = 'consumer-error';
 
 const MAX_REASON_LENGTH = 2000;
 
@@ -85,6 +108,8 @@ export class QueueConsumer implements BrokerClient {
   private wantedPrefetch: number;
   private appliedPrefetch: number | undefined;
   private applying: Promise<void> | undefined;
+  /** Taking one message at a time, acked alone, while redelivered ones arrive. */
+  private isolating = true;
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -94,9 +119,20 @@ export class QueueConsumer implements BrokerClient {
     connection.register(this);
   }
 
-  /** The prefetch in force, or about to be: see {@link QueueConsumer.setPrefetch}. */
+  /**
+   * The prefetch in force, or about to be: 1 after each (re)connect and whenever a redelivered
+   * message arrives, until a message arrives that was never delivered before; otherwise the one
+   * asked for with {@link QueueConsumer.setPrefetch}. Messages redelivered after a crash are so
+   * taken one at a time, each acked alone, so that a message that kills the process gains
+   * deliveries and its neighbours do not.
+   */
   get prefetch(): number {
-    return this.wantedPrefetch;
+    return this.isolating ? 1 : this.wantedPrefetch;
+  }
+
+  /** Whether the consumer is taking one message at a time (see {@link QueueConsumer.prefetch}). */
+  get isolatingRedeliveries(): boolean {
+    return this.isolating;
   }
 
   /**
@@ -109,22 +145,26 @@ export class QueueConsumer implements BrokerClient {
    */
   setPrefetch(count: number): Promise<void> {
     this.wantedPrefetch = count;
+    return this.applyWanted();
+  }
+
+  private applyWanted(): Promise<void> {
     this.applying ??= this.applyPrefetch().finally(() => {
       this.applying = undefined;
       // A wish made while the last round was returning; a new channel applies its own.
-      if (this.appliedPrefetch !== undefined && this.appliedPrefetch !== this.wantedPrefetch && !this.stopped) {
-        void this.setPrefetch(this.wantedPrefetch);
+      if (this.appliedPrefetch !== undefined && this.appliedPrefetch !== this.prefetch && !this.stopped) {
+        void this.applyWanted();
       }
     });
     return this.applying;
   }
 
   private async applyPrefetch(): Promise<void> {
-    while (this.appliedPrefetch !== this.wantedPrefetch) {
+    while (this.appliedPrefetch !== this.prefetch) {
       const { channel, acks, consumerTag, channelState } = this;
       // Not subscribed: the next attach applies the wanted prefetch.
       if (!channel || !acks || !consumerTag || !channelState || this.stopped) return;
-      const count = this.wantedPrefetch;
+      const count = this.prefetch;
       try {
         await channel.prefetch(count);
         await channel.cancel(consumerTag);
@@ -152,7 +192,9 @@ export class QueueConsumer implements BrokerClient {
       if (!this.stopped) this.connection.recycle();
     });
     await declareTopology(channel, this.options.topology);
-    const prefetch = this.wantedPrefetch;
+    // What the last connection left unacked comes back first: take it one message at a time.
+    this.isolating = true;
+    const prefetch = this.prefetch;
     await channel.prefetch(prefetch);
     const acks = new AckTracker((upTo) => ackUpTo(channel, upTo));
     this.channel = channel;
@@ -160,7 +202,7 @@ export class QueueConsumer implements BrokerClient {
     this.appliedPrefetch = prefetch;
     this.channelState = state;
     this.consumerTag = await this.subscribe(channel, acks, state);
-    if (this.wantedPrefetch !== prefetch) void this.setPrefetch(this.wantedPrefetch);
+    if (this.prefetch !== prefetch) void this.applyWanted();
   }
 
   private async subscribe(channel: ConfirmChannel, acks: AckTracker, state: ChannelState): Promise<string> {
@@ -171,9 +213,29 @@ export class QueueConsumer implements BrokerClient {
         return;
       }
       acks.delivered(message.fields.deliveryTag);
-      this.options.onMessage(new ChannelDelivery(channel, state, acks, message, this.options.topology));
+      const delivery = new ChannelDelivery(channel, state, acks, message, this.options.topology);
+      const isolate = delivery.redelivered || delivery.deliveryCount > 0;
+      if (isolate !== this.isolating) {
+        this.isolating = isolate;
+        void this.applyWanted();
+      }
+      this.handle(delivery);
     });
     return consumerTag;
+  }
+
+  /** The message boundary: nothing thrown for one message reaches amqplib or its neighbours. */
+  private handle(delivery: Delivery): void {
+    try {
+      this.options.onMessage(delivery);
+    } catch (err) {
+      try {
+        this.options.onMessageError?.(delivery, err);
+      } catch {
+        // A failing report of the failure must not stop the dead letter.
+      }
+      void delivery.deadLetter({ code: CONSUMER_ERROR_CODE, message: describeError(err) });
+    }
   }
 
   detach(): void {
@@ -251,6 +313,13 @@ class ChannelDelivery implements Delivery {
     return this.message.fields.redelivered;
   }
 
+  get deliveryCount(): number {
+    // RabbitMQ 3.x counts every return in x-delivery-count; 4.x counts only failed deliveries
+    // there, and every return (a consumer that died holding it) in x-acquired-count.
+    const headers = this.message.properties.headers ?? {};
+    return Math.max(0, ...[headers['x-delivery-count'], headers['x-acquired-count']].filter(isCount));
+  }
+
   get stale(): boolean {
     return this.channelState.closed;
   }
@@ -261,21 +330,49 @@ class ChannelDelivery implements Delivery {
 
   async deadLetter(reason: DeadLetterReason): Promise<boolean> {
     const { message } = this;
-    const confirmed = await this.publishDeadLetter(message.content, {
-      ...message.properties,
-      headers: this.reasonHeaders(reason, message.properties.headers),
-    });
+    const confirmed = await this.publishWithFallback(
+      message.content,
+      { ...message.properties, headers: message.properties.headers },
+      reason,
+    );
     if (confirmed) this.ack();
     return confirmed;
   }
 
   deadLetterPart(part: DeadLetterPart, reason: DeadLetterReason): Promise<boolean> {
-    return this.publishDeadLetter(part.content, {
-      messageId: part.messageId,
-      contentType: part.contentType ?? 'application/json',
-      timestamp: this.message.properties.timestamp as number | undefined,
-      headers: this.reasonHeaders(reason, part.headers),
+    return this.publishWithFallback(
+      part.content,
+      {
+        messageId: part.messageId,
+        contentType: part.contentType ?? 'application/json',
+        timestamp: this.message.properties.timestamp as number | undefined,
+        headers: part.headers,
+      },
+      reason,
+    );
+  }
+
+  /**
+   * Publishes the dead letter with the original headers plus the reason's; when the broker
+   * cannot take that (amqplib refuses a frame too large, or the broker nacks), publishes it
+   * again with the reason's headers only, marked cut. Resolves `false` only when the channel
+   * closed: the message is then redelivered and judged again.
+   */
+  private async publishWithFallback(
+    content: Buffer,
+    properties: Options.Publish,
+    reason: DeadLetterReason,
+  ): Promise<boolean> {
+    const outcome = await this.publishDeadLetter(content, {
+      ...properties,
+      headers: this.reasonHeaders(reason, properties.headers as Record<string, unknown> | undefined),
     });
+    if (outcome !== 'refused') return outcome === 'confirmed';
+    const cut = await this.publishDeadLetter(content, {
+      ...properties,
+      headers: this.reasonHeaders(reason, { [DEAD_LETTER_HEADERS.headersCut]: true }),
+    });
+    return cut === 'confirmed';
   }
 
   private reasonHeaders(reason: DeadLetterReason, own: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -289,20 +386,36 @@ class ChannelDelivery implements Delivery {
     };
   }
 
-  private publishDeadLetter(content: Buffer, properties: Options.Publish): Promise<boolean> {
+  private publishDeadLetter(content: Buffer, properties: Options.Publish): Promise<PublishOutcome> {
     return new Promise((resolve) => {
+      if (this.channelState.closed) return resolve('channel-closed');
       try {
         this.channel.publish(
           this.topology.deadLetterExchange,
           '',
           content,
           { ...properties, persistent: true },
-          (err: Error | null) => resolve(!err),
+          (err: Error | null) =>
+            resolve(!err ? 'confirmed' : err.message === 'message nacked' ? 'refused' : 'channel-closed'),
         );
-      } catch {
-        resolve(false);
+      } catch (err) {
+        resolve(err instanceof IllegalOperationError ? 'channel-closed' : 'refused');
       }
     });
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+type PublishOutcome = 'confirmed' | 'refused' | 'channel-closed';
+
+function describeError(err: unknown): string {
+  try {
+    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    return 'an error that cannot be described';
   }
 }
 

@@ -14,6 +14,7 @@ import {
   DEAD_LETTER_HEADERS,
   PublishRejectedError,
   QueueConsumer,
+  declareTopology,
   topologyFor,
   type Delivery,
 } from '../src';
@@ -158,23 +159,85 @@ describe('QueueConsumer', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(held).toHaveLength(count);
     };
-    await quietly(5);
+    // The first message of a channel is taken alone (it might be a redelivery), then 5 more.
+    await quietly(6);
 
-    // The new subscription takes 2; the 5 held on the old one stay valid and come on top.
+    // The new subscription takes 2; the 6 held on the old ones stay valid and come on top.
     await consumer.setPrefetch(2);
-    await quietly(7);
+    await quietly(8);
     held.forEach((d) => d.ack());
-    await quietly(9);
+    await quietly(10);
 
     await consumer.setPrefetch(10);
-    await quietly(19);
-    held.forEach((d) => d.ack());
     await quietly(20);
+    held.forEach((d) => d.ack());
     held.forEach((d) => d.ack());
 
     expect(held.map((d) => d.properties.messageId).sort()).toEqual([...ids].sort());
     expect(held.some((d) => d.redelivered)).toBe(false);
     await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
+  it('takes redelivered messages one at a time, each acked alone, then fresh ones at the full prefetch', async () => {
+    const publisher = new ConfirmPublisher(open(uniqueName('pub')), { topology });
+    opened[0].start();
+    await Promise.all(['r0', 'r1', 'r2'].map((id) => publisher.publish(message(id))));
+    // A consumer that dies holding all three: they come back redelivered.
+    const dying = open(uniqueName('dying'));
+    const taken: Delivery[] = [];
+    new QueueConsumer(dying, { topology, prefetch: 10, onMessage: (d) => void taken.push(d) });
+    dying.start();
+    await waitFor('the first consumer to hold every message', () => taken.length === 3);
+    await dying.close();
+    await Promise.all(['f0', 'f1', 'f2', 'f3'].map((id) => publisher.publish(message(id))));
+
+    const connection = open(uniqueName('again'));
+    const held: Delivery[] = [];
+    const consumer = new QueueConsumer(connection, { topology, prefetch: 10, onMessage: (d) => void held.push(d) });
+    connection.start();
+    for (let i = 1; i <= 3; i++) {
+      await waitFor(`redelivery ${i}`, () => held.length === i);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(held).toHaveLength(i);
+      expect(held[i - 1]).toMatchObject({ redelivered: true });
+      expect(consumer.prefetch).toBe(1);
+      held[i - 1].ack();
+    }
+    await waitFor('the fresh messages, together', () => held.length === 7);
+    expect(consumer.prefetch).toBe(10);
+    expect(held.slice(3).some((d) => d.redelivered)).toBe(false);
+    held.forEach((d) => d.ack());
+    await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
+  it('dead-letters a message whose headers do not fit again without them, marked cut', async () => {
+    const connection = open(uniqueName('both'));
+    const confirmed: boolean[] = [];
+    new QueueConsumer(connection, {
+      topology,
+      onMessage: (delivery) =>
+        void delivery.deadLetter({ code: 'invalid-reading', message: 'not json' }).then((c) => confirmed.push(c)),
+    });
+    connection.start();
+    const channel = await admin.createConfirmChannel();
+    await declareTopology(channel, topology);
+    channel.publish(topology.exchange, topology.routingKey, Buffer.from('not json'), {
+      messageId: 'huge-headers',
+      headers: { 'x-trace': 'x'.repeat(65_400) },
+    });
+    await channel.waitForConfirms();
+    await waitFor('the dead letter to be confirmed', () => confirmed.length === 1);
+    expect(confirmed).toEqual([true]);
+    const dead = await waitFor('the dead letter', () => channel.get(topology.deadLetterQueue, { noAck: true }));
+    await channel.close();
+    expect(dead.content.toString()).toBe('not json');
+    expect(dead.properties.messageId).toBe('huge-headers');
+    expect(dead.properties.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.headersCut]: true,
+      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+    });
+    expect(dead.properties.headers?.['x-trace']).toBeUndefined();
+    await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
   });
 
   it('dead-letters with the reason in the headers and the payload intact', async () => {

@@ -1,6 +1,7 @@
 // Everything exported here is public API.
 export { applyConfigFile } from './apply-config-file';
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
+export { Batcher, type BatcherOptions } from './batcher';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
 export { limitHeapGrowth } from './limit-heap-growth';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';

@@ -13,7 +13,15 @@ export const DEAD_LETTER_CODES = {
   conflictingReading: 'conflicting-reading',
   /** Valid here, refused by the database. */
   databaseRejected: 'database-rejected',
-  /** Delivered more often than the queue allows. */
+  /** Measured before the retention's horizon: it would be dropped with its partition. */
+  expired: 'expired',
+  /** Larger than any message the consumer reads: dead-lettered unparsed. */
+  messageTooLarge: 'message-too-large',
+  /** Redelivered more than `--max-redeliveries` times: it keeps ending its consumer. Unread. */
+  repeatedCrash: 'repeated-crash',
+  /** Handling it threw an error of ours (a bug to report): the error is in the dead letter. */
+  consumerError: 'consumer-error',
+  /** Delivered more often than the queue allows (set by the broker, never by the consumer). */
   deliveryLimit: 'delivery-limit',
 } as const;
 

@@ -1,15 +1,15 @@
 export interface PrefetchTunerOptions {
-  /** Readings the unacked messages should hold, about. */
-  readings: number;
+  /** Items (e.g. readings) the unacked messages should hold, about. */
+  items: number;
   /** Most messages held, whatever they carry. */
   maxMessages: number;
-  /** Readings per message assumed until messages say otherwise. */
-  initialReadingsPerMessage: number;
+  /** Items per message assumed until messages say otherwise. */
+  initialItemsPerMessage: number;
   /** Applies a new prefetch (the first one is {@link PrefetchTuner.prefetch}). */
   apply: (prefetch: number) => void;
 }
 
-/** Weight of each message in the running average of readings per message. */
+/** Weight of each message in the running average of items per message. */
 const SMOOTHING = 0.05;
 
 /**
@@ -25,7 +25,7 @@ export class PrefetchTuner {
   private current: number;
 
   constructor(private readonly options: PrefetchTunerOptions) {
-    this.average = options.initialReadingsPerMessage;
+    this.average = options.initialItemsPerMessage;
     this.current = this.target();
   }
 
@@ -34,9 +34,9 @@ export class PrefetchTuner {
     return this.current;
   }
 
-  /** Tells how many readings a message held. */
-  observe(readings: number): void {
-    this.average += (readings - this.average) * SMOOTHING;
+  /** Tells how many items a message held. */
+  observe(items: number): void {
+    this.average += (items - this.average) * SMOOTHING;
     const target = this.target();
     const reachesCap = target === this.options.maxMessages && this.current !== target;
     if (reachesCap || target >= this.current * 2 || target * 2 <= this.current) {
@@ -46,6 +46,6 @@ export class PrefetchTuner {
   }
 
   private target(): number {
-    return Math.max(1, Math.min(this.options.maxMessages, Math.round(this.options.readings / this.average)));
+    return Math.max(1, Math.min(this.options.maxMessages, Math.round(this.options.items / this.average)));
   }
 }

@@ -1,10 +1,10 @@
-import { ReadingBatcher } from '../src/reading-batcher';
+import { Batcher } from '../src/batcher';
 
 function recordingBatcher(options: { maxSize: number; maxWaitMs: number; fail?: number }) {
   const batches: number[][] = [];
   let failures = options.fail ?? 0;
   const errors: number[] = [];
-  const batcher = new ReadingBatcher<number>({
+  const batcher = new Batcher<number>({
     maxSize: options.maxSize,
     maxWaitMs: options.maxWaitMs,
     backoff: { initialMs: 1, maxMs: 1 },
@@ -17,7 +17,7 @@ function recordingBatcher(options: { maxSize: number; maxWaitMs: number; fail?: 
   return { batcher, batches, errors };
 }
 
-describe('ReadingBatcher', () => {
+describe('Batcher', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
@@ -63,7 +63,7 @@ describe('ReadingBatcher', () => {
   it('keeps up to `concurrency` writes in flight, never more, while the rest waits its turn', async () => {
     const started: number[][] = [];
     const finish: (() => void)[] = [];
-    const batcher = new ReadingBatcher<number>({
+    const batcher = new Batcher<number>({
       maxSize: 2,
       maxWaitMs: 10,
       concurrency: 2,
@@ -96,7 +96,7 @@ describe('ReadingBatcher', () => {
   it('writes a partial batch at once when starved, instead of waiting the interval', async () => {
     let starved = false;
     const batches: number[][] = [];
-    const batcher = new ReadingBatcher<number>({
+    const batcher = new Batcher<number>({
       maxSize: 100,
       maxWaitMs: 60_000,
       starved: () => starved,
@@ -114,7 +114,7 @@ describe('ReadingBatcher', () => {
   it('writes an item that aged while every writer was busy as soon as one is free', async () => {
     const written: number[][] = [];
     let finish = (): void => undefined;
-    const batcher = new ReadingBatcher<number>({
+    const batcher = new Batcher<number>({
       maxSize: 10,
       maxWaitMs: 50,
       write: (batch) => {
@@ -135,7 +135,7 @@ describe('ReadingBatcher', () => {
   it('flush waits for every write in flight, failed ones retried, with two writers', async () => {
     const written: number[][] = [];
     let failures = 2;
-    const batcher = new ReadingBatcher<number>({
+    const batcher = new Batcher<number>({
       maxSize: 2,
       maxWaitMs: 60_000,
       concurrency: 2,
@@ -155,7 +155,7 @@ describe('ReadingBatcher', () => {
 
   it('says when a batch has left the waiting items, so that more can be read', async () => {
     let rooms = 0;
-    const batcher = new ReadingBatcher<number>({
+    const batcher = new Batcher<number>({
       maxSize: 2,
       maxWaitMs: 10,
       concurrency: 2,

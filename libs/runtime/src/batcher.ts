@@ -1,6 +1,7 @@
-import { backoffDelay, sleep, type BackoffOptions } from '@sensors/runtime';
+import { backoffDelay, type BackoffOptions } from './backoff-delay';
+import { sleep } from './sleep';
 
-export interface ReadingBatcherOptions<T> {
+export interface BatcherOptions<T> {
   /** A batch is written as soon as it holds this many items. */
   maxSize: number;
   /** …or once its oldest item has waited this long, in milliseconds. */
@@ -35,9 +36,14 @@ interface Waiting<T> {
  * `concurrency` writes in flight: items that arrive while every writer is busy wait for the
  * next free one, so batches grow by themselves under load while a lone item still leaves within
  * `maxWaitMs`. A failed write is retried (same batch, capped backoff) until it succeeds or
- * {@link ReadingBatcher.close}. Batches may complete out of order.
+ * {@link Batcher.close}. Batches may complete out of order.
+ *
+ * @example
+ * const batcher = new Batcher({ maxSize: 1000, maxWaitMs: 50, concurrency: 2, write: (rows) => save(rows) });
+ * batcher.add(row);
+ * await batcher.flush();
  */
-export class ReadingBatcher<T> {
+export class Batcher<T> {
   private waiting: Waiting<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writes = 0;
@@ -46,7 +52,7 @@ export class ReadingBatcher<T> {
   private readonly concurrency: number;
   private readonly closing = new AbortController();
 
-  constructor(private readonly options: ReadingBatcherOptions<T>) {
+  constructor(private readonly options: BatcherOptions<T>) {
     this.concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new RangeError(`concurrency must be an integer of at least 1 (got ${this.concurrency})`);
@@ -83,7 +89,7 @@ export class ReadingBatcher<T> {
 
   /**
    * Stops retrying and scheduling; what is unwritten stays unwritten (its messages stay unacked).
-   * A pending {@link ReadingBatcher.flush} returns at once, even while a write is still running.
+   * A pending {@link Batcher.flush} returns at once, even while a write is still running.
    */
   close(): void {
     this.closing.abort();

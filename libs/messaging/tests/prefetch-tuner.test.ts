@@ -1,11 +1,11 @@
 import { PrefetchTuner } from '../src/prefetch-tuner';
 
-function tuner(initialReadingsPerMessage = 100) {
+function tuner(initialItemsPerMessage = 100) {
   const applied: number[] = [];
   const tuned = new PrefetchTuner({
-    readings: 5000,
+    items: 5000,
     maxMessages: 2000,
-    initialReadingsPerMessage,
+    initialItemsPerMessage,
     apply: (prefetch) => applied.push(prefetch),
   });
   return { tuned, applied };

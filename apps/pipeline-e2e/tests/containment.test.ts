@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import { Client } from 'pg';
+import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import { countQueueMessages, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
+import { createPipeline, type Pipeline } from './pipeline-fixture';
+
+/**
+ * Each kind of message that once stalled, crash-looped or dragged its neighbours down, sitting
+ * in a backlog of good readings (single and in envelopes) before the consumer starts: every good
+ * reading must be stored exactly once, the bad message dead-lettered once with its reason, and
+ * the consumer must take everything and stop cleanly.
+ */
+
+const run = randomBytes(4).toString('hex');
+const SINGLES = 1_000;
+const ENVELOPES = 40;
+const PER_ENVELOPE = 100;
+const GOOD_PER_CASE = SINGLES + ENVELOPES * PER_ENVELOPE;
+let pipeline: Pipeline;
+let topology: Topology;
+let broker: ChannelModel;
+let channel: ConfirmChannel;
+
+jest.setTimeout(240_000);
+
+function reading(id: string, temperatureF: unknown = 70, time = '2019-06-24T15:00:00') {
+  return { id, type: 'Sensor', content: { temperature_f: temperatureF, time_of_measurement: time } };
+}
+
+interface BadMessage {
+  id: string;
+  body: Buffer | string;
+  headers?: Record<string, unknown>;
+}
+
+/** Queues good readings with `bad` messages in the middle of them; returns the good ids. */
+async function queueBacklog(name: string, bad: BadMessage[]): Promise<string[]> {
+  const good: string[] = [];
+  const publish = (body: Buffer | string, properties: Options.Publish) =>
+    channel.publish(topology.exchange, topology.routingKey, Buffer.from(body), { persistent: true, ...properties });
+  const single = (i: number) => {
+    const id = `${run}-${name}-s${i}`;
+    good.push(id);
+    publish(JSON.stringify(reading(id)), { messageId: id, contentType: 'application/json' });
+  };
+  const envelope = (e: number) => {
+    const readings = Array.from({ length: PER_ENVELOPE }, (_, i) => reading(`${run}-${name}-e${e}-${i}`));
+    good.push(...readings.map((r) => r.id));
+    publish(JSON.stringify({ readings }), { messageId: `${run}-${name}-e${e}`, contentType: ENVELOPE_CONTENT_TYPE });
+  };
+  for (let i = 0; i < SINGLES / 2; i++) single(i);
+  for (let e = 0; e < ENVELOPES / 2; e++) envelope(e);
+  for (const message of bad) {
+    publish(message.body, { messageId: message.id, contentType: 'application/json', headers: message.headers });
+  }
+  for (let e = ENVELOPES / 2; e < ENVELOPES; e++) envelope(e);
+  for (let i = SINGLES / 2; i < SINGLES; i++) single(i);
+  await channel.waitForConfirms();
+  return good;
+}
+
+async function storedAmong(ids: string[]): Promise<number> {
+  const [{ count }] = await pipeline.db.query<{ count: string }>(
+    'SELECT count(*) FROM sensor_readings WHERE id = ANY($1)',
+    [ids],
+  );
+  return Number(count);
+}
+
+/** Every message in a queue, left in place: the channel closes without acking. */
+async function peek(queue: string): Promise<GetMessage[]> {
+  const reader = await broker.createChannel();
+  const seen: GetMessage[] = [];
+  for (let m = await reader.get(queue); m; m = await reader.get(queue)) seen.push(m);
+  await reader.close();
+  return seen;
+}
+
+async function deadLettersOf(prefix: string): Promise<GetMessage[]> {
+  return (await peek(topology.deadLetterQueue)).filter((m) => String(m.properties.messageId).startsWith(prefix));
+}
+
+async function metric(consumer: AppProcess, line: string): Promise<number | undefined> {
+  const port = consumer.logs.find((l) => l['msg'] === 'serving metrics and health')?.['metricsPort'];
+  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found === undefined ? undefined : Number(found.split(' ')[1]);
+}
+
+/** Waits until everything queued is stored or dead-lettered and the queue is empty. */
+async function expectContained(name: string, consumer: AppProcess, good: string[], bad: Record<string, string>) {
+  await waitFor('every good reading stored', async () => (await storedAmong(good)) === good.length, {
+    timeoutMs: 120_000,
+  });
+  const dead = await waitFor(
+    'the bad messages dead-lettered',
+    async () => {
+      const held = await deadLettersOf(`${run}-${name}`);
+      return held.length >= Object.keys(bad).length && held;
+    },
+    { timeoutMs: 60_000 },
+  );
+  await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
+  expect(Object.fromEntries(dead.map((m) => [m.properties.messageId, m.properties.headers?.[DEAD_LETTER_HEADERS.code]]))).toEqual(bad);
+  expect(dead).toHaveLength(Object.keys(bad).length);
+  expect(await storedAmong(good)).toBe(good.length);
+  expect(await metric(consumer, 'sensors_reconnects_total{target="broker"}')).toBe(0);
+  expect(await metric(consumer, 'sensors_consumer_unacked_messages')).toBe(0);
+  expect(await consumer.stop()).toBe(0);
+}
+
+/** Holds a row lock on `id`, so that the consumer's insert of it waits until released. */
+async function lockReading(id: string): Promise<{ release: () => Promise<void> }> {
+  const client = new Client({ connectionString: pipeline.db.url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(
+    `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
+     VALUES ($1, 'Sensor', 70, 21.1, now())`,
+    [id],
+  );
+  return {
+    release: async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
+
+async function consumerWaitsOnLock(): Promise<boolean> {
+  const rows = await pipeline.db.query(
+    "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sensors-consumer' AND wait_event_type = 'Lock'",
+    [pipeline.db.name],
+  );
+  return rows.length > 0;
+}
+
+beforeAll(async () => {
+  pipeline = await createPipeline();
+  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
+  broker = await connect(pipeline.env['AMQP_URL']);
+  channel = await broker.createConfirmChannel();
+  await declareTopology(channel, topology);
+  // Created once, with the schema, before any backlog is published.
+  (await pipeline.startConsumer()).child.kill('SIGTERM');
+});
+
+afterAll(async () => {
+  await broker?.close();
+  await pipeline?.teardown();
+});
+
+describe('the consumer contains every bad message', () => {
+  it('dead-letters a value too deep to describe, and nothing else', async () => {
+    const id = `${run}-deep-bad`;
+    const body = `{"id":"${id}","type":"Sensor","content":{"temperature_f":${'['.repeat(10_000)}${']'.repeat(10_000)},"time_of_measurement":"2019-06-24T15:00:00"}}`;
+    const good = await queueBacklog('deep', [{ id, body }]);
+    const consumer = await pipeline.startConsumer();
+    await expectContained('deep', consumer, good, {
+      [id]: expect.stringMatching(/^(invalid-reading|consumer-error)$/) as unknown as string,
+    });
+  });
+
+  it('stores a reading whose time the latency histogram cannot read, and keeps acking behind it', async () => {
+    const id = `${run}-tz-bad`;
+    const body = JSON.stringify(reading(id, 90, '2019-06-24T15:00:00+05'));
+    const good = await queueBacklog('tz', [{ id, body }]);
+    const consumer = await pipeline.startConsumer();
+    await waitFor('every good reading stored', async () => (await storedAmong(good)) === good.length, {
+      timeoutMs: 120_000,
+    });
+    // Accepted as a time or refused as invalid (the model decides), but settled either way.
+    await waitFor(
+      'the reading to be settled',
+      async () => (await storedAmong([id])) + (await deadLettersOf(id)).length === 1,
+    );
+    await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
+    expect(await storedAmong(good)).toBe(good.length);
+    expect(await consumer.stop()).toBe(0);
+  });
+
+  it('dead-letters a message whose headers leave no room for the reason, with the headers cut', async () => {
+    const id = `${run}-headers-bad`;
+    const good = await queueBacklog('headers', [{ id, body: 'not json', headers: { 'x-trace': 'x'.repeat(65_300) } }]);
+    const consumer = await pipeline.startConsumer();
+    await expectContained('headers', consumer, good, { [id]: 'invalid-reading' });
+    const [dead] = await deadLettersOf(id);
+    expect(dead.content.toString()).toBe('not json');
+    expect(dead.properties.headers?.[DEAD_LETTER_HEADERS.headersCut]).toBe(true);
+  });
+
+  it('sets aside unread a message that ends its consumer each time, and stores every neighbour', async () => {
+    // The message's write never returns while the test holds its row; the test then kills the
+    // consumer, as an out-of-memory kill or a native crash would, each time it holds it.
+    const id = `${run}-crash-bad`;
+    const lock = await lockReading(id);
+    try {
+      const good = await queueBacklog('crash', [{ id, body: JSON.stringify(reading(id)) }]);
+      const env = { MAX_REDELIVERIES: '2' };
+      let kills = 0;
+      for (;;) {
+        const consumer = await pipeline.startConsumer(env);
+        const outcome = await waitFor(
+          'the consumer to hold the crashing message, or to set it aside',
+          async () =>
+            ((await consumerWaitsOnLock()) && 'holding') || ((await deadLettersOf(id)).length > 0 && 'set aside'),
+          { timeoutMs: 120_000 },
+        );
+        if (outcome === 'set aside') {
+          await expectContained('crash', consumer, good, { [id]: 'repeated-crash' });
+          break;
+        }
+        consumer.child.kill('SIGKILL');
+        await consumer.exited;
+        // Postgres notices a dead client only when it next writes to it, never while its
+        // statement waits on a lock: end the dead process's sessions, as a failover would.
+        await terminateDatabaseSessions('sensors-consumer', pipeline.db.name);
+        kills++;
+        expect(kills).toBeLessThanOrEqual(4);
+      }
+      expect(kills).toBe(3);
+    } finally {
+      await lock.release();
+    }
+    expect(await storedAmong([id])).toBe(0);
+    expect(
+      (await peek(topology.deadLetterQueue)).filter((m) => m.properties.headers?.[DEAD_LETTER_HEADERS.code] === 'delivery-limit'),
+    ).toEqual([]);
+  });
+
+  it('keeps dead letters to one per message id across a crash', async () => {
+    const bad = Array.from({ length: 200 }, (_, i) => ({ id: `${run}-twice-bad-${i}`, body: `not json ${i}` }));
+    const good = await queueBacklog('twice', bad);
+    const first = await pipeline.startConsumer();
+    await waitFor('some dead letters', async () => (await deadLettersOf(`${run}-twice-bad`)).length >= 20);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await pipeline.startConsumer();
+    await waitFor('every good reading stored', async () => (await storedAmong(good)) === good.length, {
+      timeoutMs: 120_000,
+    });
+    await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
+    const dead = await waitFor('every bad message dead-lettered', async () => {
+      const held = await deadLettersOf(`${run}-twice-bad`);
+      return new Set(held.map((m) => m.properties.messageId)).size === bad.length && held;
+    });
+    // At least once: a dead letter confirmed just before the crash, its message not yet acked,
+    // is made again on redelivery, under the same message id, which `dead-letters` counts once.
+    expect(new Set(dead.map((m) => m.properties.messageId as string))).toEqual(new Set(bad.map((b) => b.id)));
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('ends a shutdown stuck on a write that never returns, with exit code 1', async () => {
+    const id = `${run}-stuck`;
+    const lock = await lockReading(id);
+    try {
+      const consumer = await pipeline.startConsumer({ SHUTDOWN_TIMEOUT_MS: '1000' });
+      channel.publish(topology.exchange, topology.routingKey, Buffer.from(JSON.stringify(reading(id))), {
+        messageId: id,
+        contentType: 'application/json',
+      });
+      await channel.waitForConfirms();
+      await waitFor('the consumer to wait on the held row', consumerWaitsOnLock);
+      expect(await consumer.stop()).toBe(1);
+    } finally {
+      await lock.release();
+    }
+  });
+});
