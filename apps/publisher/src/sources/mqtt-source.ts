@@ -57,7 +57,8 @@ export class MqttSource {
       protocolVersion: options.protocolVersion,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
-      resubscribe: true,
+      // Subscribed once per new session (below); a resumed session keeps its subscriptions.
+      resubscribe: false,
       servers: [first, ...others].map((url) => ({
         host: url.hostname,
         port: Number(url.port) || (url.protocol === 'mqtts:' ? 8883 : 1883),
@@ -111,12 +112,12 @@ export class MqttSource {
 
   /**
    * Stops taking messages, waits for the readings taken to be confirmed (their PUBACKs go out),
-   * then disconnects; the session stays with the broker. Idempotent.
+   * then disconnects. The subscriptions stay in the session, so the broker keeps queueing for
+   * it while the publisher is away. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#client.unsubscribeAsync([...this.#options.topics]).catch(() => undefined);
     await Promise.all(this.#outstanding);
     await this.#client.endAsync();
   }
@@ -158,6 +159,8 @@ export class MqttSource {
   }
 
   #take(packet: IPublishPacket, callback: (err?: Error) => void): void {
+    // Closing: the packet is left unhandled (and unacknowledged), which stops MQTT.js reading more.
+    if (this.#closed) return;
     if (packet.qos === 0 || packet.messageId === undefined) {
       void this.#settle(packet);
       callback();
