@@ -117,6 +117,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
           err
             ? log.warn({ err: err.message, connected }, 'mqtt connection error')
             : log.info({ connected }, connected ? 'mqtt connected' : 'mqtt disconnected'),
+        onSubscribed: (sessionPresent) => log.info({ topics: mqtt.topics, sessionPresent }, 'mqtt subscribed'),
       });
       source.start();
       const finished = whenAborted(signal)

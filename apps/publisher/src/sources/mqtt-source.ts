@@ -29,6 +29,8 @@ export interface MqttSourceOptions {
   onInvalid?: (topic: string, err: InvalidSensorReadingError) => void;
   onFailed?: (id: string, err: Error) => void;
   onConnectionChange?: (connected: boolean, err?: Error) => void;
+  /** Called once the topics are subscribed (at once when the broker resumed the session). */
+  onSubscribed?: (sessionPresent: boolean) => void;
 }
 
 /**
@@ -85,7 +87,8 @@ export class MqttSource {
       // A new connection: PUBACKs held for the old one are void (the broker redelivers those).
       this.#pubacks = this.#newPubackQueue();
       this.#options.onConnectionChange?.(true);
-      if (!connack.sessionPresent) this.#subscribe();
+      if (connack.sessionPresent) this.#options.onSubscribed?.(true);
+      else this.#subscribe();
     });
     this.#client.on('close', () => {
       this.#pubacks.clear();
@@ -129,8 +132,12 @@ export class MqttSource {
   }
 
   #subscribe(): void {
-    this.#client.subscribe([...this.#options.topics], { qos: 1 }, (err) => {
+    this.#client.subscribe([...this.#options.topics], { qos: 1 }, (err, granted) => {
+      const refused = granted?.filter((grant) => grant.qos > 2).map((grant) => grant.topic) ?? [];
       if (err) this.#options.onConnectionChange?.(this.connected, err);
+      else if (refused.length > 0) {
+        this.#options.onConnectionChange?.(this.connected, new Error(`subscription refused: ${refused.join(', ')}`));
+      } else this.#options.onSubscribed?.(false);
     });
   }
 
