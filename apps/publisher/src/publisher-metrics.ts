@@ -17,7 +17,11 @@ export interface PublisherGauges {
 export function registerPublisherMetrics(registry: Registry, stats: PublisherStats, gauges: PublisherGauges): void {
   counterFrom(
     registry,
-    { name: 'sensors_readings_received_total', help: 'Readings taken from the source, by source.', labelName: 'source' },
+    {
+      name: 'sensors_readings_received_total',
+      help: 'Readings taken from the source, by source.',
+      labelName: 'source',
+    },
     () => ({ [gauges.source]: stats.generated }),
   );
   counterFrom(

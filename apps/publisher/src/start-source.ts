@@ -112,7 +112,10 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         onInvalid: (topic, err) =>
           log.warn({ topic, reason: err.message, fields: err.fields, action }, 'mqtt payload rejected'),
         onFailed: (topic, err) =>
-          log.error({ topic, err: err.message }, 'reading not accepted by the broker: mqtt message left unacknowledged'),
+          log.error(
+            { topic, err: err.message },
+            'reading not accepted by the broker: mqtt message left unacknowledged',
+          ),
         onConnectionChange: (connected, err) =>
           err
             ? log.warn({ err: err.message, connected }, 'mqtt connection error')
