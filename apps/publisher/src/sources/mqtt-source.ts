@@ -218,8 +218,15 @@ export class MqttSource {
       try {
         message = toReadingMessage(item);
       } catch (err) {
-        if (!(err instanceof InvalidSensorReadingError)) throw err;
-        await this.#reject(packet, Buffer.from(JSON.stringify(item) ?? ''), err);
+        // Whatever a payload makes validation throw (deep nesting overflows the stack) is the
+        // payload's fault: redelivering it would fail the same way forever.
+        const invalid =
+          err instanceof InvalidSensorReadingError
+            ? err
+            : new InvalidSensorReadingError([
+                { field: '(reading)', value: undefined, problem: `is unusable (${(err as Error).message})` },
+              ]);
+        await this.#reject(packet, payload, invalid);
         continue;
       }
       await sink.whenWritable();
