@@ -126,7 +126,7 @@ describe('the MQTT source', () => {
     );
     const clients = await Promise.all(batches.slice(0, 4).map(() => sensor()));
     await Promise.all([
-      ...clients.map((client, s) => publishReadings(client, `sensors-${run}-bulk/${s}`, batches[s], 50)),
+      ...clients.map((client, s) => publishReadings(client, `sensors-${run}-bulk/${s}`, batches[s], 100)),
       mosquittoPub(
         `sensors-${run}-bulk/4`,
         batches[4].map((r) => JSON.stringify(r)),
