@@ -40,8 +40,9 @@ export class PubackQueue {
   }
 
   #release(): void {
-    while (this.#held.length > 0 && this.#held[0].settled) {
-      this.#sendPuback(this.#held.shift()!.messageId);
+    for (let head = this.#held[0]; head?.settled; head = this.#held[0]) {
+      this.#held.shift();
+      this.#sendPuback(head.messageId);
     }
   }
 }
