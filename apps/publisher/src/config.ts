@@ -3,6 +3,7 @@ import {
   applyConfigFile,
   integerOption,
   numberOption,
+  readUrlList,
   sharedOptions,
   toSharedConfig,
   type SharedConfig,
@@ -10,7 +11,19 @@ import {
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
-export type SourceName = 'generator' | 'stdin' | 'file' | 'http';
+export type SourceName = 'generator' | 'stdin' | 'file' | 'http' | 'mqtt';
+
+/** The MQTT source's settings. */
+export interface MqttSourceConfig {
+  /** Brokers, tried in turn; the credentials of the first are used. */
+  urls: string[];
+  /** Topic filters, `+` and `#` allowed. */
+  topics: string[];
+  clientId: string;
+  protocolVersion: 4 | 5;
+  sessionExpirySeconds: number;
+  maxPayloadBytes: number;
+}
 
 /** The HTTP source's settings. */
 export interface HttpSourceConfig {
@@ -46,6 +59,13 @@ export interface PublisherConfig extends SharedConfig {
   /** What becomes of the fields of `content` the model does not know: kept (stored in `extra`) or refused. */
   unknownFields: 'keep' | 'reject';
   http: HttpSourceConfig;
+  mqtt: MqttSourceConfig;
+}
+
+const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((part) => part.trim())].filter(Boolean);
 }
 
 /**
@@ -62,7 +82,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       new Option('--source <name>', 'where readings come from')
         .env('SOURCE')
         .default('generator')
-        .choices(['generator', 'stdin', 'file', 'http']),
+        .choices(['generator', 'stdin', 'file', 'http', 'mqtt']),
     )
     .addOption(
       new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)')
@@ -160,10 +180,49 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         .default(10_000)
         .argParser(integerOption(1)),
     );
+  program
+    .addOption(
+      new Option(
+        '--mqtt-url <url>',
+        'MQTT broker, mqtt:// or mqtts:// (repeat, or comma-separate, for failover; default: mqtt://127.0.0.1:1883)',
+      )
+        .env('MQTT_URL')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--mqtt-topic <filter>', 'topic filter, + and # allowed (repeatable; default: sensors/#)')
+        .env('MQTT_TOPICS')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--mqtt-client-id <id>', 'stable client id: the broker keeps the session under it')
+        .env('MQTT_CLIENT_ID')
+        .default('sensors-publisher'),
+    )
+    .addOption(
+      new Option('--mqtt-protocol-version <version>', 'MQTT 3.1.1 (4) or 5')
+        .env('MQTT_PROTOCOL_VERSION')
+        .default(5)
+        .argParser(integerOption(4, 5)),
+    )
+    .addOption(
+      new Option('--mqtt-session-expiry-seconds <s>', 'MQTT 5: how long the broker keeps the session while away')
+        .env('MQTT_SESSION_EXPIRY_SECONDS')
+        .default(7 * 24 * 3600)
+        .argParser(integerOption(0, 4_294_967_295)),
+    )
+    .addOption(
+      new Option('--mqtt-max-payload-bytes <n>', 'largest MQTT payload; a larger one is invalid')
+        .env('MQTT_MAX_PAYLOAD_BYTES')
+        .default(1024 * 1024)
+        .argParser(integerOption(1, 256 * 1024 * 1024)),
+    );
   for (const option of sharedOptions({ metricsPort: 9464 })) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
   applyConfigFile(program);
+  // Repeatable options take no commander default, which the first value would be appended to.
+  if (program.opts()['mqttUrl'] === undefined) program.setOptionValue('mqttUrl', [DEFAULT_MQTT_URL]);
   const options = program.opts();
   const source = options['source'] as SourceName;
   const file = options['file'] as string | undefined;
@@ -194,6 +253,14 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       bodyLimit: options['httpBodyLimit'],
       requestTimeoutMs: options['httpRequestTimeoutMs'],
       confirmTimeoutMs: options['httpConfirmTimeoutMs'],
+    },
+    mqtt: {
+      urls: readUrlList(program, 'mqttUrl', ['mqtt', 'mqtts']),
+      topics: options['mqttTopic'] ?? ['sensors/#'],
+      clientId: options['mqttClientId'],
+      protocolVersion: options['mqttProtocolVersion'],
+      sessionExpirySeconds: options['mqttSessionExpirySeconds'],
+      maxPayloadBytes: options['mqttMaxPayloadBytes'],
     },
   };
 }

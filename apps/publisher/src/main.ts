@@ -12,7 +12,7 @@ import {
 import { loadPublisherConfig } from './config';
 import { EnvelopeSink } from './envelope-sink';
 import { newPublisherStats } from './publish-readings';
-import { registerPublisherMetrics } from './publisher-metrics';
+import { registerMqttMetrics, registerPublisherMetrics } from './publisher-metrics';
 import { startSource } from './start-source';
 import { summarizeRun, type RunEnd } from './summarize-run';
 
@@ -49,27 +49,17 @@ async function main(): Promise<void> {
         })
       : publisher;
   const deadLetters =
-    config.onInvalid === 'dead-letter' && (config.source === 'stdin' || config.source === 'file')
+    config.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source)
       ? new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight, toDeadLetterExchange: true })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
+    source: config.source,
     inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
-  });
-  const ops = await startOpsServer({
-    port: config.metricsPort,
-    registry,
-    readiness: () => {
-      const reasons = [
-        broker.connected ? undefined : 'broker not connected',
-        broker.blocked ? 'broker blocks publishing (memory or disk alarm)' : undefined,
-      ].filter((reason): reason is string => reason !== undefined);
-      return { ready: reasons.length === 0, reasons };
-    },
   });
   const source = await startSource(config, {
     sink,
@@ -80,9 +70,22 @@ async function main(): Promise<void> {
     stdin: () => process.stdin,
     log: log.child({ component: 'pipeline' }),
   });
+  if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    registry,
+    readiness: () => {
+      const reasons = [
+        broker.connected ? undefined : 'broker not connected',
+        broker.blocked ? 'broker blocks publishing (memory or disk alarm)' : undefined,
+        source.mqtt && !source.mqtt.connected ? 'mqtt broker not connected' : undefined,
+      ].filter((reason): reason is string => reason !== undefined);
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
-    generated: stats.generated,
+    received: stats.generated,
     published: stats.published,
     confirmed: stats.confirmed,
     failed: stats.failed,

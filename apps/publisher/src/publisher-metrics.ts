@@ -1,9 +1,12 @@
 import type { Registry } from 'prom-client';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { PublisherStats } from './publish-readings';
+import type { MqttSource } from './sources/mqtt-source';
 
 /** Live values the publisher's metrics read at scrape time. */
 export interface PublisherGauges {
+  /** The source's name, the `source` label of the readings received. */
+  source: string;
   inFlight: () => number;
   brokerConnected: () => boolean;
   brokerBlocked: () => boolean;
@@ -14,8 +17,12 @@ export interface PublisherGauges {
 export function registerPublisherMetrics(registry: Registry, stats: PublisherStats, gauges: PublisherGauges): void {
   counterFrom(
     registry,
-    { name: 'sensors_readings_generated_total', help: 'Readings taken from the source.' },
-    () => stats.generated,
+    {
+      name: 'sensors_readings_received_total',
+      help: 'Readings taken from the source, by source.',
+      labelName: 'source',
+    },
+    () => ({ [gauges.source]: stats.generated }),
   );
   counterFrom(
     registry,
@@ -80,5 +87,28 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
     registry,
     { name: 'sensors_broker_blocked', help: '1 while the broker blocks publishing (memory or disk alarm).' },
     () => Number(gauges.brokerBlocked()),
+  );
+}
+
+/** Registers the MQTT source's metrics: connection state, redeliveries, messages not yet acknowledged. */
+export function registerMqttMetrics(registry: Registry, source: MqttSource): void {
+  gaugeFrom(registry, { name: 'sensors_mqtt_connected', help: '1 while connected to the MQTT broker.' }, () =>
+    Number(source.connected),
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'sensors_mqtt_redeliveries_total',
+      help: 'MQTT messages the broker sent again: taken before and never acknowledged.',
+    },
+    () => source.redeliveries,
+  );
+  gaugeFrom(
+    registry,
+    {
+      name: 'sensors_mqtt_unacknowledged_messages',
+      help: 'MQTT messages taken whose readings RabbitMQ has not all confirmed yet (PUBACK held).',
+    },
+    () => source.unacknowledged,
   );
 }

@@ -2,10 +2,12 @@ import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { redactUrl } from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
 import type { PublisherConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
 import { publishReadings, type PublisherStats, type ReadingSink } from './publish-readings';
+import { MqttSource } from './sources/mqtt-source';
 import { publishNdjson } from './sources/publish-ndjson';
 import type { RunEnd } from './summarize-run';
 
@@ -31,6 +33,8 @@ export interface StartedSource {
   close(): Promise<void>;
   /** Fields for the start-up log line, e.g. the HTTP port. */
   details: Record<string, unknown>;
+  /** The MQTT source, for its metrics and readiness (`--source mqtt`). */
+  mqtt?: MqttSource;
 }
 
 function whenAborted(signal: AbortSignal): Promise<void> {
@@ -96,6 +100,41 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         close: async () => void input.destroy(),
         details: { input: label, onInvalid: config.onInvalid },
       };
+    }
+    case 'mqtt': {
+      const { mqtt } = config;
+      const action = context.deadLetters ? 'dead-lettered' : 'skipped';
+      const source = new MqttSource({
+        ...mqtt,
+        maxUnacknowledged: config.maxInFlight,
+        sink,
+        deadLetters: context.deadLetters,
+        stats,
+        onInvalid: (topic, err) =>
+          log.warn({ topic, reason: err.message, fields: err.fields, action }, 'mqtt payload rejected'),
+        onFailed: (topic, err) =>
+          log.error(
+            { topic, err: err.message },
+            'reading not accepted by the broker: mqtt message left unacknowledged',
+          ),
+        onConnectionChange: (connected, err) =>
+          err
+            ? log.warn({ err: err.message, connected }, 'mqtt connection error')
+            : log.info({ connected }, connected ? 'mqtt connected' : 'mqtt disconnected'),
+        onSubscribed: (sessionPresent) => log.info({ topics: mqtt.topics, sessionPresent }, 'mqtt subscribed'),
+      });
+      source.start();
+      const finished = whenAborted(signal)
+        .then(() => source.close())
+        .then(() => ({ source: config.source }));
+      const details = {
+        mqttUrls: mqtt.urls.map(redactUrl),
+        mqttTopics: mqtt.topics,
+        mqttClientId: mqtt.clientId,
+        mqttProtocolVersion: mqtt.protocolVersion,
+        onInvalid: config.onInvalid,
+      };
+      return { finished, close: () => source.destroy(), details, mqtt: source };
     }
     case 'http': {
       const { http } = config;

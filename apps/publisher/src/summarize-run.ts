@@ -40,6 +40,8 @@ export function summarizeRun(stats: PublisherStats, end: RunEnd): RunSummary {
         : { exitCode: 0, level: 'info', message: 'publisher stopped; every published reading is confirmed', fields };
     }
     case 'http':
+    case 'mqtt':
+      // MQTT: what was unconfirmed was not acknowledged either, so the broker redelivers it.
       return unconfirmed > 0
         ? {
             exitCode: 1,
