@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { waitFor } from '@sensors/testing';
+
+// `npm start` runs the apps through tools/scripts/supervise.mjs; these runs give it stand-in
+// apps (small node scripts) so that failures can be made at will.
+const supervisor = join(__dirname, '../../../tools/scripts/supervise.mjs');
+const longRunning = `console.log('pid', process.pid);
+process.on('SIGTERM', () => { console.log('stopped', process.pid); process.exit(0); });
+setInterval(() => undefined, 1000);`;
+
+function superviseApps(apps: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const list = Object.entries(apps).map(([name, script]) => ({
+    name,
+    command: process.execPath,
+    args: ['-e', script],
+  }));
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { supervise } from ${JSON.stringify(supervisor)};
+       process.exitCode = await supervise(${JSON.stringify(list)});`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+const pids = (output: string) => [...output.matchAll(/^pid (\d+)$/gm)].map((match) => Number(match[1]));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('supervise', () => {
+  it('stops the other apps and exits non-zero when one app dies', async () => {
+    const run = superviseApps({ consumer: longRunning, publisher: 'setTimeout(() => process.exit(3), 300);' });
+    const [code] = (await once(run.child, 'exit')) as [number | null];
+    expect(code).toBe(3);
+    expect(run.output()).toContain('publisher exited (3)');
+    expect(run.output()).toMatch(/^stopped \d+$/m);
+    expect(pids(run.output()).filter(alive)).toEqual([]);
+  });
+
+  it('stops every app on SIGTERM and exits 0', async () => {
+    const run = superviseApps({ consumer: longRunning, publisher: longRunning });
+    await waitFor('both apps started', () => pids(run.output()).length === 2);
+    run.child.kill('SIGTERM');
+    const [code] = (await once(run.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(run.output().match(/^stopped \d+$/gm)).toHaveLength(2);
+    expect(pids(run.output()).filter(alive)).toEqual([]);
+  });
+
+  it('stops the last started app first', async () => {
+    const run = superviseApps({ consumer: longRunning, publisher: longRunning });
+    await waitFor('both apps started', () => pids(run.output()).length === 2);
+    run.child.kill('SIGTERM');
+    await once(run.child, 'exit');
+    expect(run.output().indexOf('publisher exited')).toBeLessThan(run.output().indexOf('consumer exited'));
+  });
+});
