@@ -22,6 +22,7 @@ npx nx run-many -t lint test build --output-style=static 2>&1 | tee "$log" || st
 bash tools/scripts/typecheck.sh || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
 node tools/scripts/check-enrichment-package.mjs || status=$?
+node tools/scripts/check-packages.mjs || status=$?
 # The fault drill stops and restarts the local RabbitMQ and Postgres, so it needs root and
 # locally installed servers; elsewhere run it by hand: npm run drill. Its cluster scenarios
 # (c1-c3) are left to `npm run drill` to keep this run short: the cluster test in

@@ -41,6 +41,13 @@ afterAll(async () => {
   await rm(app, { recursive: true, force: true });
 });
 
+describe('Dockerfile', () => {
+  it('passes dockerfile-utils lint', async () => {
+    const { stdout } = await run(join(root, 'node_modules/.bin/dockerfile-utils'), ['lint', join(root, 'Dockerfile')]);
+    expect(stdout.trim()).toBe('');
+  });
+});
+
 describe('the image entry script', () => {
   it.each(['publisher', 'consumer'])('starts the %s bundle with only production dependencies', async (name) => {
     const { code, output } = await sensors([name, '--help']);
