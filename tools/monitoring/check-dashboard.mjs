@@ -22,7 +22,9 @@ for (const panel of dashboard.panels) {
     problems.push(`${where}: a second unit in an override (one axis, one unit: split the panel)`);
   }
   for (const target of panel.targets) {
-    for (const [selector] of target.expr.matchAll(/\b[a-z_]+_[a-z_]+\{[^}]*\}|\b(?:sensors|process)_[a-z_]+\b(?!\{)/g)) {
+    for (const [selector] of target.expr.matchAll(
+      /\b[a-z_]+_[a-z_]+\{[^}]*\}|\b(?:sensors|process)_[a-z_]+\b(?!\{)/g,
+    )) {
       if (!selector.includes('job=~"$job"') || !selector.includes('instance=~"$instance"')) {
         problems.push(`${where}: ${selector} is not scoped by $job and $instance`);
       }
@@ -33,7 +35,9 @@ for (const panel of dashboard.panels) {
 
 const folder = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
 try {
-  const rules = expressions.map((expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(expr)}`);
+  const rules = expressions.map(
+    (expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(expr)}`,
+  );
   writeFileSync(join(folder, 'queries.yml'), `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
   execFileSync('promtool', ['check', 'rules', join(folder, 'queries.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
 } catch (err) {

@@ -28,7 +28,9 @@ const failures = [];
 const tarballs = new Map();
 try {
   for (const lib of libs) {
-    const [pack] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', folder], join(root, 'dist/libs', lib)));
+    const [pack] = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', folder], join(root, 'dist/libs', lib)),
+    );
     const tarball = join(folder, pack.filename);
     tarballs.set(pack.name, tarball);
     const files = pack.files.map((file) => file.path);
@@ -36,7 +38,9 @@ try {
     for (const required of ['package.json', 'README.md', 'LICENSE']) {
       if (!files.includes(required)) problems.push(`${required} missing`);
     }
-    const strays = files.filter((file) => /(?<!\.d)\.ts$|\.test\.|(^|\/)tests?\/|project\.json|tsconfig|jest\.config/.test(file));
+    const strays = files.filter((file) =>
+      /(?<!\.d)\.ts$|\.test\.|(^|\/)tests?\/|project\.json|tsconfig|jest\.config/.test(file),
+    );
     if (strays.length > 0) problems.push(`sources or test files packed: ${strays.join(', ')}`);
     for (const [tool, args] of [
       ['publint', ['run', tarball, '--strict']],
@@ -69,7 +73,11 @@ function checkInstallSize(name, limit) {
       if (tarballs.has(dependency) && !needed.includes(dependency)) needed.push(dependency);
     }
   }
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...needed.map((n) => tarballs.get(n))], project);
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...needed.map((n) => tarballs.get(n))],
+    project,
+  );
   const bytes = Number(run('du', ['-sb', join(project, 'node_modules')]).split('\t')[0]);
   console.log(`${bytes <= limit ? 'ok  ' : 'FAIL'} ${name} installs in ${bytes} B (limit ${limit} B)`);
   return bytes <= limit ? [] : [`${name} installs in ${bytes} B, over ${limit} B: check its dependencies`];

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,13 @@ describe('Dockerfile', () => {
   it('passes dockerfile-utils lint', async () => {
     const { stdout } = await run(join(root, 'node_modules/.bin/dockerfile-utils'), ['lint', join(root, 'Dockerfile')]);
     expect(stdout.trim()).toBe('');
+  });
+
+  it("builds on a Node.js version that the packages' engines field supports", async () => {
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+    const major = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1];
+    const { engines } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(engines.node.split('||').map((range) => range.trim())).toContain(`^${major}.0.0`);
   });
 });
 

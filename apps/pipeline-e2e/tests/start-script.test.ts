@@ -64,7 +64,10 @@ describe('supervise', () => {
 
   it('stops every app on SIGTERM and exits 0', async () => {
     const run = superviseApps({ consumer: longRunning, publisher: longRunning });
-    await waitFor('both apps started', () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()));
+    await waitFor(
+      'both apps started',
+      () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()),
+    );
     run.child.kill('SIGTERM');
     const [code] = (await once(run.child, 'exit')) as [number | null];
     expect(code).toBe(0);
@@ -74,7 +77,10 @@ describe('supervise', () => {
 
   it('stops the last started app first', async () => {
     const run = superviseApps({ consumer: longRunning, publisher: longRunning });
-    await waitFor('both apps started', () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()));
+    await waitFor(
+      'both apps started',
+      () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()),
+    );
     run.child.kill('SIGTERM');
     await once(run.child, 'exit');
     expect(run.output().indexOf('publisher exited')).toBeLessThan(run.output().indexOf('consumer exited'));
