@@ -6,8 +6,9 @@ import { waitFor } from '@sensors/testing';
 // `npm start` runs the apps through tools/scripts/supervise.mjs; these runs give it stand-in
 // apps (small node scripts) so that failures can be made at will.
 const supervisor = join(__dirname, '../../../tools/scripts/supervise.mjs');
-const longRunning = `console.log('pid', process.pid);
-process.on('SIGTERM', () => { console.log('stopped', process.pid); process.exit(0); });
+// Plain writes, not console.log: under Nx, FORCE_COLOR would colour the numbers.
+const longRunning = `process.stdout.write('pid ' + process.pid + '\\n');
+process.on('SIGTERM', () => { process.stdout.write('stopped ' + process.pid + '\\n'); process.exit(0); });
 setInterval(() => undefined, 1000);`;
 
 const supervisors: ChildProcess[] = [];
@@ -40,6 +41,14 @@ function superviseApps(apps: Record<string, string>): { child: ChildProcess; out
   return { child, output: () => output };
 }
 
+async function bothStarted(run: { child: ChildProcess; output: () => string }): Promise<void> {
+  try {
+    await waitFor('both apps started', () => pids(run.output()).length === 2 || run.child.exitCode !== null);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; the supervisor printed: ${JSON.stringify(run.output())}`);
+  }
+}
+
 const pids = (output: string) => [...output.matchAll(/^pid (\d+)$/gm)].map((match) => Number(match[1]));
 const alive = (pid: number) => {
   try {
@@ -64,10 +73,7 @@ describe('supervise', () => {
 
   it('stops every app on SIGTERM and exits 0', async () => {
     const run = superviseApps({ consumer: longRunning, publisher: longRunning });
-    await waitFor(
-      'both apps started',
-      () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()),
-    );
+    await bothStarted(run);
     run.child.kill('SIGTERM');
     const [code] = (await once(run.child, 'exit')) as [number | null];
     expect(code).toBe(0);
@@ -77,10 +83,7 @@ describe('supervise', () => {
 
   it('stops the last started app first', async () => {
     const run = superviseApps({ consumer: longRunning, publisher: longRunning });
-    await waitFor(
-      'both apps started',
-      () => pids(run.output()).length === 2 || (run.child.exitCode !== null && run.output()),
-    );
+    await bothStarted(run);
     run.child.kill('SIGTERM');
     await once(run.child, 'exit');
     expect(run.output().indexOf('publisher exited')).toBeLessThan(run.output().indexOf('consumer exited'));
