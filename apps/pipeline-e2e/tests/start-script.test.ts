@@ -45,7 +45,9 @@ async function bothStarted(run: { child: ChildProcess; output: () => string }): 
   try {
     await waitFor('both apps started', () => pids(run.output()).length === 2 || run.child.exitCode !== null);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; the supervisor printed: ${JSON.stringify(run.output())}`);
+    throw new Error(`${(err as Error).message}; the supervisor printed: ${JSON.stringify(run.output())}`, {
+      cause: err,
+    });
   }
 }
 
