@@ -4,7 +4,14 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { countQueueMessages, deleteBrokerObjects, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
+import {
+  countQueueMessages,
+  createTestDatabase,
+  deleteBrokerObjects,
+  testAmqpUrl,
+  uniqueName,
+  waitFor,
+} from '@sensors/testing';
 
 // What the Dockerfile's last stage holds, laid out the same way in a folder outside the
 // workspace (there is no Docker engine here): the production dependencies of the lockfile,
@@ -86,6 +93,24 @@ describe('the image entry script', () => {
       await waitFor('25 readings in the queue', async () => (await countQueueMessages(queue)) === 25);
     } finally {
       await deleteBrokerObjects({ queues: [queue, `${queue}.dead-letter`], exchanges: [exchange] });
+    }
+  });
+
+  it('migrates a database from the bundle (TypeORM loads pg from the production dependencies)', async () => {
+    const database = await createTestDatabase('sensors_image');
+    try {
+      const { code, output } = await sensors([
+        'consumer',
+        'migrate',
+        `--database-url=${database.url}`,
+        '--metrics-port=0',
+      ]);
+      expect({ code, output }).toMatchObject({ code: 0 });
+      expect(await database.query("SELECT to_regclass('sensor_readings') IS NOT NULL AS created")).toEqual([
+        { created: true },
+      ]);
+    } finally {
+      await database.drop();
     }
   });
 });
