@@ -2,8 +2,7 @@
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, unit,
 # integration and end-to-end tests and the builds, type-checks everything, checks the packed
-# @sensors/enrichment and every packed library (publint, attw), the module boundaries, and runs
-# the fault drill at CI size.
+# @sensors/enrichment and the module boundaries, and runs the fault drill at CI size.
 # Ends with one line totalling Jest's tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
