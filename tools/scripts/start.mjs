@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { supervise } from './supervise.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' };
@@ -20,24 +21,6 @@ for (const line of execFileSync('bash', ['tools/scripts/ensure-services.sh'], { 
 step('node', ['tools/scripts/setup-database.mjs']);
 step('npx', ['nx', 'run-many', '-t', 'build', '-p', 'publisher', 'consumer', '--output-style=static']);
 
-const apps = [];
-function startApp(name, args) {
-  const child = spawn(process.execPath, [`dist/apps/${name}/main.js`, '--log-pretty', ...args], {
-    cwd: root,
-    env,
-    stdio: 'inherit',
-  });
-  apps.push(child);
-  child.on('exit', (code, signal) => {
-    console.log(`${name} exited (${signal ?? code})`);
-    if (apps.every((app) => app.exitCode !== null || app.signalCode !== null)) process.exit(code ?? 0);
-  });
-  return child;
-}
-
-startApp('consumer', []);
-startApp('publisher', process.argv.slice(2));
-
 const db = new pg.Client({
   connectionString: env.DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
 });
@@ -51,12 +34,14 @@ const counter = setInterval(async () => {
   }
 }, 5000);
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    clearInterval(counter);
-    void db.end();
-    // The publisher first, so the consumer can drain what it confirmed.
-    apps[1].kill('SIGTERM');
-    apps[1].once('exit', () => apps[0].kill('SIGTERM'));
-  });
-}
+const app = (name, args) => ({
+  name,
+  command: process.execPath,
+  args: [`dist/apps/${name}/main.js`, '--log-pretty', ...args],
+  cwd: root,
+  env,
+});
+const exitCode = await supervise([app('consumer', []), app('publisher', process.argv.slice(2))]);
+clearInterval(counter);
+await db.end().catch(() => undefined);
+process.exit(exitCode);

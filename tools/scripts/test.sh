@@ -22,6 +22,7 @@ status=0
 npx nx run-many -t lint typecheck test build --output-style=static 2>&1 | tee "$log" || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
 node tools/scripts/check-enrichment-package.mjs || status=$?
+node tools/scripts/check-packages.mjs || status=$?
 # The drill needs the RabbitMQ and Postgres server binaries (Debian's packages), not their
 # running services; its cluster scenarios (c1-c3) are left to `npm run drill`, since
 # apps/pipeline-e2e's cluster test already loses a leader and kills a node on every run.

@@ -1,0 +1,89 @@
+// Checks what `nx release publish` would upload (`npm test` runs it): builds the six
+// publishable libraries, packs each from dist/libs/<lib> as npm would, and runs publint
+// (--strict) and @arethetypeswrong/cli over every tarball. Also checks that each tarball holds
+// built files only (no TypeScript sources, tests or project files), its README and LICENSE,
+// and that @sensors/enrichment installs in under 1 MB (types-only use of the model must not
+// pull in the validator).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const { release } = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
+const libs = release.projects;
+const bin = (name) => join(root, 'node_modules/.bin', name);
+
+function run(command, args, cwd = root) {
+  try {
+    return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (err) {
+    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}${err.stderr}`);
+  }
+}
+
+run('npx', ['nx', 'run-many', '-t', 'build', '-p', libs.join(','), '--output-style=static']);
+const folder = mkdtempSync(join(tmpdir(), 'sensors-packages-'));
+const failures = [];
+const tarballs = new Map();
+try {
+  for (const lib of libs) {
+    const [pack] = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', folder], join(root, 'dist/libs', lib)),
+    );
+    const tarball = join(folder, pack.filename);
+    tarballs.set(pack.name, tarball);
+    const files = pack.files.map((file) => file.path);
+    const problems = [];
+    for (const required of ['package.json', 'README.md', 'LICENSE']) {
+      if (!files.includes(required)) problems.push(`${required} missing`);
+    }
+    const strays = files.filter((file) =>
+      /(?<!\.d)\.ts$|\.test\.|(^|\/)tests?\/|project\.json|tsconfig|jest\.config/.test(file),
+    );
+    if (strays.length > 0) problems.push(`sources or test files packed: ${strays.join(', ')}`);
+    for (const [tool, args] of [
+      ['publint', ['run', tarball, '--strict']],
+      ['attw', [tarball, '--profile', 'node16', '--format', 'ascii', '--no-emoji', '--no-color']],
+    ]) {
+      try {
+        run(bin(tool), args);
+      } catch (err) {
+        problems.push(`${tool}: ${err.message}`);
+      }
+    }
+    const verdict = problems.length === 0 ? 'ok  ' : 'FAIL';
+    console.log(`${verdict} ${pack.name}@${pack.version}: ${files.length} files, ${pack.size} B packed`);
+    if (problems.length > 0) failures.push(`${pack.name}:\n  ${problems.join('\n  ')}`);
+  }
+  failures.push(...checkInstallSize('@sensors/enrichment', 1_000_000));
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
+
+/** Installs a packed library (with the packed workspace libraries it needs) and measures it. */
+function checkInstallSize(name, limit) {
+  const project = join(folder, 'install');
+  run('mkdir', ['-p', project]);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'size-check', private: true }));
+  const needed = [name];
+  for (let i = 0; i < needed.length; i++) {
+    const manifest = JSON.parse(run('tar', ['-xzOf', tarballs.get(needed[i]), 'package/package.json']));
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      if (tarballs.has(dependency) && !needed.includes(dependency)) needed.push(dependency);
+    }
+  }
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...needed.map((n) => tarballs.get(n))],
+    project,
+  );
+  const bytes = Number(run('du', ['-sb', join(project, 'node_modules')]).split('\t')[0]);
+  console.log(`${bytes <= limit ? 'ok  ' : 'FAIL'} ${name} installs in ${bytes} B (limit ${limit} B)`);
+  return bytes <= limit ? [] : [`${name} installs in ${bytes} B, over ${limit} B: check its dependencies`];
+}
+
+if (failures.length > 0) {
+  console.error(failures.join('\n'));
+  process.exit(1);
+}
