@@ -232,6 +232,12 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     .split(',')
     .map((token) => token.trim())
     .filter(Boolean);
+  // A header value is one token68 word, so a token with whitespace or a control character can never match.
+  if (tokens.some((token) => /\s/.test(token) || [...token].some((c) => c < ' ' || c === '\u007f'))) {
+    program.error(
+      "error: option '--http-token' (env HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
+    );
+  }
   return {
     ...toSharedConfig(program),
     source,

@@ -50,6 +50,15 @@ describe('loadPublisherConfig', () => {
   });
 });
 
+describe('loadPublisherConfig tokens', () => {
+  it('refuses a token that can never match, without echoing it', () => {
+    process.env['HTTP_TOKENS'] = 'two words';
+    expect(() => loadPublisherConfig(['--source', 'http'], { exitOverride: true })).toThrow(
+      /^(?!.*two words).*--http-token.*whitespace/,
+    );
+  });
+});
+
 describe('loadPublisherConfig flags without values', () => {
   it('reads a bare --log-pretty as true and LOG_PRETTY=false as false', () => {
     expect(loadPublisherConfig(['--log-pretty'], { exitOverride: true }).logPretty).toBe(true);

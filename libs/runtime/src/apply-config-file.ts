@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { YAMLParseError, parse as parseYaml } from 'yaml';
 
 /**
  * Fills every option still at its default from the file named by `--config` (JSON or YAML,
@@ -39,12 +39,11 @@ function readValues(program: Command, path: string): Record<string, unknown> {
     program.error(`error: cannot read config file ${path}: ${(err as Error).message}`);
   }
   let values: unknown;
+  const format = /\.json$/i.test(path) ? 'JSON' : 'YAML';
   try {
-    values = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    values = format === 'JSON' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    program.error(
-      `error: config file ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
-    );
+    program.error(`error: config file ${path} is not valid ${format} (${describeParseError(err)})`);
   }
   if (values === null || values === undefined) return {};
   if (typeof values !== 'object' || Array.isArray(values)) {
@@ -66,4 +65,17 @@ function convert(program: Command, path: string, key: string, option: Option, va
   } catch (err) {
     program.error(`error: config file ${path}: "${key}" value "${text}" is invalid. ${(err as Error).message}`);
   }
+}
+
+/**
+ * Where a config file failed to parse, without the parser's message: both YAML's and V8's JSON
+ * messages quote the offending text, which may be a password.
+ */
+function describeParseError(err: unknown): string {
+  const linePos = (err as { linePos?: { line: number; col: number }[] }).linePos;
+  if (err instanceof YAMLParseError && linePos?.[0]) {
+    return `${err.code} at line ${linePos[0].line}, column ${linePos[0].col}; content hidden`;
+  }
+  const position = /position (\d+)/.exec((err as Error).message)?.[1];
+  return position ? `syntax error at character ${position}; content hidden` : 'syntax error; content hidden';
 }

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { applyConfigFile } from '../src/apply-config-file';
+
+let folder: string;
+
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'apply-config-file-'));
+});
+
+afterEach(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function load(name: string, text: string): Command {
+  const path = join(folder, name);
+  writeFileSync(path, text);
+  const program = new Command('app')
+    .addOption(new Option('--config <path>'))
+    .addOption(new Option('--amqp-url <url>'))
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  program.parse(['--config', path], { from: 'user' });
+  applyConfigFile(program);
+  return program;
+}
+
+describe('applyConfigFile', () => {
+  it('fills options from a YAML file', () => {
+    expect(load('c.yaml', 'amqp-url: amqp://u:p@h\n').opts()['amqpUrl']).toBe('amqp://u:p@h');
+  });
+
+  it('reports a YAML syntax error by line and column without quoting the file', () => {
+    expect(() => load('c.yaml', 'amqp-url: "amqp://u:s3cret@h\n')).toThrow(/^(?!.*s3cret).*line \d+, column \d+/s);
+  });
+
+  it('reports a JSON syntax error without quoting the file', () => {
+    expect(() => load('c.json', '{"amqp-url": amqp://u:s3cret@h}')).toThrow(/^(?!.*s3cret).*not valid JSON/s);
+  });
+});
