@@ -1,7 +1,7 @@
 // The benchmark's flags; each also reads a BENCH_* environment variable, flags winning.
 import { parseArgs } from 'node:util';
 
-export const PIPELINE_NAMES = ['product', 'product-single', 'raw-classic', 'raw-quorum', 'naive'];
+export const PIPELINE_NAMES = ['product', 'product-single', 'raw-envelope', 'raw-classic', 'raw-quorum', 'naive'];
 
 const SPEC = {
   quick: { type: 'boolean', env: 'BENCH_QUICK', help: 'a smoke run: small sizes, one repetition' },
