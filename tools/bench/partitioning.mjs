@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, reps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '200000' }, reps: { type: 'string', default: '3' } },
+});
 const rows = Number(values.rows);
 const reps = Number(values.reps);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -28,7 +30,11 @@ const INSERT = `INSERT INTO readings (id, sensor_type, temperature_f, temperatur
 
 function batchOf(size) {
   const start = Date.parse('2026-01-01T00:00:00Z');
-  const ids = [], types = [], f = [], c = [], at = [];
+  const ids = [],
+    types = [],
+    f = [],
+    c = [],
+    at = [];
   for (let i = 0; i < size; i++) {
     ids.push(randomUUID());
     types.push('Sensor');
@@ -70,8 +76,11 @@ try {
   await admin.end();
 }
 console.log(`| layout | batch | rows/s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
-for (const r of results) console.log(`| ${r.layout} | ${r.batchSize} | ${r.median.toLocaleString('en')} | ${r.rates.join(' / ')} |`);
+for (const r of results)
+  console.log(`| ${r.layout} | ${r.batchSize} | ${r.median.toLocaleString('en')} | ${r.rates.join(' / ')} |`);
 for (const batchSize of [1000, 5000]) {
-  const [plain, partitioned] = ['plain', 'partitioned'].map((l) => results.find((r) => r.layout === l && r.batchSize === batchSize).median);
+  const [plain, partitioned] = ['plain', 'partitioned'].map(
+    (l) => results.find((r) => r.layout === l && r.batchSize === batchSize).median,
+  );
   console.log(`batch ${batchSize}: partitioned / plain = ${(partitioned / plain).toFixed(2)}`);
 }
