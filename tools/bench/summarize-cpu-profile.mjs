@@ -27,9 +27,10 @@ for (const [id, us] of selfUs) {
   const key = `${functionName || '(anonymous)'} ${url ? `${basename(url)}:${lineNumber + 1}` : ''}`.trim();
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
 }
-const busy = [...byFunction].filter(([key]) => key !== '(idle)').reduce((sum, [, us]) => sum + us, 0);
+const busyFunctions = [...byFunction].filter(([key]) => key !== '(idle)');
+const busy = busyFunctions.reduce((sum, [, us]) => sum + us, 0);
 console.log(`${positionals[0]}: ${(total / 1e6).toFixed(2)} s profiled, ${(busy / 1e6).toFixed(2)} s busy\n`);
 console.log('| self ms | % of busy | function |\n|--:|--:|---|');
-for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) {
+for (const [key, us] of busyFunctions.sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) {
   console.log(`| ${(us / 1e3).toFixed(0)} | ${((us / busy) * 100).toFixed(1)} | ${key.replace(/\|/g, '\\|')} |`);
 }
