@@ -3,17 +3,30 @@
 const WIDTH = 960;
 const HEIGHT = 520;
 const MARGIN = { top: 56, right: 24, bottom: 56, left: 80 };
-const COLORS = { product: '#d62728', 'raw-classic': '#1f77b4', 'raw-quorum': '#2ca02c', naive: '#7f7f7f' };
+const COLORS = {
+  product: '#d62728',
+  'raw-envelope': '#ff7f0e',
+  'raw-classic': '#1f77b4',
+  'raw-quorum': '#2ca02c',
+  naive: '#7f7f7f',
+};
 const FALLBACK_COLORS = ['#9467bd', '#8c564b', '#e377c2', '#17becf'];
-/** The rate is taken over this many seconds of row-count samples, to smooth out batch steps. */
-const WINDOW_S = 1;
+/**
+ * The rate is taken over a window of row-count samples, to smooth out batch steps: a second, or
+ * a fifth of the run when it is shorter (a run of 1.3 s smoothed over 1 s never reaches its
+ * own rate: the window then spans mostly start-up).
+ */
+export function rateWindowS(samples) {
+  const span = samples.at(-1)?.t ?? 0;
+  return Math.min(1, Math.max(0.25, span / 5));
+}
 
-/** Readings/s at each sample, over the preceding second. */
-export function rateSeries(samples) {
+/** Readings/s at each sample, over the preceding window. */
+export function rateSeries(samples, windowS = rateWindowS(samples)) {
   const points = [];
   let from = 0;
   for (let i = 1; i < samples.length; i++) {
-    while (from + 1 < i && samples[i].t - samples[from + 1].t >= WINDOW_S) from++;
+    while (from + 1 < i && samples[i].t - samples[from + 1].t >= windowS) from++;
     const dt = samples[i].t - samples[from].t;
     if (dt > 0) points.push({ t: samples[i].t, rate: (samples[i].rows - samples[from].rows) / dt });
   }
@@ -41,7 +54,8 @@ export function renderChart(lines, { title, subtitle }) {
     points: rateSeries(line.samples),
   }));
   const maxT = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.t)));
-  const maxRate = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.rate)));
+  const maxRate = Math.max(1, ...series.flatMap((s) => [s.readingsPerS, ...s.points.map((p) => p.rate)]));
+  const windowS = Math.min(...series.map((s) => rateWindowS(s.samples)));
   const xStep = tickStep(maxT, 10);
   const yStep = tickStep(maxRate, 6);
   const xMax = Math.ceil(maxT / xStep) * xStep;
@@ -75,11 +89,16 @@ export function renderChart(lines, { title, subtitle }) {
     `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">seconds since the publisher started</text>`,
-    `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">readings stored per second (1 s window)</text>`,
+    `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">readings stored per second (${windowS >= 1 ? '1 s' : `${windowS.toFixed(2)} s`} window; dashed: end to end)</text>`,
   );
   for (const s of series) {
     const path = s.points.map((p, i) => `${i ? 'L' : 'M'}${n(x(p.t))} ${n(y(p.rate))}`).join(' ');
-    parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
+    const end = s.points.at(-1)?.t ?? 0;
+    parts.push(
+      `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`,
+      // The legend's figure, first reading to last row, across the run it describes.
+      `<line x1="${n(x(0))}" x2="${n(x(end))}" y1="${n(y(s.readingsPerS))}" y2="${n(y(s.readingsPerS))}" stroke="${s.color}" stroke-dasharray="6 4"/>`,
+    );
   }
   series.forEach((s, i) => {
     const ly = MARGIN.top + 14 + i * 18;

@@ -1,11 +1,17 @@
 // The benchmark's flags; each also reads a BENCH_* environment variable, flags winning.
 import { parseArgs } from 'node:util';
 
-export const PIPELINE_NAMES = ['product', 'product-single', 'raw-classic', 'raw-quorum', 'naive'];
+export const PIPELINE_NAMES = ['product', 'product-single', 'raw-envelope', 'raw-classic', 'raw-quorum', 'naive'];
 
 const SPEC = {
   quick: { type: 'boolean', env: 'BENCH_QUICK', help: 'a smoke run: small sizes, one repetition' },
-  count: { type: 'string', env: 'BENCH_COUNT', default: 100_000, quick: 10_000, help: 'readings per throughput run' },
+  count: {
+    type: 'string',
+    env: 'BENCH_COUNT',
+    default: 100_000,
+    quick: 100_000,
+    help: 'readings per throughput run (fewer make runs of a fraction of a second, too short to chart)',
+  },
   'naive-count': {
     type: 'string',
     env: 'BENCH_NAIVE_COUNT',

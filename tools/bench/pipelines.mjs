@@ -108,6 +108,12 @@ export function definePipelines(root, buildDir) {
     'product-single': productSingle,
     'raw-classic': referencePipeline('raw-classic', 'raw', 'classic', 'hand-written amqplib + pg, classic queue'),
     'raw-quorum': referencePipeline('raw-quorum', 'raw', 'quorum', 'hand-written amqplib + pg, quorum queue'),
+    'raw-envelope': referencePipeline(
+      'raw-envelope',
+      'envelope',
+      'quorum',
+      'hand-written envelopes of 100 readings, quorum queue, batches of 5,000, no validation',
+    ),
     naive: referencePipeline('naive', 'naive', 'classic', 'tutorial: no confirms, prefetch 1, save() + ack each'),
   };
 }

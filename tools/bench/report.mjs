@@ -51,13 +51,13 @@ export function summarizePipeline(name, runs) {
 }
 
 /**
- * product ÷ the faster raw queue type and product ÷ naive: the ratio of the medians, and the
+ * product ÷ the fastest hand-written pipeline (envelopes, or one reading per message on either queue type) and product ÷ naive: the ratio of the medians, and the
  * ratio within each repetition (the pipelines of a repetition ran back to back, so these hold
  * however the machine's load drifted between repetitions).
  */
 export function computeRatios(summaries, runs) {
   const by = Object.fromEntries(summaries.map((s) => [s.pipeline, s]));
-  const raws = ['raw-classic', 'raw-quorum'].filter((name) => by[name]?.readingsPerS);
+  const raws = ['raw-envelope', 'raw-classic', 'raw-quorum'].filter((name) => by[name]?.readingsPerS);
   const bestRaw = raws.sort((a, b) => by[b].readingsPerS - by[a].readingsPerS)[0];
   const perRep = (other) => {
     const reps = [...new Set(runs.map((r) => r.rep))];
@@ -90,7 +90,7 @@ export function checkTargets(summaries, ratios, stress) {
     met: value === undefined ? undefined : ok(value),
   });
   return [
-    check('product ≥ 0.9 × raw (faster queue type)', ratios.productVsRaw?.ofMedians, (v) => v >= 0.9, '×'),
+    check('product ≥ 0.9 × the fastest hand-written pipeline', ratios.productVsRaw?.ofMedians, (v) => v >= 0.9, '×'),
     check('product ≥ 25 × naive', ratios.productVsNaive?.ofMedians, (v) => v >= 25, '×'),
     check(`p99 latency ≤ 250 ms at ${product.latency.rate ?? '?'}/s`, product.latency.p99Ms, (v) => v <= 250, ' ms'),
     check('single reading on an idle system ≤ 100 ms', product.singleReadingMs, (v) => v <= 100, ' ms'),

@@ -49,7 +49,12 @@ export class EnvelopeSink implements ReadingSink {
     return this.held;
   }
 
-  async whenWritable(): Promise<void> {
+  whenWritable(): Promise<void> {
+    // Called for every reading: while there is room, no async frame of its own.
+    return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
+  }
+
+  private async waitForRoom(): Promise<void> {
     while (this.held >= this.options.maxInFlight) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }

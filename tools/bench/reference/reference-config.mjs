@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 /** @type {typeof import('../../../libs/sensor-generator/src/index')} */
 const sensorGenerator = require(process.env.SENSOR_GENERATOR ?? '../../../dist/libs/sensor-generator/src/index.js');
 
-export const { generateSensorReadings } = sensorGenerator;
+export const { createSensorSimulator, generateSensorReadings } = sensorGenerator;
 
 export const config = {
   amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
