@@ -1,3 +1,4 @@
+import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { PublisherStats } from './publish-readings';
@@ -55,7 +56,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       help: 'Invalid input lines the broker confirmed in the dead-letter queue, by reason.',
       labelName: 'reason',
     },
-    (): Record<string, number> => (stats.deadLettered > 0 ? { 'invalid-reading': stats.deadLettered } : {}),
+    (): Record<string, number> => (stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {}),
   );
   counterFrom(
     registry,
