@@ -97,7 +97,7 @@ describe('the file source', () => {
     expect(await app.exited).toBe(2);
 
     expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
-      generated: 54,
+      received: 54,
       published: 50,
       confirmed: 50,
       rejected: 4,
@@ -150,7 +150,7 @@ describe('the stdin source', () => {
     expect(await app.exited).toBe(2);
 
     expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
-      generated: 1001,
+      received: 1001,
       confirmed: 1000,
       rejected: 1,
       deadLettered: 0,

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
-    received: stats.generated,
+    received: stats.received,
     published: stats.published,
     confirmed: stats.confirmed,
     failed: stats.failed,

@@ -12,7 +12,7 @@ export interface ReadingSink {
 /** Running totals, read by the progress log, the metrics, the summary and the exit code. */
 export interface PublisherStats {
   /** Readings taken from the source (for NDJSON: lines that are not blank). */
-  generated: number;
+  received: number;
   rejected: number;
   /**
    * Rejections by problem, e.g. `content.temperature_f must be a finite number` or
@@ -35,7 +35,7 @@ export interface PublisherStats {
 /** Fresh totals, all zero. */
 export function newPublisherStats(): PublisherStats {
   return {
-    generated: 0,
+    received: 0,
     rejected: 0,
     rejectedByReason: {},
     published: 0,
@@ -119,7 +119,7 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
   let allSettled: (() => void) | undefined;
   for await (const item of source) {
     if (signal?.aborted) break;
-    stats.generated++;
+    stats.received++;
     let message: OutgoingMessage;
     try {
       const { identities, unknownFields } = options;

@@ -23,7 +23,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       help: 'Readings taken from the source, by source.',
       labelName: 'source',
     },
-    () => ({ [gauges.source]: stats.generated }),
+    () => ({ [gauges.source]: stats.received }),
   );
   counterFrom(
     registry,

@@ -20,7 +20,7 @@ describe('publishBatch', () => {
     expect(JSON.parse(sink.published[0].body.toString())).toMatchObject({
       content: { temperature_c: 32.22222222222222 },
     });
-    expect(stats).toMatchObject({ generated: 2, published: 2, confirmed: 2 });
+    expect(stats).toMatchObject({ received: 2, published: 2, confirmed: 2 });
   });
 
   it('lists each invalid reading with its index, id and problems, and publishes the valid ones', async () => {
@@ -42,7 +42,7 @@ describe('publishBatch', () => {
       { index: 2, problems: [{ field: '(reading)', value: 'a string', problem: 'must be a JSON object' }] },
       { index: 3, id: 'line', problems: [{ field: 'content', value: undefined, problem: 'is missing' }] },
     ]);
-    expect(stats).toMatchObject({ generated: 4, rejected: 3, published: 1 });
+    expect(stats).toMatchObject({ received: 4, rejected: 3, published: 1 });
   });
 
   it('shows a long value cut short', async () => {
@@ -88,6 +88,6 @@ describe('publishBatch', () => {
       ],
     });
     expect(sink.published.map((m) => m.id)).toEqual(['a']);
-    expect(stats).toMatchObject({ generated: 2, published: 1, confirmed: 0 });
+    expect(stats).toMatchObject({ received: 2, published: 1, confirmed: 0 });
   });
 });

@@ -33,7 +33,7 @@ describe('publishNdjson', () => {
       { line: 3, reason: expect.stringContaining('is not valid JSON') },
       { line: 4, reason: expect.stringContaining('content.temperature_f must not lie below absolute zero') },
     ]);
-    expect(stats).toMatchObject({ generated: 4, rejected: 2, published: 2, confirmed: 2, deadLetters: 0 });
+    expect(stats).toMatchObject({ received: 4, rejected: 2, published: 2, confirmed: 2, deadLetters: 0 });
   });
 
   it('dead-letters an invalid line byte for byte, with the reason in its headers', async () => {

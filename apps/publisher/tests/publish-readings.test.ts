@@ -35,7 +35,7 @@ describe('publishReadings', () => {
     expect(finished).toBe(false);
     sink.confirmOldest();
     await done;
-    expect(stats).toMatchObject({ generated: 2, published: 2, confirmed: 2, failed: 0 });
+    expect(stats).toMatchObject({ received: 2, published: 2, confirmed: 2, failed: 0 });
   });
 
   it('waits for room in the window before taking the next reading', async () => {
@@ -72,7 +72,7 @@ describe('publishReadings', () => {
     await done;
     expect(sink.published.map((m) => m.id)).toEqual(['b']);
     expect(rejected).toEqual([expect.stringContaining('content.temperature_f must be a finite number')]);
-    expect(stats).toMatchObject({ generated: 2, rejected: 1, published: 1, confirmed: 1 });
+    expect(stats).toMatchObject({ received: 2, rejected: 1, published: 1, confirmed: 1 });
   });
 
   it('counts a reading the broker refuses as failed and reports it', async () => {

@@ -7,7 +7,7 @@ function stats(totals: Partial<PublisherStats>): PublisherStats {
 
 describe('summarizeRun', () => {
   it('exits 0 once the generator has had its count confirmed', () => {
-    const summary = summarizeRun(stats({ generated: 5, published: 5, confirmed: 5 }), {
+    const summary = summarizeRun(stats({ received: 5, published: 5, confirmed: 5 }), {
       source: 'generator',
       count: 5,
     });
@@ -15,7 +15,7 @@ describe('summarizeRun', () => {
   });
 
   it('exits 1 when the generator stopped short of its count', () => {
-    const summary = summarizeRun(stats({ generated: 3, published: 3, confirmed: 3 }), {
+    const summary = summarizeRun(stats({ received: 3, published: 3, confirmed: 3 }), {
       source: 'generator',
       count: 5,
     });
@@ -23,7 +23,7 @@ describe('summarizeRun', () => {
   });
 
   it('exits 0 when every line of the input is confirmed', () => {
-    const summary = summarizeRun(stats({ generated: 2, published: 2, confirmed: 2 }), {
+    const summary = summarizeRun(stats({ received: 2, published: 2, confirmed: 2 }), {
       source: 'file',
       endOfInput: true,
     });
@@ -32,7 +32,7 @@ describe('summarizeRun', () => {
 
   it('exits 2 when every valid line is confirmed but some were invalid, and says why', () => {
     const totals = stats({
-      generated: 3,
+      received: 3,
       rejected: 1,
       rejectedByReason: { '(reading) is not valid JSON': 1 },
       published: 2,

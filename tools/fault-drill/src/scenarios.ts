@@ -313,10 +313,10 @@ const publisherKilled: Scenario = {
   },
 };
 
-/** A progress line's readings generated and not yet settled (confirmed, failed or refused). */
+/** A progress line's readings received and not yet settled (confirmed, failed or refused). */
 function unsettled(line: Record<string, unknown>): number {
   const settled = ['confirmed', 'failed', 'rejected'].reduce((sum, key) => sum + (Number(line[key]) || 0), 0);
-  return (Number(line['generated']) || 0) - settled;
+  return (Number(line['received']) || 0) - settled;
 }
 
 const memoryAlarm: Scenario = {
@@ -351,7 +351,7 @@ const memoryAlarm: Scenario = {
         'the window to fill',
         () =>
           progress().some((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT) ||
-          progress().some((l) => Number(l['generated']) >= ctx.size),
+          progress().some((l) => Number(l['received']) >= ctx.size),
         { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
       ).catch(() => undefined);
       filledAt = progress().find((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT)?.time;
@@ -386,14 +386,14 @@ const memoryAlarm: Scenario = {
     const during = publisher.logs.filter(
       (l) =>
         l.msg === 'progress' &&
-        typeof l['generated'] === 'number' &&
+        typeof l['received'] === 'number' &&
         (l.time ?? 0) >= start &&
         (l.time ?? 0) < blockEnd,
     );
     const inFlightMax = Math.max(0, ...during.map((l) => Number(l['inFlight'])));
     const unsettledMax = Math.max(0, ...during.map(unsettled));
     ctx.notes.push(
-      `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); unconfirmed at most ${inFlightMax}, generated and unsettled at most ${unsettledMax}`,
+      `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); unconfirmed at most ${inFlightMax}, received and unsettled at most ${unsettledMax}`,
     );
     if (filledAt === undefined) {
       ctx.notes.push(`the window never filled at ${ctx.settings.rate}/s, so this run does not exercise the stop`);
@@ -409,9 +409,9 @@ const memoryAlarm: Scenario = {
       `${rssBefore.toFixed(1)} → ${rssDuring.toFixed(1)} MiB`,
     );
     ctx.check(
-      `the publisher waits while blocked (≤ ${MAX_IN_FLIGHT} unconfirmed, ≤ ${MAX_IN_FLIGHT + 1} generated and unsettled)`,
+      `the publisher waits while blocked (≤ ${MAX_IN_FLIGHT} unconfirmed, ≤ ${MAX_IN_FLIGHT + 1} received and unsettled)`,
       inFlightMax <= MAX_IN_FLIGHT && unsettledMax <= MAX_IN_FLIGHT + 1,
-      `unconfirmed at most ${inFlightMax}, generated and unsettled at most ${unsettledMax} over ${during.length} progress lines`,
+      `unconfirmed at most ${inFlightMax}, received and unsettled at most ${unsettledMax} over ${during.length} progress lines`,
     );
   },
 };

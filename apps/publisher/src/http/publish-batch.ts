@@ -88,7 +88,7 @@ export async function publishBatch(items: readonly RequestItem[], options: Publi
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
-      stats.generated++;
+      stats.received++;
       let message: OutgoingMessage;
       try {
         message = toReadingMessage(asReadingInput(input), {

@@ -207,13 +207,13 @@ export class MqttSource {
       items = readMqttPayload(payload, this.#options.maxPayloadBytes);
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
-      stats.generated++;
+      stats.received++;
       await this.#reject(packet, payload, err);
       return;
     }
     const confirms: Promise<Error | undefined>[] = [];
     for (const item of items) {
-      stats.generated++;
+      stats.received++;
       let message: OutgoingMessage;
       try {
         message = toReadingMessage(item);
