@@ -12,7 +12,7 @@ describe('parseMeasurementTime', () => {
   it.each(refused)('refuses $text ($note)', ({ text, refusedBecause }) => {
     const time = parseMeasurementTime(text);
     expect(isMeasurementTimeProblem(time)).toBe(true);
-    expect(time).toEqual({ problem: expect.stringContaining(refusedBecause) });
+    expect(time).toEqual({ problem: expect.stringContaining(refusedBecause ?? '') });
   });
 
   it('gives the epoch milliseconds of the instant, the microseconds dropped', () => {
