@@ -16,12 +16,14 @@ for (const name of ['datasource', 'job', 'instance']) {
 const expressions = [];
 for (const panel of dashboard.panels) {
   const where = `panel "${panel.title}"`;
-  if (panel.datasource?.uid !== '${datasource}') problems.push(`${where}: data source is not \${datasource}`);
+  const variable = panel.datasource?.type === 'grafana-postgresql-datasource' ? '${postgres}' : '${datasource}';
+  if (panel.datasource?.uid !== variable) problems.push(`${where}: data source is not ${variable}`);
   if (!panel.fieldConfig?.defaults?.unit) problems.push(`${where}: no unit`);
   if (panel.fieldConfig?.overrides?.some((o) => o.properties.some((p) => p.id === 'unit'))) {
     problems.push(`${where}: a second unit in an override (one axis, one unit: split the panel)`);
   }
-  for (const target of panel.targets) {
+  // Panels that read Postgres (SQL, not PromQL) have nothing to scope by job and instance.
+  for (const target of panel.targets.filter((t) => t.expr !== undefined)) {
     for (const [selector] of target.expr.matchAll(
       /\b[a-z_]+_[a-z_]+\{[^}]*\}|\b(?:sensors|process)_[a-z_]+\b(?!\{)/g,
     )) {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, logBrokerEvents, topologyFor } from '@sensors/messaging';
-import { createDataSource, isDataError, saveReadings } from '@sensors/persistence';
+import { isDataError, saveReadings } from '@sensors/persistence';
 import { createMetricsRegistry, limitHeapGrowth, serializeError, startProgressLog } from '@sensors/runtime';
 import { loadConsumerConfig } from './config';
 import { newConsumerStats } from './consume-readings';

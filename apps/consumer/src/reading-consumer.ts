@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PrefetchTuner, QueueConsumer, type BrokerConnection, type Topology } from '@sensors/messaging';
 import { DEFAULT_ENVELOPE_READINGS, type EnrichedSensorReading } from '@sensors/sensor-model';
 import { Batcher, type EventLogger } from '@sensors/runtime';
+import type { SaveReport } from '@sensors/persistence';
 import { consumeReadings, type ConsumeReadings, type ConsumerStats, type PendingReading } from './consume-readings';
 import { writeFailureCause, type DatabaseHealth } from './database-health';
 

@@ -60,7 +60,12 @@ function pipelineWith(
   const queued: PendingReading[] = [];
   const stats = newConsumerStats();
   const pipeline = consumeReadings(
-    { saveReadings, isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p), ...deps },
+    {
+      saveReadings: async (readings) => {
+        const stored = await saveReadings(readings);
+        return { stored, duplicates: readings.length - stored, rejected: [] };
+      },
+      isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p), ...deps },
     stats,
   );
   return { pipeline, queued, stats };
@@ -393,7 +398,7 @@ describe('consumeReadings read-ahead', () => {
     const stats = newConsumerStats();
     const pipeline = consumeReadings(
       {
-        saveReadings: async (readings) => readings.length,
+        saveReadings: async (readings) => ({ stored: readings.length, duplicates: 0, rejected: [] }),
         isDataError: () => false,
         enqueue: (p) => queued.push(p),
         hasRoom: () => queued.length < room,
@@ -432,7 +437,7 @@ describe('consumeReadings read-ahead', () => {
     const counts: number[] = [];
     const pipeline = consumeReadings(
       {
-        saveReadings: async (readings) => readings.length,
+        saveReadings: async (readings) => ({ stored: readings.length, duplicates: 0, rejected: [] }),
         isDataError: () => false,
         enqueue: () => undefined,
         onRead: (readings) => counts.push(readings),

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { closedPort, createTestDatabase, type TestDatabase } from '@sensors/testing';
+import { freePort, createTestDatabase, type TestDatabase } from '@sensors/testing';
 import { createDataSource, migrate } from '@sensors/persistence';
 import { startPartitionMaintenance } from '../src/maintain-partitions';
 
@@ -44,7 +44,7 @@ describe('startPartitionMaintenance', () => {
   it('counts a failed run and keeps going, refusing nothing when everything is kept', async () => {
     const registry = new Registry();
     const maintainer = await startPartitionMaintenance({
-      ownerUrl: `postgres://postgres@127.0.0.1:${await closedPort()}/postgres`,
+      ownerUrl: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`,
       config: { period: 'day' },
       log: pino({ level: 'silent' }),
       registry,
