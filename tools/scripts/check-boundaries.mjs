@@ -14,7 +14,14 @@ const cases = [
   { file: 'libs/messaging/tests/allowed.ts', imports: '@sensors/testing', allowed: true },
 ];
 
-const eslint = new ESLint();
+// The files linted here exist only in memory, so no tsconfig includes them: lint them without
+// type information, and without the rules that need it.
+const eslint = new ESLint({
+  overrideConfig: {
+    languageOptions: { parserOptions: { projectService: false, project: null } },
+    rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
+  },
+});
 let failures = 0;
 for (const { file, imports, allowed } of cases) {
   const [result] = await eslint.lintText(`import { x } from '${imports}';\nexport const y = x;\n`, { filePath: file });

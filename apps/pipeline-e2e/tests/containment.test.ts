@@ -17,7 +17,6 @@ const run = randomBytes(4).toString('hex');
 const SINGLES = 1_000;
 const ENVELOPES = 40;
 const PER_ENVELOPE = 100;
-const GOOD_PER_CASE = SINGLES + ENVELOPES * PER_ENVELOPE;
 let pipeline: Pipeline;
 let topology: Topology;
 let broker: ChannelModel;
@@ -118,7 +117,7 @@ async function lockReading(id: string): Promise<{ release: () => Promise<void> }
   await client.query('BEGIN');
   await client.query(
     `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
-     VALUES ($1, 'Sensor', 70, 21.1, now())`,
+     VALUES ($1, 'Sensor', 70, 21.1, '2019-06-24T15:00:00Z')`,
     [id],
   );
   return {
