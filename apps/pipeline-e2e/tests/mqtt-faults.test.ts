@@ -56,19 +56,20 @@ async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
+  const cut = () => {
+    const count = pairs.size;
+    for (const [client, upstream] of [...pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    pairs.clear();
+    return count;
+  };
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    cut() {
-      const count = pairs.size;
-      for (const [client, upstream] of [...pairs]) {
-        client.destroy();
-        upstream.destroy();
-      }
-      pairs.clear();
-      return count;
-    },
+    cut,
     async close() {
-      this.cut();
+      cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -182,7 +183,9 @@ async function metric(app: AppProcess, name: string): Promise<number> {
 /** The queue limits docker-compose runs Mosquitto with (tools/mosquitto/mosquitto.conf). */
 function shippedQueueLimits(): string[] {
   const conf = readFileSync(join(__dirname, '../../../tools/mosquitto/mosquitto.conf'), 'utf8');
-  return conf.split('\n').filter((line) => /^(max_queued_messages|max_queued_bytes|max_inflight_messages)\s/.test(line));
+  return conf
+    .split('\n')
+    .filter((line) => /^(max_queued_messages|max_queued_bytes|max_inflight_messages)\s/.test(line));
 }
 
 beforeAll(async () => {
@@ -209,9 +212,13 @@ describe('the MQTT source under faults', () => {
     await waitForMoreStored('at first');
 
     // The publisher is killed while it holds messages it has not acknowledged yet.
-    await waitFor('messages in flight', async () => (await metric(publisher, 'sensors_mqtt_unacknowledged_messages')) > 0, {
-      intervalMs: 10,
-    });
+    await waitFor(
+      'messages in flight',
+      async () => (await metric(publisher, 'sensors_mqtt_unacknowledged_messages')) > 0,
+      {
+        intervalMs: 10,
+      },
+    );
     publisher.child.kill('SIGKILL');
     await publisher.exited;
     const acceptedWhileDown = acceptedCount() + 400;
@@ -220,8 +227,9 @@ describe('the MQTT source under faults', () => {
     await waitFor('the session resumed', () =>
       publisher.logs.some((line) => line['msg'] === 'mqtt subscribed' && line['sessionPresent'] === true),
     );
-    await waitFor('Mosquitto to redeliver what the killed publisher held', async () =>
-      (await metric(publisher, 'sensors_mqtt_redeliveries_total')) > 0,
+    await waitFor(
+      'Mosquitto to redeliver what the killed publisher held',
+      async () => (await metric(publisher, 'sensors_mqtt_redeliveries_total')) > 0,
     );
     await waitForMoreStored('after the publisher restart');
 
