@@ -46,7 +46,11 @@ export interface ConsumerConfig {
   readonly batching: BatchingConfig;
   readonly partitions: PartitionConfig;
   readonly logging: { readonly level: string; readonly pretty: boolean };
-  readonly ops: { readonly metricsPort: number; readonly progressIntervalMs: number; readonly shutdownTimeoutMs: number };
+  readonly ops: {
+    readonly metricsPort: number;
+    readonly progressIntervalMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
 }

@@ -69,7 +69,8 @@ export async function connectDatabase(
     {
       signal,
       backoff: { initialMs: 100, maxMs: 5_000 },
-      onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
+      onError: (err, attempt, retryInMs) =>
+        log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
     },
   );
   log.info({ url }, 'database connected');

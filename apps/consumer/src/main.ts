@@ -40,7 +40,12 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry();
   const { ops, started } = await startOps(config, registry, log);
   const migrate = config.database.migrateOnStart || config.command === 'migrate';
-  const dataSource = await connectDatabase(config.database, migrate, log.child({ component: 'database' }), stopping.signal);
+  const dataSource = await connectDatabase(
+    config.database,
+    migrate,
+    log.child({ component: 'database' }),
+    stopping.signal,
+  );
   if (config.command === 'migrate') {
     await Promise.all([ops.close(), dataSource.destroy()]);
     return;
@@ -54,7 +59,10 @@ async function main(): Promise<void> {
   });
   const stats = newConsumerStats();
   const topology = topologyFor(config.topology);
-  const broker = new BrokerConnection({ urls: config.amqp.urls, connectionName: `sensors-consumer:${config.topology.queue}` });
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-consumer:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
   Object.assign(started, { broker, database });

@@ -51,7 +51,9 @@ describe('loadConsumerConfig', () => {
 
   it('names the variable and the value when an environment value is bad', () => {
     process.env['SENSORS_BATCH_SIZE'] = 'lots';
-    expect(() => loadConsumerConfig([], { exitOverride: true })).toThrow(/SENSORS_BATCH_SIZE.*lots|lots.*SENSORS_BATCH_SIZE/);
+    expect(() => loadConsumerConfig([], { exitOverride: true })).toThrow(
+      /SENSORS_BATCH_SIZE.*lots|lots.*SENSORS_BATCH_SIZE/,
+    );
   });
 
   it('names the flag when a flag value is bad', () => {

@@ -83,7 +83,11 @@ export interface PublisherConfig {
   readonly publishing: PublishingConfig;
   readonly source: SourceConfig;
   readonly logging: { readonly level: string; readonly pretty: boolean };
-  readonly ops: { readonly metricsPort: number; readonly progressIntervalMs: number; readonly shutdownTimeoutMs: number };
+  readonly ops: {
+    readonly metricsPort: number;
+    readonly progressIntervalMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
 }
@@ -211,10 +215,9 @@ function httpOptions(): Option[] {
       .env('SENSORS_HTTP_PORT')
       .default(8080)
       .argParser(integerOption(0, 65_535)),
-    new Option(
-      '--http-host <address>',
-      'address to listen on (default: 127.0.0.1 without a token, else 0.0.0.0)',
-    ).env('SENSORS_HTTP_HOST'),
+    new Option('--http-host <address>', 'address to listen on (default: 127.0.0.1 without a token, else 0.0.0.0)').env(
+      'SENSORS_HTTP_HOST',
+    ),
     new Option(
       '--http-token <tokens>',
       'bearer tokens accepted, comma-separated (prefer SENSORS_HTTP_TOKENS_FILE)',

@@ -44,7 +44,10 @@ async function main(): Promise<void> {
   ) {
     log.warn({ httpHost: config.source.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set SENSORS_HTTP_TOKENS');
   }
-  const broker = new BrokerConnection({ urls: config.amqp.urls, connectionName: `sensors-publisher:${config.topology.queue}` });
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-publisher:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const topology = topologyFor(config.topology);
   const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.publishing.maxInFlight });
@@ -59,7 +62,11 @@ async function main(): Promise<void> {
       : publisher;
   const deadLetters =
     config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
-      ? new ConfirmPublisher(broker, { topology, maxInFlight: config.publishing.maxInFlight, toDeadLetterExchange: true })
+      ? new ConfirmPublisher(broker, {
+          topology,
+          maxInFlight: config.publishing.maxInFlight,
+          toDeadLetterExchange: true,
+        })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();

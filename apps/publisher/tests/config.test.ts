@@ -145,9 +145,11 @@ describe('loadPublisherConfig with a config file for both apps', () => {
     expect(() => load(['--config', path])).toThrow(/unknown option "raet" \(in "publisher"\)/);
   });
 
-  it("refuses a top-level key only the other app takes, saying where it goes", () => {
+  it('refuses a top-level key only the other app takes, saying where it goes', () => {
     const path = write('flat.yaml', 'batch-size: 500\n');
-    expect(() => load(['--config', path])).toThrow(/unknown option "batch-size"; options of one program go under "publisher:" or "consumer:"/);
+    expect(() => load(['--config', path])).toThrow(
+      /unknown option "batch-size"; options of one program go under "publisher:" or "consumer:"/,
+    );
   });
 
   it('replaces ${VAR} and ${VAR:-default} from the environment', () => {

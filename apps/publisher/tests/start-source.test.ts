@@ -29,7 +29,10 @@ afterAll(async () => {
 describe('startSource', () => {
   it('publishes --count generated readings and ends', async () => {
     const ctx = context();
-    const source = await startSource(loadPublisherConfig(['--count', '3', '--rate', '0'], { exitOverride: true }).source, ctx);
+    const source = await startSource(
+      loadPublisherConfig(['--count', '3', '--rate', '0'], { exitOverride: true }).source,
+      ctx,
+    );
     expect(await source.finished).toEqual({ source: 'generator', count: 3 });
     expect(ctx.sink.published).toHaveLength(3);
   });
@@ -47,7 +50,9 @@ describe('startSource', () => {
   });
 
   it('fails at once when the file does not exist', async () => {
-    const config = loadPublisherConfig(['--source', 'file', '--file', `${file}.missing`], { exitOverride: true }).source;
+    const config = loadPublisherConfig(['--source', 'file', '--file', `${file}.missing`], {
+      exitOverride: true,
+    }).source;
     await expect(startSource(config, context())).rejects.toMatchObject({ code: 'ENOENT' });
   });
 

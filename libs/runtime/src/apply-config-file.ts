@@ -37,7 +37,9 @@ export function applyConfigFile(program: Command, options: ConfigFileOptions): v
   if (!path) return;
   const { section, otherSections = [], env } = options;
   const file = readValues(program, path);
-  const byName = new Map(program.options.filter((o) => o.long && o.long !== '--config').map((o) => [o.long?.replace(/^--/, ''), o]));
+  const byName = new Map(
+    program.options.filter((o) => o.long && o.long !== '--config').map((o) => [o.long?.replace(/^--/, ''), o]),
+  );
   const sectionNames = [section, ...otherSections].map((name) => `"${name}:"`).join(' or ');
   const entries: [key: string, value: unknown, where: string][] = [];
   for (const [key, value] of Object.entries(file)) {

@@ -72,7 +72,9 @@ export function applyEnvironment(program: Command, options: EnvironmentOptions):
 function setFromEnvironment(program: Command, option: Option, text: string, origin: string): void {
   const shown = ' (value hidden)';
   if (option.argChoices && !option.argChoices.includes(text)) {
-    program.error(`error: ${origin} for option '${option.flags}' must be one of ${option.argChoices.join(', ')}, not${shown}`);
+    program.error(
+      `error: ${origin} for option '${option.flags}' must be one of ${option.argChoices.join(', ')}, not${shown}`,
+    );
   }
   let value: unknown = text;
   if (option.parseArg) {
