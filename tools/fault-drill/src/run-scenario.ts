@@ -80,6 +80,12 @@ export class ScenarioContext {
   readonly sampler: RowCountSampler;
   /** For a scenario whose first publisher is killed: what it had confirmed, by its last progress line. */
   killedRunConfirmed: number | undefined;
+  /**
+   * The dead letters a scenario causes on purpose, by message id, with their reason. When a
+   * scenario sets any, the verdict also requires the dead-letter queue to hold exactly these,
+   * once each: no good reading beside them.
+   */
+  readonly expectedDeadLetters = new Map<string, string>();
   private publishers = 0;
   private consumers = 0;
 
@@ -532,6 +538,7 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     `extra ${result.extra}, stored and dead-lettered ${result.storedAndDeadLettered}, repeated dead letters ${result.deadLetterRepeats}`,
   );
   ctx.check('every row as generated', result.mismatched === 0, `${result.mismatched} rows differ`);
+  if (ctx.expectedDeadLetters.size > 0) checkExpectedDeadLetters(ctx, letters);
 
   // 6. Redeliveries the idempotent write absorbed, and how fast the pipeline came back.
   result.redeliveredAbsorbed = ctx.consumerApps.reduce((sum, app) => {
@@ -549,6 +556,21 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
   result.recoverSeconds = worst(result.faults.map((fault) => fault.recoverMs));
   result.catchUpSeconds = worst(result.faults.map((fault) => fault.catchUpMs));
   if (result.faults.length === 0) ctx.check('a fault was injected', false, 'none recorded');
+}
+
+/** The dead-letter queue holds exactly the scenario's expected dead letters, once each, with their reasons. */
+function checkExpectedDeadLetters(ctx: ScenarioContext, letters: readonly DeadLetter[]): void {
+  const expected = [...ctx.expectedDeadLetters].map(([id, reason]) => `${id} (${reason})`);
+  const others = letters.filter((letter) => letter.id === undefined || !ctx.expectedDeadLetters.has(letter.id));
+  const wrong = [...ctx.expectedDeadLetters].filter(
+    ([id, reason]) => letters.filter((letter) => letter.id === id && letter.reason === reason).length !== 1,
+  );
+  const found = letters.map((letter) => `${letter.id ?? '(no id)'} (${letter.reason ?? 'no reason'})`);
+  ctx.check(
+    `dead letters exactly as expected: ${expected.join(', ')}`,
+    others.length === 0 && wrong.length === 0 && letters.length === ctx.expectedDeadLetters.size,
+    `${letters.length} dead letters, ${others.length} of them unexpected: ${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}`,
+  );
 }
 
 interface SeededReading {

@@ -11,6 +11,7 @@ import {
   type RabbitCluster,
 } from '@sensors/testing';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
+import { poisonMessage } from './scenario-poison';
 import { terminateSessions } from './sessions';
 
 /** How long a whole-service outage lasts (the services are the drill's own). */
@@ -632,6 +633,7 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
+  poisonMessage,
   clusterLeaderStopped,
   clusterNodeKilled,
   clusterLeaderKilled,
