@@ -538,7 +538,11 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     `extra ${result.extra}, stored and dead-lettered ${result.storedAndDeadLettered}, repeated dead letters ${result.deadLetterRepeats}`,
   );
   ctx.check('every row as generated', result.mismatched === 0, `${result.mismatched} rows differ`);
-  if (ctx.expectedDeadLetters.size > 0) checkExpectedDeadLetters(ctx, letters);
+  if (ctx.expectedDeadLetters.size > 0) {
+    const { ok, detail } = matchExpectedDeadLetters(ctx.expectedDeadLetters, letters);
+    const expected = [...ctx.expectedDeadLetters].map(([id, reason]) => `${id} (${reason})`);
+    ctx.check(`dead letters exactly as expected: ${expected.join(', ')}`, ok, detail);
+  }
 
   // 6. Redeliveries the idempotent write absorbed, and how fast the pipeline came back.
   result.redeliveredAbsorbed = ctx.consumerApps.reduce((sum, app) => {
@@ -558,19 +562,27 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
   if (result.faults.length === 0) ctx.check('a fault was injected', false, 'none recorded');
 }
 
-/** The dead-letter queue holds exactly the scenario's expected dead letters, once each, with their reasons. */
-function checkExpectedDeadLetters(ctx: ScenarioContext, letters: readonly DeadLetter[]): void {
-  const expected = [...ctx.expectedDeadLetters].map(([id, reason]) => `${id} (${reason})`);
-  const others = letters.filter((letter) => letter.id === undefined || !ctx.expectedDeadLetters.has(letter.id));
-  const wrong = [...ctx.expectedDeadLetters].filter(
-    ([id, reason]) => letters.filter((letter) => letter.id === id && letter.reason === reason).length !== 1,
+/**
+ * Whether the dead-letter queue holds exactly the expected dead letters (id → reason), each
+ * once with its reason, and nothing else; with the figures for the verdict.
+ */
+export function matchExpectedDeadLetters(
+  expected: ReadonlyMap<string, string>,
+  letters: readonly DeadLetter[],
+): { ok: boolean; detail: string } {
+  const unexpected = letters.filter((letter) => letter.id === undefined || !expected.has(letter.id));
+  const wrong = [...expected].filter(
+    ([id, reason]) =>
+      letters.filter((letter) => letter.id === id).length !== 1 ||
+      letters.find((letter) => letter.id === id)?.reason !== reason,
   );
   const found = letters.map((letter) => `${letter.id ?? '(no id)'} (${letter.reason ?? 'no reason'})`);
-  ctx.check(
-    `dead letters exactly as expected: ${expected.join(', ')}`,
-    others.length === 0 && wrong.length === 0 && letters.length === ctx.expectedDeadLetters.size,
-    `${letters.length} dead letters, ${others.length} of them unexpected: ${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}`,
-  );
+  return {
+    ok: unexpected.length === 0 && wrong.length === 0,
+    detail:
+      `${letters.length} dead letters, ${unexpected.length} unexpected, ${wrong.length} of ${expected.size} expected missing, repeated or for another reason` +
+      (found.length > 0 ? `: ${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}` : ''),
+  };
 }
 
 interface SeededReading {
