@@ -160,12 +160,19 @@ export const fullDisk: Scenario = {
     }
     const end = Date.now();
     const failures = diskFull();
+    const firstFailure = failures[0]?.time;
+    if (firstFailure !== undefined) {
+      const rowsAt = (time: number) => ctx.sampler.samples.filter((s) => s.at <= time).at(-1)?.count ?? 0;
+      ctx.notes.push(
+        `rows stored from the first disk-full failure to the filesystem's growth (${end - firstFailure} ms): ${rowsAt(end) - rowsAt(firstFailure)} (pages with room left still take rows)`,
+      );
+    }
     ctx.fault(
       'tablespace full',
       start,
       end,
       `shrunk to ${shrunkTo === undefined ? '?' : (shrunkTo / 1024 / 1024).toFixed(2)} MiB at ${storedAtShrink ?? '?'} rows stored; ` +
-        `first disk-full failure ${failures[0]?.time === undefined ? 'never' : `${failures[0].time - start} ms`} after; ` +
+        `first disk-full failure ${firstFailure === undefined ? 'never' : `${firstFailure - start} ms`} after; ` +
         `${notReady.length} of ${polls} /readyz polls answered not ready`,
     );
 
