@@ -106,12 +106,17 @@ export const fullDisk: Scenario = {
       await tablespace.remove();
       ctx.skip('needs root, to mount a tmpfs of its own for the tablespace');
     }
+    let removed = false;
     if (ctx.settings.keep) ctx.notes.push(`--keep: tablespace ${name} stays mounted at ${tablespace.location}`);
-    // After the scenario: the harness drops the database first, which empties the tablespace.
+    // After the scenario, whose database the harness drops first; on an interrupt, drop it here.
     else
-      ctx.settings.restores.add(`drop tablespace ${name} and unmount ${tablespace.location}`, () =>
-        tablespace.remove(),
-      );
+      ctx.settings.restores.add(`drop tablespace ${name} and unmount ${tablespace.location}`, async () => {
+        await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdentifier(ctx.database)} WITH (FORCE)`, [], {
+          url: ctx.adminUrl(),
+        });
+        await tablespace.remove();
+        removed = true;
+      });
     await adminQuery(
       `GRANT CREATE ON TABLESPACE ${quoteIdentifier(name)} TO ${quoteIdentifier(ctx.settings.role.name)}`,
       [],
@@ -134,9 +139,10 @@ export const fullDisk: Scenario = {
 
     ctx.startPublisher();
     await ctx.waitForStored(0.4);
-    const restore = ctx.settings.restores.add(`grow tablespace ${name} back to ${ROOMY_BYTES} bytes`, () =>
-      tablespace.resize(ROOMY_BYTES),
-    );
+    const restore = ctx.settings.restores.add(`grow tablespace ${name} back to ${ROOMY_BYTES} bytes`, async () => {
+      // On an interrupt the restores run in the order registered: the tablespace may be gone.
+      if (!removed) await tablespace.resize(ROOMY_BYTES);
+    });
     const start = Date.now();
     let shrunkTo: number | undefined;
     let storedAtShrink: number | undefined;
