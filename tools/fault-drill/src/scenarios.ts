@@ -11,7 +11,11 @@ import {
   type RabbitCluster,
 } from '@sensors/testing';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
+<<<<<<< HEAD
 import { poisonMessage } from './scenario-poison';
+=======
+import { fullDisk } from './scenario-full-disk';
+>>>>>>> fulldisk
 import { terminateSessions } from './sessions';
 
 /** How long a whole-service outage lasts (the services are the drill's own). */
@@ -394,10 +398,7 @@ const memoryAlarm: Scenario = {
     const blockEnd = Math.min(end, unblockedAt);
     const during = publisher.logs.filter(
       (l) =>
-        l.msg === 'progress' &&
-        typeof l['received'] === 'number' &&
-        (l.time ?? 0) >= start &&
-        (l.time ?? 0) < blockEnd,
+        l.msg === 'progress' && typeof l['received'] === 'number' && (l.time ?? 0) >= start && (l.time ?? 0) < blockEnd,
     );
     const inFlightMax = Math.max(0, ...during.map((l) => Number(l['inFlight'])));
     const unsettledMax = Math.max(0, ...during.map(unsettled));
@@ -633,7 +634,11 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
+<<<<<<< HEAD
   poisonMessage,
+=======
+  fullDisk,
+>>>>>>> fulldisk
   clusterLeaderStopped,
   clusterNodeKilled,
   clusterLeaderKilled,
