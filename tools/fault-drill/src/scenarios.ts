@@ -11,11 +11,8 @@ import {
   type RabbitCluster,
 } from '@sensors/testing';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
-<<<<<<< HEAD
 import { poisonMessage } from './scenario-poison';
-=======
 import { fullDisk } from './scenario-full-disk';
->>>>>>> fulldisk
 import { terminateSessions } from './sessions';
 
 /** How long a whole-service outage lasts (the services are the drill's own). */
@@ -634,11 +631,8 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
-<<<<<<< HEAD
   poisonMessage,
-=======
   fullDisk,
->>>>>>> fulldisk
   clusterLeaderStopped,
   clusterNodeKilled,
   clusterLeaderKilled,
