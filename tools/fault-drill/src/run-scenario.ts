@@ -86,6 +86,12 @@ export class ScenarioContext {
   readonly sampler: RowCountSampler;
   /** For a scenario whose first publisher is killed: what it had confirmed, by its last progress line. */
   killedRunConfirmed: number | undefined;
+  /**
+   * The dead letters a scenario causes on purpose, by message id, with their reason. When a
+   * scenario sets any, the verdict also requires the dead-letter queue to hold exactly these,
+   * once each: no good reading beside them.
+   */
+  readonly expectedDeadLetters = new Map<string, string>();
   private publishers = 0;
   private consumers = 0;
 
@@ -560,6 +566,11 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     `extra ${result.extra}, stored and dead-lettered ${result.storedAndDeadLettered}, repeated dead letters ${result.deadLetterRepeats}`,
   );
   ctx.check('every row as generated', result.mismatched === 0, `${result.mismatched} rows differ`);
+  if (ctx.expectedDeadLetters.size > 0) {
+    const { ok, detail } = matchExpectedDeadLetters(ctx.expectedDeadLetters, letters);
+    const expected = [...ctx.expectedDeadLetters].map(([id, reason]) => `${id} (${reason})`);
+    ctx.check(`dead letters exactly as expected: ${expected.join(', ')}`, ok, detail);
+  }
 
   // 6. Redeliveries the idempotent write absorbed, and how fast the pipeline came back.
   result.redeliveredAbsorbed = ctx.consumerApps.reduce((sum, app) => {
@@ -578,6 +589,29 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
   result.catchUpSeconds = worst(result.faults.map((fault) => fault.catchUpMs));
   if (result.faults.length === 0) ctx.check('a fault was injected', false, 'none recorded');
   ctx.scenario.verify?.(ctx, result);
+}
+
+/**
+ * Whether the dead-letter queue holds exactly the expected dead letters (id → reason), each
+ * once with its reason, and nothing else; with the figures for the verdict.
+ */
+export function matchExpectedDeadLetters(
+  expected: ReadonlyMap<string, string>,
+  letters: readonly DeadLetter[],
+): { ok: boolean; detail: string } {
+  const unexpected = letters.filter((letter) => letter.id === undefined || !expected.has(letter.id));
+  const wrong = [...expected].filter(
+    ([id, reason]) =>
+      letters.filter((letter) => letter.id === id).length !== 1 ||
+      letters.find((letter) => letter.id === id)?.reason !== reason,
+  );
+  const found = letters.map((letter) => `${letter.id ?? '(no id)'} (${letter.reason ?? 'no reason'})`);
+  return {
+    ok: unexpected.length === 0 && wrong.length === 0,
+    detail:
+      `${letters.length} dead letters, ${unexpected.length} unexpected, ${wrong.length} of ${expected.size} expected missing, repeated or for another reason` +
+      (found.length > 0 ? `: ${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}` : ''),
+  };
 }
 
 interface SeededReading {

@@ -11,6 +11,7 @@ import {
   type RabbitCluster,
 } from '@sensors/testing';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
+import { poisonMessage } from './scenario-poison';
 import { fullDisk } from './scenario-full-disk';
 import { terminateSessions } from './sessions';
 
@@ -630,6 +631,7 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
+  poisonMessage,
   fullDisk,
   clusterLeaderStopped,
   clusterNodeKilled,
