@@ -2,7 +2,7 @@
 // benchmark can start, time and wait for, like any other publisher:
 //   --source file: writes the readings to an NDJSON file, then runs `--source file --file <it>`;
 //   --source mqtt: starts a Mosquitto of its own (on a free port, in a temporary folder, with the
-//     settings of tools/mosquitto/mosquitto.conf; or uses --mqtt-url), runs `--source mqtt`
+//     settings of tools/mosquitto/mosquitto.conf but no queue limit; or uses --mqtt-url), runs `--source mqtt`
 //     against it, publishes the readings there from --sensors clients at QoS 1, one reading per
 //     message, waits until the publisher has had them all confirmed by RabbitMQ, then stops it
 //     with SIGTERM (and removes its session from a broker given by --mqtt-url).
@@ -96,10 +96,14 @@ async function startMosquitto() {
     .split('\n')
     .filter(
       (line) =>
-        line.trim() && !line.startsWith('#') && !/^(listener|persistence_location|allow_anonymous)\s/.test(line),
+        line.trim() &&
+        !line.startsWith('#') &&
+        !/^(listener|persistence_location|allow_anonymous|max_queued_messages|max_queued_bytes)\s/.test(line),
     );
   const config = join(dir, 'mosquitto.conf');
   // `user root`: run as root, Mosquitto would switch to a user that may not write to the folder.
+  // No queue limit: sensors sending as fast as they can outrun the publisher by more than a
+  // site's queue holds, and the readings Mosquitto dropped would never arrive.
   writeFileSync(
     config,
     [
@@ -107,6 +111,7 @@ async function startMosquitto() {
       'allow_anonymous true',
       'user root',
       `persistence_location ${dir}/`,
+      'max_queued_messages 0',
       ...shipped,
       '',
     ].join('\n'),
