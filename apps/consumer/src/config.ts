@@ -88,7 +88,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     .addOption(
       new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch')
         .env('FLUSH_INTERVAL_MS')
-        .default(50)
+        .default(10)
         .argParser(integerOption(0)),
     )
     .addOption(

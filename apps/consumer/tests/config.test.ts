@@ -18,7 +18,7 @@ describe('loadConsumerConfig', () => {
       queue: 'sensor-readings',
       queueType: 'quorum',
       batchSize: 1000,
-      flushIntervalMs: 50,
+      flushIntervalMs: 10,
       prefetch: 2000,
       migrateOnStart: true,
       maxRedeliveries: 5,

@@ -119,7 +119,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     .addOption(
       new Option('--envelope-linger-ms <ms>', 'longest an envelope waits for more readings before it is sent')
         .env('ENVELOPE_LINGER_MS')
-        .default(10)
+        .default(5)
         .argParser(integerOption(0, 60_000)),
     )
     .addOption(new Option('--file <path>', 'NDJSON file of readings, one per line (--source file)').env('SOURCE_FILE'))

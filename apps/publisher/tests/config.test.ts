@@ -17,16 +17,16 @@ describe('loadPublisherConfig', () => {
       sensors: 10,
       maxInFlight: 2000,
       envelopeSize: 100,
-      envelopeLingerMs: 10,
+      envelopeLingerMs: 5,
       exchange: 'sensors',
     });
   });
 
   it("takes the envelope size and linger, up to the format's limit", () => {
-    process.env['ENVELOPE_LINGER_MS'] = '5';
+    process.env['ENVELOPE_LINGER_MS'] = '20';
     expect(loadPublisherConfig(['--envelope-size', '1'], { exitOverride: true })).toMatchObject({
       envelopeSize: 1,
-      envelopeLingerMs: 5,
+      envelopeLingerMs: 20,
     });
     expect(() => loadPublisherConfig(['--envelope-size', '1001'], { exitOverride: true })).toThrow(/--envelope-size/);
   });
