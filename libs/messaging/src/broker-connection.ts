@@ -122,6 +122,13 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       }
       const openedAt = Date.now();
       const lost = this.watch(connection);
+      // close() may come while this connection opens or its clients attach, before it is
+      // `current`: it is closed then, else the loop would wait on it for good.
+      const opened = connection;
+      const closeOnStop = () => void opened.close().catch(() => undefined);
+      if (this.stopping.signal.aborted) closeOnStop();
+      else this.stopping.signal.addEventListener('abort', closeOnStop, { once: true });
+      void lost.then(() => this.stopping.signal.removeEventListener('abort', closeOnStop));
       if (await this.attachOrRecycle(connection, this.clients, shown)) {
         this.current = connection;
         this.isBlocked = false;
