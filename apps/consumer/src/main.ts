@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   });
   const metrics = registerConsumerMetrics(registry, stats, {
     unacked: () => consumer.unacked,
-    waiting: () => consumer.waiting,
+    bufferedReadings: () => consumer.bufferedReadings,
     queueDepth: () => consumer.queueDepth(),
     brokerConnected: () => broker.connected,
     databaseHealthy: () => database.healthy(),

@@ -9,13 +9,13 @@ export interface EnvelopeSinkOptions {
   size: number;
   /** …or once its first reading has waited this long, in milliseconds. */
   lingerMs: number;
-  /** Readings held at most, waiting in an open envelope or for their envelope's confirm. */
-  maxInFlight: number;
+  /** Unconfirmed readings at most, those in the open envelope included. */
+  maxUnconfirmed: number;
   /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
   maxBytes?: number;
 }
 
-interface Waiting {
+interface EnvelopedReading {
   id: string;
   body: Buffer | string;
   resolve: () => void;
@@ -29,14 +29,14 @@ interface Waiting {
  * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
  * is unchanged.
  *
- * The window counts readings, not envelopes: memory stays bounded by `maxInFlight` readings
+ * The window counts readings, not envelopes: memory stays bounded by `maxUnconfirmed` readings
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: Waiting[] = [];
+  private open: EnvelopedReading[] = [];
   private openBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private held = 0;
+  private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
   private readonly maxBytes: number;
 
@@ -45,17 +45,17 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   /** Readings published and not yet confirmed or refused, in open envelopes included. */
-  get inFlight(): number {
-    return this.held;
+  get unconfirmed(): number {
+    return this.unconfirmedCount;
   }
 
   whenWritable(): Promise<void> {
     // Called for every reading: while there is room, no async frame of its own.
-    return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
+    return this.unconfirmedCount < this.options.maxUnconfirmed ? this.options.target.whenWritable() : this.waitForRoom();
   }
 
   private async waitForRoom(): Promise<void> {
-    while (this.held >= this.options.maxInFlight) {
+    while (this.unconfirmedCount >= this.options.maxUnconfirmed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     await this.options.target.whenWritable();
@@ -66,7 +66,7 @@ export class EnvelopeSink implements ReadingSink {
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
-    this.held++;
+    this.unconfirmedCount++;
     return new Promise((resolve, reject) => {
       this.open.push({ id: message.id, body: message.body, resolve, reject });
       this.openBytes += bytes;
@@ -95,8 +95,8 @@ export class EnvelopeSink implements ReadingSink {
     );
   }
 
-  private settle(readings: Waiting[], each: (reading: Waiting) => void): void {
-    this.held -= readings.length;
+  private settle(readings: EnvelopedReading[], each: (reading: EnvelopedReading) => void): void {
+    this.unconfirmedCount -= readings.length;
     readings.forEach(each);
     const waiters = this.waiters;
     this.waiters = [];

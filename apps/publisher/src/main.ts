@@ -38,25 +38,25 @@ async function main(): Promise<void> {
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const topology = topologyFor(config);
-  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight });
+  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.maxInFlight });
   const sink =
     config.envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
           size: config.envelopeSize,
           lingerMs: config.envelopeLingerMs,
-          maxInFlight: config.maxInFlight,
+          maxUnconfirmed: config.maxInFlight,
         })
       : publisher;
   const deadLetters =
     config.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source)
-      ? new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight, toDeadLetterExchange: true })
+      ? new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.maxInFlight, toDeadLetterExchange: true })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
     source: config.source,
-    inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
+    unconfirmed: () => sink.unconfirmed + (deadLetters?.unconfirmed ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     confirmed: stats.confirmed,
     failed: stats.failed,
     rejected: stats.rejected,
-    inFlight: sink.inFlight,
+    unconfirmed: sink.unconfirmed,
   }));
   log.info(
     {

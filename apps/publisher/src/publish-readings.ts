@@ -115,7 +115,7 @@ export interface PublishReadingsOptions<T> {
  */
 export async function publishReadings<T>(options: PublishReadingsOptions<T>): Promise<void> {
   const { source, sink, stats, signal, readingOf = (item: T): unknown => item } = options;
-  let outstanding = 0;
+  let unconfirmed = 0;
   let allSettled: (() => void) | undefined;
   for await (const item of source) {
     if (signal?.aborted) break;
@@ -135,12 +135,12 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
     }
     await sink.whenWritable();
     // A count rather than a set of promises: this runs for every reading.
-    outstanding++;
+    unconfirmed++;
     void publishCounted(sink, stats, message).then((err) => {
       if (err) options.onFailed?.(message.id, err);
-      if (--outstanding === 0) allSettled?.();
+      if (--unconfirmed === 0) allSettled?.();
     });
     if (signal?.aborted) break;
   }
-  if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
+  if (unconfirmed > 0) await new Promise<void>((resolve) => (allSettled = resolve));
 }

@@ -106,7 +106,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
       const action = context.deadLetters ? 'dead-lettered' : 'skipped';
       const source = new MqttSource({
         ...mqtt,
-        maxUnacknowledged: config.maxInFlight,
+        maxUnacked: config.maxInFlight,
         sink,
         deadLetters: context.deadLetters,
         stats,
@@ -115,7 +115,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         onFailed: (topic, err) =>
           log.error(
             { topic, err: err.message },
-            'reading not accepted by the broker: mqtt message left unacknowledged',
+            'reading not accepted by the broker: mqtt message left unacked',
           ),
         onConnectionChange: (connected, err) =>
           err

@@ -4,9 +4,9 @@ import { EnvelopeSink } from '../src/envelope-sink';
 import { toReadingMessage } from '../src/to-reading-message';
 import { ManualSink, reading, settle } from './fake-sinks';
 
-function sinkWith(options: { size?: number; lingerMs?: number; maxInFlight?: number; maxBytes?: number } = {}) {
+function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
-  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxInFlight: 100, ...options });
+  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxUnconfirmed: 100, ...options });
   return { target, sink };
 }
 
@@ -75,14 +75,14 @@ describe('EnvelopeSink', () => {
     const results = ['a', 'b'].map((id) => sink.publish(message(id)));
     target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
     for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 
-  it('holds writers back while maxInFlight readings wait for confirms', async () => {
-    const { target, sink } = sinkWith({ size: 2, maxInFlight: 2 });
+  it('holds writers back while maxUnconfirmed readings are unconfirmed', async () => {
+    const { target, sink } = sinkWith({ size: 2, maxUnconfirmed: 2 });
     void sink.publish(message('a'));
     void sink.publish(message('b'));
-    expect(sink.inFlight).toBe(2);
+    expect(sink.unconfirmed).toBe(2);
     let writable = false;
     void sink.whenWritable().then(() => (writable = true));
     await settle();
@@ -90,6 +90,6 @@ describe('EnvelopeSink', () => {
     target.confirmOldest();
     await settle();
     expect(writable).toBe(true);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 });

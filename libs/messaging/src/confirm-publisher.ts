@@ -29,8 +29,8 @@ export class PublishRejectedError extends Error {
 
 export interface ConfirmPublisherOptions {
   topology: Topology;
-  /** Messages sent but not yet confirmed, at most (default 2,000). */
-  maxInFlight?: number;
+  /** Unconfirmed messages at most (default 2,000). */
+  maxUnconfirmed?: number;
   /** Told each time the broker nacks a message, which is then sent again after a delay. */
   onNack?: (messageId: string, nacks: number) => void;
   /**
@@ -40,7 +40,7 @@ export interface ConfirmPublisherOptions {
   toDeadLetterExchange?: boolean;
 }
 
-interface Pending {
+interface UnconfirmedMessage {
   message: OutgoingMessage;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -61,7 +61,7 @@ const NACKS_BEFORE_FRESH_CHANNEL = 3;
 
 /**
  * Publishes persistent, mandatory messages with publisher confirms over a
- * {@link BrokerConnection}, keeping at most `maxInFlight` unconfirmed.
+ * {@link BrokerConnection}, keeping at most `maxUnconfirmed` unconfirmed.
  *
  * A message's promise resolves once the broker has confirmed it (it is then on disk in a
  * durable queue). Messages unconfirmed when a connection is lost are sent again on the next
@@ -78,8 +78,8 @@ const NACKS_BEFORE_FRESH_CHANNEL = 3;
  * await publisher.settled();
  */
 export class ConfirmPublisher implements BrokerClient {
-  private readonly maxInFlight: number;
-  private readonly pending = new Set<Pending>();
+  private readonly maxUnconfirmed: number;
+  private readonly unconfirmedMessages = new Set<UnconfirmedMessage>();
   private channel: ConfirmChannel | undefined;
   private freshChannelWanted = false;
   private draining = false;
@@ -89,13 +89,13 @@ export class ConfirmPublisher implements BrokerClient {
     private readonly connection: BrokerConnection,
     private readonly options: ConfirmPublisherOptions,
   ) {
-    this.maxInFlight = options.maxInFlight ?? 2000;
+    this.maxUnconfirmed = options.maxUnconfirmed ?? 2000;
     connection.register(this);
   }
 
   /** Messages published and not yet confirmed or rejected. */
-  get inFlight(): number {
-    return this.pending.size;
+  get unconfirmed(): number {
+    return this.unconfirmedMessages.size;
   }
 
   /**
@@ -111,15 +111,15 @@ export class ConfirmPublisher implements BrokerClient {
   /** Publishes one message; resolves when the broker confirms it. */
   publish(message: OutgoingMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      const entry: Pending = { message, resolve, reject };
-      this.pending.add(entry);
+      const entry: UnconfirmedMessage = { message, resolve, reject };
+      this.unconfirmedMessages.add(entry);
       if (this.channel && !this.draining) this.send(entry, this.channel);
     });
   }
 
   /** Resolves when every message published so far is confirmed or rejected. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) {
+    while (this.unconfirmedMessages.size > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -150,10 +150,10 @@ export class ConfirmPublisher implements BrokerClient {
 
   detach(): void {
     this.channel = undefined;
-    for (const entry of this.pending) entry.channel = undefined;
+    for (const entry of this.unconfirmedMessages) entry.channel = undefined;
   }
 
-  private send(entry: Pending, channel: ConfirmChannel): void {
+  private send(entry: UnconfirmedMessage, channel: ConfirmChannel): void {
     const { message } = entry;
     entry.channel = channel;
     entry.returned = undefined;
@@ -181,7 +181,7 @@ export class ConfirmPublisher implements BrokerClient {
       entry.channel = undefined;
       // A closing channel refuses writes: the message goes out again on the next channel.
       if (err instanceof IllegalOperationError) return;
-      this.pending.delete(entry);
+      this.unconfirmedMessages.delete(entry);
       entry.reject(err as Error);
       this.wakeWaiters();
       return;
@@ -189,10 +189,10 @@ export class ConfirmPublisher implements BrokerClient {
     if (!ready) this.draining = true;
   }
 
-  private confirmed(entry: Pending, channel: ConfirmChannel, err: Error | null): void {
+  private confirmed(entry: UnconfirmedMessage, channel: ConfirmChannel, err: Error | null): void {
     // A confirm from a channel the entry no longer belongs to is stale: the entry was (or will
     // be) sent again on a newer channel.
-    if (entry.channel !== channel || !this.pending.has(entry)) return;
+    if (entry.channel !== channel || !this.unconfirmedMessages.has(entry)) return;
     if (err && err.message !== 'message nacked') {
       // The channel closed before the broker confirmed: keep it for the next channel.
       entry.channel = undefined;
@@ -202,7 +202,7 @@ export class ConfirmPublisher implements BrokerClient {
       this.retryNacked(entry);
       return;
     }
-    this.pending.delete(entry);
+    this.unconfirmedMessages.delete(entry);
     if (entry.returned) entry.reject(new PublishRejectedError(entry.message.id, 'returned', entry.returned));
     else entry.resolve();
     this.wakeWaiters();
@@ -213,7 +213,7 @@ export class ConfirmPublisher implements BrokerClient {
    * a new leader after a node loss, or a full queue refusing publishes): send it again after a
    * growing delay rather than give up on it.
    */
-  private retryNacked(entry: Pending): void {
+  private retryNacked(entry: UnconfirmedMessage): void {
     entry.channel = undefined;
     entry.holding = true;
     entry.nacks = (entry.nacks ?? 0) + 1;
@@ -227,7 +227,7 @@ export class ConfirmPublisher implements BrokerClient {
     setTimeout(
       () => {
         entry.holding = false;
-        if (this.channel && !this.draining && this.pending.has(entry) && !entry.channel) this.send(entry, this.channel);
+        if (this.channel && !this.draining && this.unconfirmedMessages.has(entry) && !entry.channel) this.send(entry, this.channel);
       },
       backoffDelay(entry.nacks - 1, NACK_BACKOFF),
     ).unref();
@@ -238,7 +238,7 @@ export class ConfirmPublisher implements BrokerClient {
     // A returned message's fields carry the broker's reply, which the typings leave out.
     const fields = returned.fields as Message['fields'] & { replyCode?: number; replyText?: string };
     const detail = `${fields.replyCode} ${fields.replyText} (exchange "${fields.exchange}", routing key "${fields.routingKey}")`;
-    for (const entry of this.pending) {
+    for (const entry of this.unconfirmedMessages) {
       if (entry.channel === channel && entry.message.id === id && !entry.returned) {
         entry.returned = detail;
         return;
@@ -247,7 +247,7 @@ export class ConfirmPublisher implements BrokerClient {
   }
 
   private sendWaiting(channel: ConfirmChannel): void {
-    for (const entry of this.pending) {
+    for (const entry of this.unconfirmedMessages) {
       if (this.draining || this.channel !== channel) break;
       if (!entry.channel && !entry.holding) this.send(entry, channel);
     }
@@ -255,12 +255,12 @@ export class ConfirmPublisher implements BrokerClient {
   }
 
   private writable(): boolean {
-    return this.pending.size < this.maxInFlight && !this.draining;
+    return this.unconfirmedMessages.size < this.maxUnconfirmed && !this.draining;
   }
 
   private wakeWaiters(): void {
     if (this.waiters.length === 0) return;
-    if (!this.writable() && this.pending.size > 0) return;
+    if (!this.writable() && this.unconfirmedMessages.size > 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

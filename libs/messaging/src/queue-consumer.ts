@@ -248,7 +248,7 @@ export class QueueConsumer implements BrokerClient {
 
   /** Messages delivered on the current channel and not yet acked. */
   get unacked(): number {
-    return this.acks?.outstanding ?? 0;
+    return this.acks?.unacked ?? 0;
   }
 
   /** Messages ready in the queue, as the broker counts them; undefined while disconnected. */

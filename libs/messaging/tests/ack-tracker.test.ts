@@ -12,7 +12,7 @@ describe('AckTracker', () => {
     [1, 2, 3].forEach((tag) => tracker.settle(tag));
     await tick();
     expect(acks).toEqual([3]);
-    expect(tracker.outstanding).toBe(0);
+    expect(tracker.unacked).toBe(0);
   });
 
   it('holds back tags behind an unsettled one', async () => {
@@ -26,7 +26,7 @@ describe('AckTracker', () => {
     tracker.settle(1);
     await tick();
     expect(acks).toEqual([3]);
-    expect(tracker.outstanding).toBe(1);
+    expect(tracker.unacked).toBe(1);
   });
 
   it('ignores tags it never saw or already acked', async () => {

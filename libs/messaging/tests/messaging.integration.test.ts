@@ -62,7 +62,7 @@ describe('ConfirmPublisher', () => {
     const publisher = new ConfirmPublisher(connection, { topology });
     connection.start();
     await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(message(`m${i}`))));
-    expect(publisher.inFlight).toBe(0);
+    expect(publisher.unconfirmed).toBe(0);
     expect(await countQueueMessages(topology.queue)).toBe(100);
   });
 
@@ -107,13 +107,13 @@ describe('ConfirmPublisher', () => {
     await channel.purgeQueue(topology.queue);
     await channel.close();
     await waitFor('every retried message to be confirmed', () => confirmed === 3);
-    expect(publisher.inFlight).toBe(0);
+    expect(publisher.unconfirmed).toBe(0);
   }, 60_000);
 
   it('republishes what was unconfirmed when its connection is force-closed', async () => {
     const name = uniqueName('pub');
     const connection = open(name);
-    const publisher = new ConfirmPublisher(connection, { topology, maxInFlight: 50 });
+    const publisher = new ConfirmPublisher(connection, { topology, maxUnconfirmed: 50 });
     connection.start();
     const confirms: Promise<void>[] = [];
     for (let i = 0; i < 3000; i++) {

@@ -21,7 +21,7 @@ export interface MqttSourceOptions {
   sessionExpirySeconds: number;
   maxPayloadBytes: number;
   /** Messages taken and not yet acknowledged, at most (also the MQTT 5 receive maximum). */
-  maxUnacknowledged: number;
+  maxUnacked: number;
   sink: ReadingSink;
   /** Where invalid payloads go, with the reason; without it they are skipped. */
   deadLetters?: ReadingSink;
@@ -37,7 +37,7 @@ export interface MqttSourceOptions {
  * Takes readings from an MQTT broker and publishes them, losing none on the way: it subscribes
  * at QoS 1 with a persistent session under a stable client id, and acknowledges each MQTT
  * message (PUBACK) only after RabbitMQ has confirmed every reading it carried, in the order the
- * messages came. A publisher killed at any moment leaves the unacknowledged messages with the
+ * messages came. A publisher killed at any moment leaves the unacked messages with the
  * broker, which redelivers them; the readings' `(id, time)` key absorbs the repeats.
  */
 export class MqttSource {
@@ -45,7 +45,7 @@ export class MqttSource {
   readonly #client: MqttClient;
   #pubacks: PubackQueue;
   #waitingForRoom: (() => void) | undefined;
-  #outstanding = new Set<Promise<void>>();
+  #unacked = new Set<Promise<void>>();
   #closed = false;
   /** Messages the broker sent again (DUP flag): taken by an earlier connection, never acknowledged. */
   redeliveries = 0;
@@ -73,7 +73,7 @@ export class MqttSource {
         ? {
             properties: {
               sessionExpiryInterval: options.sessionExpirySeconds,
-              receiveMaximum: Math.min(options.maxUnacknowledged, 65_535),
+              receiveMaximum: Math.min(options.maxUnacked, 65_535),
               maximumPacketSize: options.maxPayloadBytes + 65_536,
             },
           }
@@ -104,7 +104,7 @@ export class MqttSource {
   }
 
   /** Messages taken whose PUBACK is not sent yet. */
-  get unacknowledged(): number {
+  get unacked(): number {
     return this.#pubacks.size;
   }
 
@@ -121,7 +121,7 @@ export class MqttSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#outstanding);
+    await Promise.all(this.#unacked);
     await this.#client.endAsync();
   }
 
@@ -166,7 +166,7 @@ export class MqttSource {
   }
 
   #take(packet: IPublishPacket, callback: (err?: Error) => void): void {
-    // Closing: the packet is left unhandled (and unacknowledged), which stops MQTT.js reading more.
+    // Closing: the packet is left unhandled (and unacked), which stops MQTT.js reading more.
     if (this.#closed) return;
     if (packet.qos === 0 || packet.messageId === undefined) {
       void this.#settle(packet);
@@ -181,14 +181,14 @@ export class MqttSource {
       this.#options.onFailed?.(packet.topic, err);
       this.#client.stream?.destroy();
     });
-    this.#outstanding.add(done);
+    this.#unacked.add(done);
     void done.finally(() => {
-      this.#outstanding.delete(done);
-      if (pubacks.size < this.#options.maxUnacknowledged) this.#room();
+      this.#unacked.delete(done);
+      if (pubacks.size < this.#options.maxUnacked) this.#room();
     });
     // Brokers may send more than the receive maximum (Mosquitto does): hold the next packet
     // until there is room, which stops reading the socket.
-    if (pubacks.size < this.#options.maxUnacknowledged || !this.#client.connected) callback();
+    if (pubacks.size < this.#options.maxUnacked || !this.#client.connected) callback();
     else this.#waitingForRoom = callback;
   }
 
