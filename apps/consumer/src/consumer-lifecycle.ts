@@ -63,7 +63,6 @@ export async function connectDatabase(config: ConsumerConfig, log: Logger, signa
     () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
-      backoff: { initialMs: 100, maxMs: 5_000 },
       onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
     },
   );

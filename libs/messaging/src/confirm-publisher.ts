@@ -1,5 +1,5 @@
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
-import { backoffDelay, type BackoffOptions } from '@sensors/runtime';
+import { RETRY_DELAYS, backoffDelay } from '@sensors/runtime';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { declareTopology, type Topology } from './topology';
 
@@ -52,9 +52,6 @@ interface UnconfirmedMessage {
   /** Waiting out the delay after a nack; not to be sent until then. */
   holding?: boolean;
 }
-
-/** Delays before resending a nacked message (the queue had no leader, or was full). */
-const NACK_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 2_000 };
 
 /** Nacks of one message after which the publisher opens a fresh channel. */
 const NACKS_BEFORE_FRESH_CHANNEL = 3;
@@ -229,7 +226,7 @@ export class ConfirmPublisher implements BrokerClient {
         entry.holding = false;
         if (this.channel && !this.draining && this.unconfirmedMessages.has(entry) && !entry.channel) this.send(entry, this.channel);
       },
-      backoffDelay(entry.nacks - 1, NACK_BACKOFF),
+      backoffDelay(entry.nacks - 1, RETRY_DELAYS.resend),
     ).unref();
   }
 

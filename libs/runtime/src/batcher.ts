@@ -1,5 +1,5 @@
-import { backoffDelay, type BackoffOptions } from './backoff-delay';
-import { sleep } from './sleep';
+import type { BackoffOptions } from './backoff-delay';
+import { RETRY_DELAYS, retry } from './retry';
 
 export interface BatcherOptions<T> {
   /** A batch is written as soon as it holds this many items. */
@@ -20,7 +20,7 @@ export interface BatcherOptions<T> {
   /** Told about each failed write before the retry. */
   onWriteError?: (err: unknown, attempt: number, retryInMs: number) => void;
   /**
-   * Delays between attempts (default 100 ms doubling up to 2 s: the batch is held meanwhile,
+   * Delays between attempts (default `RETRY_DELAYS.reconnect`: the batch is held meanwhile,
    * so a short cap means a short catch-up once the database is back).
    */
   backoff?: BackoffOptions;
@@ -138,15 +138,13 @@ export class Batcher<T> {
   }
 
   private async writeWithRetry(batch: T[]): Promise<void> {
-    for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
-      try {
-        await this.options.write(batch);
-        return;
-      } catch (err) {
-        const retryInMs = backoffDelay(attempt, this.options.backoff ?? { initialMs: 100, maxMs: 2_000 });
-        this.options.onWriteError?.(err, attempt, retryInMs);
-        await sleep(retryInMs, this.closing.signal);
-      }
-    }
+    if (this.closing.signal.aborted) return;
+    await retry(() => this.options.write(batch), {
+      backoff: this.options.backoff ?? RETRY_DELAYS.reconnect,
+      signal: this.closing.signal,
+      onError: this.options.onWriteError,
+    }).catch(() => {
+      // Closed while failing: the batch stays unwritten.
+    });
   }
 }

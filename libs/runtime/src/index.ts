@@ -6,7 +6,7 @@ export { createShutdown, type ShutdownOptions, type ShutdownStep } from './creat
 export { limitHeapGrowth } from './limit-heap-growth';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
 export { redactUrl } from './redact-url';
-export { retry, type RetryOptions } from './retry';
+export { RETRY_DELAYS, retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';
 export { DEFAULT_AMQP_URL, sharedOptions, toSharedConfig, type SharedConfig } from './shared-options';
 export { startProgressLog, type EventLogger } from './start-progress-log';
