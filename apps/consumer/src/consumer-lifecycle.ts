@@ -5,7 +5,6 @@ import type { BrokerConnection } from '@sensors/messaging';
 import { createDataSource } from '@sensors/persistence';
 import {
   createShutdown,
-  redactUrl,
   retry,
   startOpsServer,
   usesDefaultPassword,
@@ -58,15 +57,14 @@ export async function startOps(
 
 /** Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when asked to. */
 export async function connectDatabase(config: ConsumerConfig, log: Logger, signal: AbortSignal): Promise<DataSource> {
-  const url = redactUrl(config.databaseUrl);
   const dataSource = await retry(
     () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
-      onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
+      onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url: config.databaseUrl }, 'database unreachable, retrying'),
     },
   );
-  log.info({ url }, 'database connected');
+  log.info({ url: config.databaseUrl }, 'database connected');
   if (config.migrateOnStart || config.command === 'migrate') {
     log.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
   }

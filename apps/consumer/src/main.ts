@@ -3,7 +3,13 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import { isDataError, saveReadings } from '@sensors/persistence';
-import { createMetricsRegistry, limitHeapGrowth, serializeError, startProgressLog } from '@sensors/runtime';
+import {
+  createMetricsRegistry,
+  limitHeapGrowth,
+  logRedaction,
+  serializeError,
+  startProgressLog,
+} from '@sensors/runtime';
 import { loadConsumerConfig } from './config';
 import { newConsumerStats } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
@@ -23,7 +29,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino(
-    { level: config.logLevel, base: { app: 'consumer' }, serializers: { err: serializeError } },
+    { level: config.logLevel, base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } },
     config.logPretty ? pretty() : undefined,
   );
   const stopping = new AbortController();
@@ -95,6 +101,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'consumer' }, serializers: { err: serializeError } }).fatal({ err }, 'consumer failed to start');
+  pino({ base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } }).fatal({ err }, 'consumer failed to start');
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from
 import {
   createMetricsRegistry,
   createShutdown,
+  logRedaction,
   serializeError,
   startOpsServer,
   startProgressLog,
@@ -19,7 +20,7 @@ import { summarizeRun, type RunEnd } from './summarize-run';
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
   const log = pino(
-    { level: config.logLevel, base: { app: 'publisher' }, serializers: { err: serializeError } },
+    { level: config.logLevel, base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } },
     config.logPretty ? pretty() : undefined,
   );
   const stopping = new AbortController();
@@ -130,6 +131,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'publisher' }, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
+  pino({ base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
   process.exit(1);
 });

@@ -2,7 +2,6 @@ import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { redactUrl } from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
 import type { PublisherConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
@@ -128,7 +127,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         .then(() => source.close())
         .then(() => ({ source: config.source }));
       const details = {
-        mqttUrls: mqtt.urls.map(redactUrl),
+        mqttUrls: mqtt.urls,
         mqttTopics: mqtt.topics,
         mqttClientId: mqtt.clientId,
         mqttProtocolVersion: mqtt.protocolVersion,

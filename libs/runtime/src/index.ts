@@ -5,6 +5,7 @@ export { Batcher, type BatcherOptions } from './batcher';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
 export { limitHeapGrowth } from './limit-heap-growth';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
+export { logRedaction } from './log-redaction';
 export { redactUrl } from './redact-url';
 export { RETRY_DELAYS, retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';
