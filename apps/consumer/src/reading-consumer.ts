@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { PrefetchTuner, QueueConsumer, type BrokerConnection, type Topology } from '@sensors/messaging';
-import { DEFAULT_ENVELOPE_READINGS, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  DEAD_LETTER_CODES,
+  DEAD_LETTER_HEADERS,
+  DEFAULT_ENVELOPE_READINGS,
+  type EnrichedSensorReading,
+} from '@sensors/sensor-model';
 import { Batcher, type EventLogger } from '@sensors/runtime';
 import type { SaveReport } from '@sensors/persistence';
 import { consumeReadings, type ConsumeReadings, type ConsumerStats, type BufferedReading } from './consume-readings';
@@ -90,6 +95,8 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     );
     this.queue = new QueueConsumer(options.broker, {
       topology: options.topology,
+      deadLetterHeaders: DEAD_LETTER_HEADERS,
+      errorCode: DEAD_LETTER_CODES.consumerError,
       prefetch: this.tuner.prefetch,
       onMessage: (delivery) => this.pipeline.onMessage(delivery),
       onMessageError: (delivery, err) =>

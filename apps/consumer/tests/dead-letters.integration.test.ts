@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { countQueueMessages, deleteBrokerObjects, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import {
-  DEAD_LETTER_HEADERS,
   PublishRejectedError,
   declareDeadLetterQueue,
   declareTopology,

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import {
-  DEAD_LETTER_HEADERS,
   TopologyMismatchError,
   declareDeadLetterQueue,
   declareTopology,

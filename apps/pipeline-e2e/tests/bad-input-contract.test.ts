@@ -4,8 +4,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
+import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
 import { startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 

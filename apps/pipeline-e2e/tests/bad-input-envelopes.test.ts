@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { countQueueMessages, testAmqpUrl, waitFor } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
 import { Client } from 'pg';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { countQueueMessages, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 

@@ -5,7 +5,7 @@ import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import { freePort, startApp, testAmqpUrl, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';

@@ -10,7 +10,7 @@ export interface OutgoingMessage {
   body: Buffer | string;
   /** MIME type of the body (default `application/json`). */
   contentType?: string;
-  /** AMQP headers, e.g. a dead letter's reason under the `DEAD_LETTER_HEADERS` names. */
+  /** AMQP headers, e.g. a dead letter's reason. */
   headers?: Record<string, string>;
 }
 

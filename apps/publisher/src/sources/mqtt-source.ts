@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { DEAD_LETTER_HEADERS, type OutgoingMessage } from '@sensors/messaging';
-import { InvalidSensorReadingError } from '@sensors/sensor-model';
+import type { OutgoingMessage } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
 import { countRejection, publishCounted, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { toReadingMessage } from '../to-reading-message';
 import { PubackQueue } from './puback-queue';
