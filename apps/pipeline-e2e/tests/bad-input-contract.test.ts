@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import type { ChannelModel, GetMessage } from 'amqplib';
+import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
-import { startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
+import { startApp, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
+import { openTestBroker } from './test-broker';
 
 // The rows of issue 18 ("one contract from input to row"), each end to end: what is accepted is
 // stored exactly, nothing is dropped without a word.
@@ -88,11 +89,7 @@ function rssKiB(pid: number): number {
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(testAmqpUrl);
-  const channel = await broker.createChannel();
-  await declareTopology(channel, topology);
-  await channel.close();
+  ({ connection: broker, topology } = await openTestBroker(pipeline));
   await pipeline.startConsumer();
   publisher = startApp('publisher', ['--source', 'http', '--http-port', '0', '--http-host', '127.0.0.1'], pipeline.env);
   const started = await waitFor('the publisher to start', () =>

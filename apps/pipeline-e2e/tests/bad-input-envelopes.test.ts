@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
-import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import type { ChannelModel, GetMessage, Options } from 'amqplib';
+import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import { countQueueMessages, testAmqpUrl, waitFor } from '@sensors/testing';
+import { countQueueMessages, waitFor } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
+import { openTestBroker, peekQueue, publishRaw } from './test-broker';
 
 /** A message published straight to the exchange, bypassing the publisher and its validation. */
 interface Sent {
@@ -105,39 +106,16 @@ const expectedDeadLetters: ExpectedDeadLetter[] = [
 ];
 
 async function publish(sent: Sent[]): Promise<void> {
-  const channel = await broker.createConfirmChannel();
-  const returned: string[] = [];
-  channel.on('return', (m: Message) => returned.push(String(m.properties.messageId)));
-  for (const m of sent) {
-    channel.publish(topology.exchange, topology.routingKey, m.body, {
-      persistent: true,
-      mandatory: true,
-      messageId: m.messageId,
-      contentType: 'application/json',
-      ...m.properties,
-    });
-  }
-  await channel.waitForConfirms();
-  await channel.close();
-  expect(returned).toEqual([]);
+  expect(await publishRaw({ connection: broker, topology }, sent)).toEqual([]);
 }
 
-/** Every message in a queue, left in place: the channel closes without acking, so the broker requeues them. */
-async function peek(queue: string): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const seen: GetMessage[] = [];
-  for (let m = await channel.get(queue); m; m = await channel.get(queue)) seen.push(m);
-  await channel.close();
-  return seen;
+function peek(queue: string): Promise<GetMessage[]> {
+  return peekQueue(broker, queue);
 }
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(testAmqpUrl);
-  const channel = await broker.createChannel();
-  await declareTopology(channel, topology);
-  await channel.close();
+  ({ connection: broker, topology } = await openTestBroker(pipeline));
 });
 
 afterAll(async () => {

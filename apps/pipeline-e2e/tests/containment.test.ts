@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { Client } from 'pg';
-import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { countQueueMessages, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
+import { openTestBroker, peekQueue } from './test-broker';
 
 /**
  * Each kind of message that once stalled, crash-looped or dragged its neighbours down, sitting
@@ -68,13 +69,8 @@ async function storedAmong(ids: string[]): Promise<number> {
   return Number(count);
 }
 
-/** Every message in a queue, left in place: the channel closes without acking. */
-async function peek(queue: string): Promise<GetMessage[]> {
-  const reader = await broker.createChannel();
-  const seen: GetMessage[] = [];
-  for (let m = await reader.get(queue); m; m = await reader.get(queue)) seen.push(m);
-  await reader.close();
-  return seen;
+function peek(queue: string): Promise<GetMessage[]> {
+  return peekQueue(broker, queue);
 }
 
 async function deadLettersOf(prefix: string): Promise<GetMessage[]> {
@@ -102,7 +98,9 @@ async function expectContained(name: string, consumer: AppProcess, good: string[
     { timeoutMs: 60_000 },
   );
   await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
-  expect(Object.fromEntries(dead.map((m) => [m.properties.messageId, m.properties.headers?.[DEAD_LETTER_HEADERS.code]]))).toEqual(bad);
+  expect(
+    Object.fromEntries(dead.map((m) => [m.properties.messageId, m.properties.headers?.[DEAD_LETTER_HEADERS.code]])),
+  ).toEqual(bad);
   expect(dead).toHaveLength(Object.keys(bad).length);
   expect(await storedAmong(good)).toBe(good.length);
   expect(await metric(consumer, 'sensors_reconnects_total{target="broker"}')).toBe(0);
@@ -138,10 +136,8 @@ async function consumerWaitsOnLock(): Promise<boolean> {
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(pipeline.env['AMQP_URL']);
+  ({ connection: broker, topology } = await openTestBroker(pipeline));
   channel = await broker.createConfirmChannel();
-  await declareTopology(channel, topology);
   // Created once, with the schema, before any backlog is published.
   (await pipeline.startConsumer()).child.kill('SIGTERM');
 });
@@ -225,7 +221,9 @@ describe('the consumer contains every bad message', () => {
     }
     expect(await storedAmong([id])).toBe(0);
     expect(
-      (await peek(topology.deadLetterQueue)).filter((m) => m.properties.headers?.[DEAD_LETTER_HEADERS.code] === 'delivery-limit'),
+      (await peek(topology.deadLetterQueue)).filter(
+        (m) => m.properties.headers?.[DEAD_LETTER_HEADERS.code] === 'delivery-limit',
+      ),
     ).toEqual([]);
   });
 

@@ -1,0 +1,60 @@
+import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
+import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
+import type { Pipeline } from './pipeline-fixture';
+
+/** A message published straight to the consumer's exchange, bypassing the publisher and its validation. */
+export interface RawMessage {
+  body: Buffer;
+  messageId: string;
+  properties?: Options.Publish;
+}
+
+/** A connection of the test's own to the pipeline's broker, and the pipeline's topology. */
+export interface TestBroker {
+  connection: ChannelModel;
+  topology: Topology;
+}
+
+/**
+ * Connects to the pipeline's broker and declares its topology, so that nothing published
+ * before the consumer has subscribed is unroutable.
+ */
+export async function openTestBroker(pipeline: Pipeline): Promise<TestBroker> {
+  const topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
+  const connection = await connect(pipeline.env['AMQP_URL']);
+  const channel = await connection.createChannel();
+  await declareTopology(channel, topology);
+  await channel.close();
+  return { connection, topology };
+}
+
+/**
+ * Publishes persistent, mandatory JSON messages to the topology's exchange and waits for
+ * their confirms; resolves to the ids of those the broker returned as unroutable.
+ */
+export async function publishRaw({ connection, topology }: TestBroker, messages: RawMessage[]): Promise<string[]> {
+  const channel = await connection.createConfirmChannel();
+  const returned: string[] = [];
+  channel.on('return', (m: Message) => returned.push(String(m.properties.messageId)));
+  for (const m of messages) {
+    channel.publish(topology.exchange, topology.routingKey, m.body, {
+      persistent: true,
+      mandatory: true,
+      messageId: m.messageId,
+      contentType: 'application/json',
+      ...m.properties,
+    });
+  }
+  await channel.waitForConfirms();
+  await channel.close();
+  return returned;
+}
+
+/** Every message in a queue, left in place: the channel closes without acking, so the broker requeues them. */
+export async function peekQueue(connection: ChannelModel, queue: string): Promise<GetMessage[]> {
+  const channel = await connection.createChannel();
+  const seen: GetMessage[] = [];
+  for (let m = await channel.get(queue); m; m = await channel.get(queue)) seen.push(m);
+  await channel.close();
+  return seen;
+}
