@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ChannelModel, GetMessage } from 'amqplib';
 import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
-import { startApp, waitFor, type AppProcess } from '@sensors/testing';
+import { startApp, waitFor, type AppProcess, takeMessages } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 import { openTestBroker } from './test-broker';
 
@@ -55,16 +55,7 @@ async function countRows(where: string, parameters: unknown[]): Promise<number> 
   return Number(count);
 }
 
-async function takeDeadLetters(): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(topology.deadLetterQueue, { noAck: true }); m; ) {
-    taken.push(m);
-    m = await channel.get(topology.deadLetterQueue, { noAck: true });
-  }
-  await channel.close();
-  return taken;
-}
+const takeDeadLetters = () => takeMessages(topology.deadLetterQueue);
 
 /** Publishes straight to the consumer's exchange, bypassing the publisher's validation. */
 async function publishRaw(bodies: { id: string; body: unknown }[]): Promise<void> {

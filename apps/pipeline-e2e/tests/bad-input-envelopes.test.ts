@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ChannelModel, GetMessage, Options } from 'amqplib';
 import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import { countQueueMessages, waitFor } from '@sensors/testing';
-import { createPipeline, type Pipeline } from './pipeline-fixture';
-import { openTestBroker, peekQueue, publishRaw } from './test-broker';
+import type { Pipeline } from './pipeline-fixture';
+import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
 
 /** A message published straight to the exchange, bypassing the publisher and its validation. */
 interface Sent {
@@ -113,28 +112,18 @@ function peek(queue: string): Promise<GetMessage[]> {
   return peekQueue(broker, queue);
 }
 
-beforeAll(async () => {
-  pipeline = await createPipeline();
-  ({ connection: broker, topology } = await openTestBroker(pipeline));
-});
-
-afterAll(async () => {
-  await broker.close();
-  await pipeline.teardown();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
+afterAll(() => close());
 
 describe('the consumer under bad envelopes', () => {
   it('stores the good readings of envelopes and single messages, and dead-letters the bad ones alone', async () => {
     const consumer = await pipeline.startConsumer();
     await publish(messages);
-    await waitFor('every good reading stored', async () => (await pipeline.storedCount()) >= storedIds.length, {
-      timeoutMs: 60_000,
+    await waitForEverySettled(pipeline, topology, {
+      stored: storedIds.length,
+      deadLettered: expectedDeadLetters.length,
     });
-    await waitFor(
-      'every bad one dead-lettered',
-      async () => (await countQueueMessages(topology.deadLetterQueue)) >= expectedDeadLetters.length,
-    );
-    await waitFor('every message acked', async () => (await countQueueMessages(topology.queue)) === 0);
     expect(await consumer.stop()).toBe(0);
     expect(consumer.logs.filter((l) => Number(l['level']) >= 50)).toEqual([]);
     expect(consumer.logs.find((l) => l['msg'] === 'consumer stopped')).toMatchObject({

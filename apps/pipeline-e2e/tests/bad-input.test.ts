@@ -3,8 +3,8 @@ import type { ChannelModel, GetMessage, Options } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import type { Topology } from '@sensors/messaging';
 import { countQueueMessages, startApp, waitFor, type AppProcess } from '@sensors/testing';
-import { createPipeline, type Pipeline } from './pipeline-fixture';
-import { openTestBroker, peekQueue, publishRaw } from './test-broker';
+import type { Pipeline } from './pipeline-fixture';
+import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
 
 /** A message of the battery and what must become of it. */
 interface Case {
@@ -226,27 +226,15 @@ async function deadLettersCommand(
   return { code, lines: app.logs };
 }
 
-beforeAll(async () => {
-  pipeline = await createPipeline();
-  ({ connection: broker, topology } = await openTestBroker(pipeline));
-});
-
-afterAll(async () => {
-  await broker.close();
-  await pipeline.teardown();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
+afterAll(() => close());
 
 describe('the consumer under bad input', () => {
   it('stores every good reading, dead-letters every bad one once with its reason, and keeps going', async () => {
     const consumer = await pipeline.startConsumer();
     await publish(messages);
-    await waitFor('every good reading stored', async () => (await pipeline.storedCount()) >= storedIds.length, {
-      timeoutMs: 60_000,
-    });
-    await waitFor(
-      'every bad one dead-lettered',
-      async () => (await countQueueMessages(topology.deadLetterQueue)) >= deadLetters.length,
-    );
+    await waitForEverySettled(pipeline, topology, { stored: storedIds.length, deadLettered: deadLetters.length });
 
     const after = good('after the battery', `${run}-after`);
     await publish([after]);

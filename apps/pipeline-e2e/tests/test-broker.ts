@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
 import { declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import type { Pipeline } from './pipeline-fixture';
+import { countQueueMessages, waitFor } from '@sensors/testing';
+import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** A message published straight to the consumer's exchange, bypassing the publisher and its validation. */
 export interface RawMessage {
@@ -26,6 +27,36 @@ export async function openTestBroker(pipeline: Pipeline): Promise<TestBroker> {
   await declareTopology(channel, topology);
   await channel.close();
   return { connection, topology };
+}
+
+/** A pipeline of the test file's own with a {@link TestBroker} on it; `close` ends both. */
+export async function createPipelineWithBroker(): Promise<TestBroker & { pipeline: Pipeline; close(): Promise<void> }> {
+  const pipeline = await createPipeline();
+  const broker = await openTestBroker(pipeline);
+  return {
+    ...broker,
+    pipeline,
+    async close() {
+      await broker.connection.close();
+      await pipeline.teardown();
+    },
+  };
+}
+
+/** Waits until the stored rows and the dead-letter queue have their counts and the queue is empty. */
+export async function waitForEverySettled(
+  pipeline: Pipeline,
+  topology: Topology,
+  expected: { stored: number; deadLettered: number },
+): Promise<void> {
+  await waitFor('every good reading stored', async () => (await pipeline.storedCount()) >= expected.stored, {
+    timeoutMs: 60_000,
+  });
+  await waitFor(
+    'every bad one dead-lettered',
+    async () => (await countQueueMessages(topology.deadLetterQueue)) >= expected.deadLettered,
+  );
+  await waitFor('every message acked', async () => (await countQueueMessages(topology.queue)) === 0);
 }
 
 /**

@@ -26,6 +26,7 @@ export {
   peekQueue,
   queueDepth,
   setQueuePolicy,
+  takeMessages,
   withChannel,
   type Broker,
   type PeekedMessage,
