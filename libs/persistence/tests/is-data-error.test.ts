@@ -1,9 +1,4 @@
-import {
-  waitFor,
-  freePort,
-  isRunningStatement,
-  terminateDatabaseSessions,
-} from '@sensors/testing';
+import { waitFor, freePort, isRunningStatement, terminateDatabaseSessions } from '@sensors/testing';
 import { QueryFailedError } from 'typeorm';
 import { createDataSource, isDataError, saveReadings } from '../src';
 import { enrichedReading } from './readings';

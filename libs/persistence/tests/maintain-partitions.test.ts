@@ -1,22 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@sensors/testing';
-import { createDataSource, maintainPartitions, migrate, saveReadings } from '../src';
+import { maintainPartitions, migrate, saveReadings } from '../src';
 import { enrichedReading } from './readings';
-import { useMigratedDatabase } from './migrated-database';
+import { useEmptyDatabasePerTest, useMigratedDatabase } from './migrated-database';
 
 const DAY_MS = 86_400_000;
 const now = new Date('2026-12-01T10:00:00Z');
 
 describe('maintainPartitions', () => {
-  let database: TestDatabase;
-  const opened: DataSource[] = [];
-
-  async function connect(): Promise<DataSource> {
-    const dataSource = createDataSource({ url: database.url, poolSize: 2 });
-    opened.push(dataSource);
-    await dataSource.initialize();
-    return dataSource;
-  }
+  const fresh = useEmptyDatabasePerTest();
+  const connect = () => fresh.connect();
 
   async function partitionOf(dataSource: DataSource, id: string): Promise<string[]> {
     const rows: { partition: string }[] = await dataSource.query(
@@ -25,15 +17,6 @@ describe('maintainPartitions', () => {
     );
     return rows.map((row) => row.partition);
   }
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const dataSource of opened.splice(0)) await dataSource.destroy();
-    await database.drop();
-  });
 
   it('creates the current day and two ahead, then nothing more when run again', async () => {
     const dataSource = await connect();

@@ -25,3 +25,38 @@ export function useMigratedDatabase(): MigratedDatabase {
   });
   return migrated;
 }
+
+/** A fresh, empty test database for each test of the enclosing `describe`. */
+export interface EmptyDatabase {
+  readonly database: TestDatabase;
+  /** Opens a data source on it (pool of 2), destroyed after the test. */
+  connect(): Promise<DataSource>;
+  /** Destroys a data source made otherwise after the test too. */
+  adopt(dataSource: DataSource): void;
+}
+
+/** Creates an empty test database before each test of the enclosing `describe` and drops it after. */
+export function useEmptyDatabasePerTest(): EmptyDatabase {
+  const opened: DataSource[] = [];
+  const fresh = {
+    database: undefined as unknown as TestDatabase,
+    async connect(): Promise<DataSource> {
+      const dataSource = createDataSource({ url: fresh.database.url, poolSize: 2 });
+      opened.push(dataSource);
+      return dataSource.initialize();
+    },
+    adopt(dataSource: DataSource): void {
+      opened.push(dataSource);
+    },
+  };
+  beforeEach(async () => {
+    fresh.database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const dataSource of opened.splice(0)) {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    }
+    await fresh.database.drop();
+  });
+  return fresh;
+}

@@ -1,16 +1,10 @@
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import type { StoredReadingRow } from '@sensors/testing';
 import { createDataSource, isDataError, saveReadings } from '../src';
 import { enrichedReading } from './readings';
 import { useMigratedDatabase } from './migrated-database';
 
-interface StoredRow {
-  id: string;
-  sensor_type: string;
-  temperature_f: number;
-  temperature_c: number;
-  measured_at: Date;
-  ingested_at: Date;
-}
+type StoredRow = StoredReadingRow;
 
 describe('saveReadings', () => {
   const migrated = useMigratedDatabase();
@@ -56,7 +50,9 @@ describe('saveReadings', () => {
   });
 
   it('absorbs a redelivered reading (same id, time and content) and keeps the stored row', async () => {
-    expect(await saveReadings(migrated.dataSource, [enrichedReading('again-1'), enrichedReading('again-2')])).toMatchObject({
+    expect(
+      await saveReadings(migrated.dataSource, [enrichedReading('again-1'), enrichedReading('again-2')]),
+    ).toMatchObject({
       stored: 2,
     });
     const [before] = await storedRows(['again-1']);
@@ -112,7 +108,9 @@ describe('saveReadings', () => {
 
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
-    expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({ stored: 2 });
+    expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({
+      stored: 2,
+    });
     const rows: { id: string; extra: unknown }[] = await migrated.dataSource.query(
       "SELECT id, extra FROM sensor_readings WHERE id IN ('extra-1', 'extra-none') ORDER BY id",
     );
@@ -221,7 +219,10 @@ describe('saveReadings', () => {
     const readings = ids.map((id) => enrichedReading(id));
     expect(await saveReadings(migrated.dataSource, readings)).toMatchObject({ stored: ids.length });
 
-    const stored: { id: string }[] = await migrated.dataSource.query('SELECT id FROM sensor_readings WHERE id = ANY($1)', [ids]);
+    const stored: { id: string }[] = await migrated.dataSource.query(
+      'SELECT id FROM sensor_readings WHERE id = ANY($1)',
+      [ids],
+    );
     expect(stored.map((row) => row.id).sort()).toEqual([...ids].sort());
     const [{ count }] = await migrated.dataSource.query('SELECT count(*)::int AS count FROM sensor_readings');
     expect(count).toBeGreaterThanOrEqual(ids.length);
@@ -232,7 +233,9 @@ describe('saveReadings', () => {
     ['a temperature', (r: EnrichedSensorReading) => ({ ...r, content: { ...r.content, temperature_f: '1,2' } })],
   ])('lets the table refuse a reading without %s, from a caller without types, as a data error', async (_, spoil) => {
     const reading = spoil(enrichedReading('spoilt')) as unknown as EnrichedSensorReading;
-    const refusal = await saveReadings(migrated.dataSource, [enrichedReading('fine'), reading]).catch((err: unknown) => err);
+    const refusal = await saveReadings(migrated.dataSource, [enrichedReading('fine'), reading]).catch(
+      (err: unknown) => err,
+    );
     expect(isDataError(refusal)).toBe(true);
     expect(await storedRows(['fine', 'spoilt'])).toEqual([]);
   });

@@ -5,6 +5,7 @@ import {
   InvalidGeneratorOptionError,
   type GenerateSensorReadingsOptions,
 } from '../src';
+import { thrownBy } from './thrown-by';
 
 const START = Date.parse('2019-06-24T15:00:00.000Z');
 
@@ -214,12 +215,3 @@ describe('generateSensorReadings', () => {
     expect(() => generateSensorReadings({ sensors: 0 })).toThrow(InvalidGeneratorOptionError);
   });
 });
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but none was thrown');
-}

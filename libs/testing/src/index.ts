@@ -33,5 +33,6 @@ export {
   type QueueDepth,
 } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
+export type { StoredReadingRow } from './stored-reading-row';
 export { uniqueName } from './unique-name';
 export { sleep, waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';
