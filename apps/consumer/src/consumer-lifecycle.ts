@@ -11,7 +11,7 @@ import {
   type OpsServer,
   type ShutdownStep,
 } from '@sensors/runtime';
-import type { ConsumerConfig } from './config';
+import type { ConsumerConfig, DatabaseConfig } from './config';
 import type { DatabaseHealth } from './database-health';
 import { migrateDatabase } from './migrate-database';
 
@@ -26,13 +26,13 @@ export interface StartedParts {
  * waiting for, and warns of default passwords.
  */
 export async function startOps(
-  config: ConsumerConfig,
+  config: Pick<ConsumerConfig, 'ops' | 'database' | 'amqp'>,
   registry: Registry,
   log: Logger,
 ): Promise<{ ops: OpsServer; started: StartedParts }> {
   const started: StartedParts = {};
   const ops = await startOpsServer({
-    port: config.metricsPort,
+    port: config.ops.metricsPort,
     registry,
     readiness: () => {
       const reasons = [
@@ -44,9 +44,9 @@ export async function startOps(
   });
   log.info({ metricsPort: ops.port }, 'serving metrics and health');
   for (const [setting, value] of Object.entries({
-    DATABASE_URL: config.databaseUrl,
-    DATABASE_MIGRATION_URL: config.migrationDatabaseUrl,
-    AMQP_URL: config.amqpUrls.join(','),
+    SENSORS_DATABASE_URL: config.database.url,
+    SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl,
+    SENSORS_AMQP_URL: config.amqp.urls.join(','),
   })) {
     if (value.split(',').some(usesDefaultPassword)) {
       log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
@@ -55,17 +55,23 @@ export async function startOps(
   return { ops, started };
 }
 
-/** Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when asked to. */
-export async function connectDatabase(config: ConsumerConfig, log: Logger, signal: AbortSignal): Promise<DataSource> {
+/** Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when `migrate` says so. */
+export async function connectDatabase(
+  config: DatabaseConfig,
+  migrate: boolean,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<DataSource> {
   const dataSource = await retry(
-    () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
+    () => createDataSource({ url: config.url, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
-      onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url: config.databaseUrl }, 'database unreachable, retrying'),
+      onError: (err, attempt, retryInMs) =>
+        log.warn({ err, attempt, retryInMs, url: config.url }, 'database unreachable, retrying'),
     },
   );
-  log.info({ url: config.databaseUrl }, 'database connected');
-  if (config.migrateOnStart || config.command === 'migrate') {
+  log.info({ url: config.url }, 'database connected');
+  if (migrate) {
     log.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
   }
   return dataSource;
@@ -77,15 +83,15 @@ export async function connectDatabase(config: ConsumerConfig, log: Logger, signa
  * whether every step finished cleanly.
  */
 export function shutDown(
-  config: ConsumerConfig,
+  timeoutMs: number,
   log: Logger,
   steps: readonly { name: string; run: (signal: AbortSignal) => Promise<unknown> | unknown }[],
 ): Promise<boolean> {
   log.info({}, 'shutting down');
   const overrun = new AbortController();
-  const timer = setTimeout(() => overrun.abort(), config.shutdownTimeoutMs);
+  const timer = setTimeout(() => overrun.abort(), timeoutMs);
   return createShutdown({
-    timeoutMs: config.shutdownTimeoutMs,
+    timeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: steps.map(
       (step): ShutdownStep => ({

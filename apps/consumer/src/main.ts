@@ -10,6 +10,7 @@ import {
   serializeError,
   startProgressLog,
 } from '@sensors/runtime';
+import { checkConsumerConfig } from './check-consumer-config';
 import { loadConsumerConfig } from './config';
 import { newConsumerStats } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
@@ -23,40 +24,56 @@ async function main(): Promise<void> {
   // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
   limitHeapGrowth(100);
   const config = loadConsumerConfig(process.argv.slice(2));
+  const output = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+  if (config.command === 'check-config') {
+    process.exitCode = checkConsumerConfig(config, output);
+    return;
+  }
   if (config.deadLetters) {
-    const out = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
-    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, out);
+    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, output);
     return;
   }
   const log = pino(
-    { level: config.logLevel, base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } },
-    config.logPretty ? pretty() : undefined,
+    { level: config.logging.level, base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } },
+    config.logging.pretty ? pretty() : undefined,
   );
+  for (const renamed of config.renamedVariables) {
+    log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
+  }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
   const registry = createMetricsRegistry();
   const { ops, started } = await startOps(config, registry, log);
-  const dataSource = await connectDatabase(config, log.child({ component: 'database' }), stopping.signal);
+  const migrate = config.database.migrateOnStart || config.command === 'migrate';
+  const dataSource = await connectDatabase(
+    config.database,
+    migrate,
+    log.child({ component: 'database' }),
+    stopping.signal,
+  );
   if (config.command === 'migrate') {
     await Promise.all([ops.close(), dataSource.destroy()]);
     return;
   }
 
   const partitions = await startPartitionMaintenance({
-    ownerUrl: config.migrationDatabaseUrl,
+    ownerUrl: config.database.migrationUrl,
     config: config.partitions,
     log: log.child({ component: 'partitions' }),
     registry,
   });
   const stats = newConsumerStats();
-  const topology = topologyFor(config);
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
+  const topology = topologyFor(config.topology);
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-consumer:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
   Object.assign(started, { broker, database });
   const consumer = new ReadingConsumer({
-    ...config,
+    ...config.batching,
     broker,
     topology,
     database,
@@ -76,18 +93,16 @@ async function main(): Promise<void> {
   consumer.on('batch-stored', metrics.observeBatch).on('write-failed', metrics.countWriteFailure);
   broker.start();
   const progressLog = log.child({ component: 'progress' });
-  const stopProgress = startProgressLog(progressLog, config.progressIntervalMs, () => consumer.progress());
-  const { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries } = config;
-  const settings = { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries };
-  log.info({ queue: topology.queue, metricsPort: ops.port, ...settings }, 'consumer started');
+  const stopProgress = startProgressLog(progressLog, config.ops.progressIntervalMs, () => consumer.progress());
+  log.info({ queue: topology.queue, metricsPort: ops.port, ...config.batching }, 'consumer started');
 
   await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   // Whatever is stuck (a write that never returns, a socket that never closes), the process ends.
   setTimeout(() => {
-    log.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
+    log.error({ shutdownTimeoutMs: config.ops.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
     process.exit(1);
-  }, config.shutdownTimeoutMs + 1000).unref();
-  const clean = await shutDown(config, log, [
+  }, config.ops.shutdownTimeoutMs + 1000).unref();
+  const clean = await shutDown(config.ops.shutdownTimeoutMs, log, [
     { name: 'stop consuming, flush and ack', run: (signal) => consumer.close(signal) },
     { name: 'close the broker connection', run: () => broker.close() },
     { name: 'stop maintaining partitions', run: () => partitions.stop() },

@@ -181,7 +181,7 @@ describe('the HTTP source', () => {
   beforeAll(async () => {
     app = publisher(
       ['--source', 'http', '--http-port', '0', '--http-host', '127.0.0.1', '--http-request-timeout-ms', '1000'],
-      { HTTP_TOKENS: `other-token,${token}` },
+      { SENSORS_HTTP_TOKENS: `other-token,${token}` },
     );
     const startedLine = await waitFor('the publisher to start', () => lastLine(app, 'publisher started'));
     port = startedLine['httpPort'] as number;
@@ -290,7 +290,7 @@ describe('the HTTP source', () => {
 
   it('answers 503 with Retry-After while the broker is unreachable', async () => {
     const down = publisher(['--source', 'http', '--http-port', '0'], {
-      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+      SENSORS_AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
     });
     const startedLine = await waitFor('the publisher to start', () => lastLine(down, 'publisher started'));
     const response = await fetch(`http://127.0.0.1:${startedLine['httpPort'] as number}/readings`, {

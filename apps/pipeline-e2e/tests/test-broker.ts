@@ -22,7 +22,7 @@ export interface TestBroker {
  */
 export async function openTestBroker(pipeline: Pipeline): Promise<TestBroker> {
   const topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  const connection = await connect(pipeline.env['AMQP_URL']);
+  const connection = await connect(pipeline.env['SENSORS_AMQP_URL']);
   const channel = await connection.createChannel();
   await declareTopology(channel, topology);
   await channel.close();

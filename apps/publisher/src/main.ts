@@ -10,6 +10,7 @@ import {
   startProgressLog,
   usesDefaultPassword,
 } from '@sensors/runtime';
+import { checkPublisherConfig } from './check-publisher-config';
 import { loadPublisherConfig } from './config';
 import { EnvelopeSink } from './envelope-sink';
 import { newPublisherStats } from './publish-readings';
@@ -19,50 +20,65 @@ import { summarizeRun, type RunEnd } from './summarize-run';
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
+  if (config.command === 'check-config') {
+    const output = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+    process.exitCode = await checkPublisherConfig(config, output);
+    return;
+  }
   const log = pino(
-    { level: config.logLevel, base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } },
-    config.logPretty ? pretty() : undefined,
+    { level: config.logging.level, base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } },
+    config.logging.pretty ? pretty() : undefined,
   );
+  for (const renamed of config.renamedVariables) {
+    log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
+  }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
-  if (config.amqpUrls.some(usesDefaultPassword)) {
-    log.warn({ setting: 'AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
+  if (config.amqp.urls.some(usesDefaultPassword)) {
+    log.warn({ setting: 'SENSORS_AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
   }
   if (
-    config.source === 'http' &&
-    config.http.tokens.length === 0 &&
-    !/^(127\.|::1$|localhost$)/.test(config.http.host)
+    config.source.type === 'http' &&
+    config.source.http.tokens.length === 0 &&
+    !/^(127\.|::1$|localhost$)/.test(config.source.http.host)
   ) {
-    log.warn({ httpHost: config.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set HTTP_TOKENS');
+    log.warn({ httpHost: config.source.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set SENSORS_HTTP_TOKENS');
   }
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-publisher:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
-  const topology = topologyFor(config);
-  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.maxInFlight });
+  const topology = topologyFor(config.topology);
+  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.publishing.maxInFlight });
   const sink =
-    config.envelopeSize > 1
+    config.publishing.envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
-          size: config.envelopeSize,
-          lingerMs: config.envelopeLingerMs,
-          maxUnconfirmed: config.maxInFlight,
+          size: config.publishing.envelopeSize,
+          lingerMs: config.publishing.envelopeLingerMs,
+          maxUnconfirmed: config.publishing.maxInFlight,
         })
       : publisher;
   const deadLetters =
-    config.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source)
-      ? new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.maxInFlight, toDeadLetterExchange: true })
+    config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
+      ? new ConfirmPublisher(broker, {
+          topology,
+          maxUnconfirmed: config.publishing.maxInFlight,
+          toDeadLetterExchange: true,
+        })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
-    source: config.source,
+    source: config.source.type,
     unconfirmed: () => sink.unconfirmed + (deadLetters?.unconfirmed ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
   });
-  const source = await startSource(config, {
+  const source = await startSource(config.source, {
     sink,
     deadLetters,
     brokerAvailable: () => broker.connected && !broker.blocked,
@@ -73,7 +89,7 @@ async function main(): Promise<void> {
   });
   if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
   const ops = await startOpsServer({
-    port: config.metricsPort,
+    port: config.ops.metricsPort,
     registry,
     readiness: () => {
       const reasons = [
@@ -85,7 +101,7 @@ async function main(): Promise<void> {
     },
   });
   broker.start();
-  const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
+  const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.ops.progressIntervalMs, () => ({
     received: stats.received,
     published: stats.published,
     confirmed: stats.confirmed,
@@ -95,10 +111,10 @@ async function main(): Promise<void> {
   }));
   log.info(
     {
-      source: config.source,
+      source: config.source.type,
       ...source.details,
-      envelopeSize: config.envelopeSize,
-      envelopeLingerMs: config.envelopeLingerMs,
+      envelopeSize: config.publishing.envelopeSize,
+      envelopeLingerMs: config.publishing.envelopeLingerMs,
       metricsPort: ops.port,
     },
     'publisher started',
@@ -107,16 +123,16 @@ async function main(): Promise<void> {
   // The source ends by itself (count reached, input read) or on the first signal; confirms of
   // what was published are awaited up to the shutdown timeout, after which the publisher gives
   // up and says how many were unconfirmed.
-  let end: RunEnd = { source: config.source, count: config.count };
+  let end: RunEnd = { source: config.source.type, count: config.source.generator.count };
   const timedOut = new Promise<void>((resolve) =>
-    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.shutdownTimeoutMs).unref(), {
+    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.ops.shutdownTimeoutMs).unref(), {
       once: true,
     }),
   );
   await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut]);
 
   await createShutdown({
-    timeoutMs: config.shutdownTimeoutMs,
+    timeoutMs: config.ops.shutdownTimeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: [
       { name: 'stop the progress log', run: stopProgress },
