@@ -13,7 +13,7 @@ export interface BatcherOptions<T> {
    * used up): a partial batch is then written at once instead of waiting out `maxWaitMs`.
    */
   starved?: () => boolean;
-  /** Called (in a microtask) each time a batch leaves the waiting items, making room for more. */
+  /** Called (in a microtask) each time a batch leaves the buffered items, making room for more. */
   onRoom?: () => void;
   /** Writes one batch; a rejection is retried with backoff, holding the batch. */
   write: (batch: T[]) => Promise<void>;
@@ -26,7 +26,7 @@ export interface BatcherOptions<T> {
   backoff?: BackoffOptions;
 }
 
-interface Waiting<T> {
+interface BufferedItem<T> {
   item: T;
   at: number;
 }
@@ -44,7 +44,7 @@ interface Waiting<T> {
  * await batcher.flush();
  */
 export class Batcher<T> {
-  private waiting: Waiting<T>[] = [];
+  private buffered: BufferedItem<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writes = 0;
   private draining = 0;
@@ -61,7 +61,7 @@ export class Batcher<T> {
 
   /** Items added and not yet handed to a write. */
   get size(): number {
-    return this.waiting.length;
+    return this.buffered.length;
   }
 
   /** Batches being written (retries included). */
@@ -70,7 +70,7 @@ export class Batcher<T> {
   }
 
   add(item: T): void {
-    this.waiting.push({ item, at: Date.now() });
+    this.buffered.push({ item, at: Date.now() });
     this.schedule();
   }
 
@@ -79,7 +79,7 @@ export class Batcher<T> {
     this.draining++;
     try {
       this.schedule();
-      while ((this.waiting.length > 0 || this.writes > 0) && !this.closing.signal.aborted) {
+      while ((this.buffered.length > 0 || this.writes > 0) && !this.closing.signal.aborted) {
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       }
     } finally {
@@ -98,11 +98,11 @@ export class Batcher<T> {
   }
 
   private schedule(): void {
-    while (this.waiting.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
-      const age = Date.now() - this.waiting[0].at;
+    while (this.buffered.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
+      const age = Date.now() - this.buffered[0].at;
       const due =
         this.draining > 0 ||
-        this.waiting.length >= this.options.maxSize ||
+        this.buffered.length >= this.options.maxSize ||
         age >= this.options.maxWaitMs ||
         this.options.starved?.() === true;
       if (!due) {
@@ -115,7 +115,7 @@ export class Batcher<T> {
       }
       clearTimeout(this.timer);
       this.timer = undefined;
-      void this.write(this.waiting.splice(0, this.options.maxSize).map((w) => w.item));
+      void this.write(this.buffered.splice(0, this.options.maxSize).map((w) => w.item));
       if (this.options.onRoom) queueMicrotask(this.options.onRoom);
     }
   }
