@@ -15,11 +15,12 @@ export interface EnvelopeSinkOptions {
   maxBytes?: number;
 }
 
+/** How a sender is told of its message's fate; it must not throw. */
+type Settled = (message: OutgoingMessage, err?: Error) => void;
+
 interface EnvelopedReading {
-  id: string;
-  body: Buffer | string;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  message: OutgoingMessage;
+  settled: Settled;
 }
 
 /**
@@ -51,7 +52,13 @@ export class EnvelopeSink implements ReadingSink {
 
   whenWritable(): Promise<void> {
     // Called for every reading: while there is room, no async frame of its own.
-    return this.unconfirmedCount < this.options.maxUnconfirmed ? this.options.target.whenWritable() : this.waitForRoom();
+    return this.unconfirmedCount < this.options.maxUnconfirmed
+      ? this.options.target.whenWritable()
+      : this.waitForRoom();
+  }
+
+  isWritable(): boolean {
+    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable?.() === true;
   }
 
   private async waitForRoom(): Promise<void> {
@@ -62,17 +69,20 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   publish(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => this.publishWith(message, (_, err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Like {@link EnvelopeSink.publish}, without a promise: `settled` is told once the envelope is confirmed or refused. */
+  publishWith(message: OutgoingMessage, settled: Settled): void {
     const bytes = typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length;
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
     this.unconfirmedCount++;
-    return new Promise((resolve, reject) => {
-      this.open.push({ id: message.id, body: message.body, resolve, reject });
-      this.openBytes += bytes;
-      if (this.open.length >= this.options.size) this.seal();
-      else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
-    });
+    this.open.push({ message, settled });
+    this.openBytes += bytes;
+    if (this.open.length >= this.options.size) this.seal();
+    else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
   }
 
   /** Sends the open envelope now, e.g. once the source has ended. */
@@ -85,19 +95,19 @@ export class EnvelopeSink implements ReadingSink {
     this.openBytes = 0;
     const envelope: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
-      id: `${readings[0].id}+${readings.length}`,
-      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.body))),
+      id: `${readings[0].message.id}+${readings.length}`,
+      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.message.body))),
       contentType: ENVELOPE_CONTENT_TYPE,
     };
     this.options.target.publish(envelope).then(
-      () => this.settle(readings, (r) => r.resolve()),
-      (err: Error) => this.settle(readings, (r) => r.reject(err)),
+      () => this.settle(readings),
+      (err: Error) => this.settle(readings, err),
     );
   }
 
-  private settle(readings: EnvelopedReading[], each: (reading: EnvelopedReading) => void): void {
+  private settle(readings: EnvelopedReading[], err?: Error): void {
     this.unconfirmedCount -= readings.length;
-    readings.forEach(each);
+    for (const { message, settled } of readings) settled(message, err);
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

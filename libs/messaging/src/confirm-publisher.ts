@@ -101,8 +101,13 @@ export class ConfirmPublisher implements BrokerClient {
    * broker is down, blocked (memory alarm) or slow.
    */
   whenWritable(): Promise<void> {
-    if (this.writable()) return Promise.resolve();
+    if (this.isWritable()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Whether {@link ConfirmPublisher.whenWritable} would resolve at once: for hot loops, which skip the await. */
+  isWritable(): boolean {
+    return this.unconfirmedMessages.size < this.maxUnconfirmed && !this.draining;
   }
 
   /** Publishes one message; resolves when the broker confirms it. */
@@ -224,7 +229,8 @@ export class ConfirmPublisher implements BrokerClient {
     setTimeout(
       () => {
         entry.holding = false;
-        if (this.channel && !this.draining && this.unconfirmedMessages.has(entry) && !entry.channel) this.send(entry, this.channel);
+        if (this.channel && !this.draining && this.unconfirmedMessages.has(entry) && !entry.channel)
+          this.send(entry, this.channel);
       },
       backoffDelay(entry.nacks - 1, RETRY_DELAYS.resend),
     ).unref();
@@ -251,13 +257,9 @@ export class ConfirmPublisher implements BrokerClient {
     this.wakeWaiters();
   }
 
-  private writable(): boolean {
-    return this.unconfirmedMessages.size < this.maxUnconfirmed && !this.draining;
-  }
-
   private wakeWaiters(): void {
     if (this.waiters.length === 0) return;
-    if (!this.writable() && this.unconfirmedMessages.size > 0) return;
+    if (!this.isWritable() && this.unconfirmedMessages.size > 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
