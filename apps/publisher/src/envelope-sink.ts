@@ -9,8 +9,8 @@ export interface EnvelopeSinkOptions {
   size: number;
   /** …or once its first reading has waited this long, in milliseconds. */
   lingerMs: number;
-  /** Readings held at most, waiting in an open envelope or for their envelope's confirm. */
-  maxInFlight: number;
+  /** Unconfirmed readings at most, those in the open envelope included. */
+  maxUnconfirmed: number;
   /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
   maxBytes?: number;
 }
@@ -18,7 +18,7 @@ export interface EnvelopeSinkOptions {
 /** How a sender is told of its message's fate; it must not throw. */
 type Settled = (message: OutgoingMessage, err?: Error) => void;
 
-interface Waiting {
+interface EnvelopedReading {
   message: OutgoingMessage;
   settled: Settled;
 }
@@ -30,14 +30,14 @@ interface Waiting {
  * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
  * is unchanged.
  *
- * The window counts readings, not envelopes: memory stays bounded by `maxInFlight` readings
+ * The window counts readings, not envelopes: memory stays bounded by `maxUnconfirmed` readings
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: Waiting[] = [];
+  private open: EnvelopedReading[] = [];
   private openBytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private held = 0;
+  private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
   private readonly maxBytes: number;
 
@@ -46,21 +46,23 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   /** Readings published and not yet confirmed or refused, in open envelopes included. */
-  get inFlight(): number {
-    return this.held;
+  get unconfirmed(): number {
+    return this.unconfirmedCount;
   }
 
   whenWritable(): Promise<void> {
     // Called for every reading: while there is room, no async frame of its own.
-    return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
+    return this.unconfirmedCount < this.options.maxUnconfirmed
+      ? this.options.target.whenWritable()
+      : this.waitForRoom();
   }
 
   isWritable(): boolean {
-    return this.held < this.options.maxInFlight && this.options.target.isWritable?.() === true;
+    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable?.() === true;
   }
 
   private async waitForRoom(): Promise<void> {
-    while (this.held >= this.options.maxInFlight) {
+    while (this.unconfirmedCount >= this.options.maxUnconfirmed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     await this.options.target.whenWritable();
@@ -76,7 +78,7 @@ export class EnvelopeSink implements ReadingSink {
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
-    this.held++;
+    this.unconfirmedCount++;
     this.open.push({ message, settled });
     this.openBytes += bytes;
     if (this.open.length >= this.options.size) this.seal();
@@ -103,8 +105,8 @@ export class EnvelopeSink implements ReadingSink {
     );
   }
 
-  private settle(readings: Waiting[], err?: Error): void {
-    this.held -= readings.length;
+  private settle(readings: EnvelopedReading[], err?: Error): void {
+    this.unconfirmedCount -= readings.length;
     for (const { message, settled } of readings) settled(message, err);
     const waiters = this.waiters;
     this.waiters = [];

@@ -136,7 +136,7 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
   const { sink, stats, signal, identities, unknownFields, onFailed } = options;
   const readingOf = options.readingOf ?? ((item: T): unknown => item);
   // A count rather than a set of promises: this runs for every reading.
-  let outstanding = 0;
+  let unconfirmed = 0;
   let allSettled: (() => void) | undefined;
   const settled = (message: OutgoingMessage, err?: Error): void => {
     if (err) {
@@ -149,11 +149,11 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
     } else {
       stats.confirmed++;
     }
-    if (--outstanding === 0) allSettled?.();
+    if (--unconfirmed === 0) allSettled?.();
   };
   const send = (message: OutgoingMessage): void => {
     stats.published++;
-    outstanding++;
+    unconfirmed++;
     if (sink.publishWith) sink.publishWith(message, settled);
     else
       sink.publish(message).then(
@@ -195,5 +195,5 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
       if (signal?.aborted) break;
     }
   }
-  if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
+  if (unconfirmed > 0) await new Promise<void>((resolve) => (allSettled = resolve));
 }
