@@ -14,6 +14,7 @@ import {
   type DeadLettersCommand,
 } from './dead-letters/dead-letters-command';
 import { partitionOptions, readPartitionConfig, type PartitionConfig } from './maintain-partitions-options';
+import { VERSION } from './version';
 
 /** The consumer's settings, validated; flags win over environment variables over defaults. */
 export interface ConsumerConfig extends SharedConfig {
@@ -44,6 +45,7 @@ export const DEFAULT_MIGRATION_DATABASE_URL = 'postgres://sensors_owner:sensors_
  */
 export function loadConsumerConfig(argv: readonly string[], { exitOverride = false } = {}): ConsumerConfig {
   const program = new Command('consumer')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .description('Takes sensor readings from RabbitMQ and stores them in Postgres, each exactly once.')
     .argument(
       '[command]',
@@ -100,7 +102,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     .addOption(
       new Option(
         '--max-redeliveries <n>',
-        'times a message may come back unsettled (its consumer died) before it is dead-lettered unread as repeated-crash; keep it below the queue\'s delivery limit',
+        "times a message may come back unsettled (its consumer died) before it is dead-lettered unread as repeated-crash; keep it below the queue's delivery limit",
       )
         .env('MAX_REDELIVERIES')
         .default(5)

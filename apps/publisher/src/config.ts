@@ -9,6 +9,7 @@ import {
   type SharedConfig,
 } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
+import { VERSION } from './version';
 
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
 export type SourceName = 'generator' | 'stdin' | 'file' | 'http' | 'mqtt';
@@ -32,6 +33,8 @@ export interface HttpSourceConfig {
   host: string;
   /** Bearer tokens accepted; empty: no authentication. */
   tokens: string[];
+  /** PEM files of the certificate (chain) and its private key: HTTPS instead of HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
   bodyLimit: number;
   requestTimeoutMs: number;
   confirmTimeoutMs: number;
@@ -75,6 +78,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
  */
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
   const program = new Command('publisher')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
       'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, or HTTP), validates and enriches them, and publishes them durably to RabbitMQ.',
     )
@@ -163,6 +167,12 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       ).env('HTTP_TOKENS'),
     )
     .addOption(
+      new Option('--http-tls-cert <path>', 'PEM certificate (chain) of the HTTP source: HTTPS instead of HTTP').env(
+        'HTTP_TLS_CERT',
+      ),
+    )
+    .addOption(new Option('--http-tls-key <path>', 'PEM private key of --http-tls-cert').env('HTTP_TLS_KEY'))
+    .addOption(
       new Option('--http-body-limit <bytes>', 'largest request body; larger ones get 413')
         .env('HTTP_BODY_LIMIT')
         .default(1024 * 1024)
@@ -238,6 +248,15 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       "error: option '--http-token' (env HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
     );
   }
+  const [certFile, keyFile] = [
+    options['httpTlsCert'] as string | undefined,
+    options['httpTlsKey'] as string | undefined,
+  ];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    program.error(
+      "error: options '--http-tls-cert' and '--http-tls-key' (env HTTP_TLS_CERT, HTTP_TLS_KEY) go together",
+    );
+  }
   return {
     ...toSharedConfig(program),
     source,
@@ -256,6 +275,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       port: options['httpPort'],
       host: options['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
       tokens,
+      tls: certFile && keyFile ? { certFile, keyFile } : undefined,
       bodyLimit: options['httpBodyLimit'],
       requestTimeoutMs: options['httpRequestTimeoutMs'],
       confirmTimeoutMs: options['httpConfirmTimeoutMs'],

@@ -1,12 +1,16 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import {
   createMetricsRegistry,
   createShutdown,
+  logBase,
+  registerBuildInfo,
   serializeError,
   startOpsServer,
   startProgressLog,
+  StartupError,
+  startupFailureFields,
   usesDefaultPassword,
 } from '@sensors/runtime';
 import { loadPublisherConfig } from './config';
@@ -15,11 +19,22 @@ import { newPublisherStats } from './publish-readings';
 import { registerMqttMetrics, registerPublisherMetrics } from './publisher-metrics';
 import { startSource } from './start-source';
 import { summarizeRun, type RunEnd } from './summarize-run';
+import { VERSION } from './version';
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/** The app's logger; until the configuration is read, one without pretty printing. */
+let log: Logger = pino({ base: logBase('publisher', VERSION), serializers: { err: serializeError } });
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
-  const log = pino(
-    { level: config.logLevel, base: { app: 'publisher' }, serializers: { err: serializeError } },
+  log = pino(
+    // Human-readable lines leave out what one person at one terminal knows: pid, host, version.
+    {
+      level: config.logLevel,
+      base: config.logPretty ? { app: 'publisher' } : logBase('publisher', VERSION),
+      serializers: { err: serializeError },
+    },
     config.logPretty ? pretty() : undefined,
   );
   const stopping = new AbortController();
@@ -28,15 +43,31 @@ async function main(): Promise<void> {
   if (config.amqpUrls.some(usesDefaultPassword)) {
     log.warn({ setting: 'AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
   }
-  if (
-    config.source === 'http' &&
-    config.http.tokens.length === 0 &&
-    !/^(127\.|::1$|localhost$)/.test(config.http.host)
-  ) {
-    log.warn({ httpHost: config.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set HTTP_TOKENS');
+  if (config.source === 'http' && !LOOPBACK.test(config.http.host)) {
+    if (config.http.tokens.length === 0) {
+      log.warn({ httpHost: config.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set HTTP_TOKENS');
+    } else if (!config.http.tls) {
+      log.warn(
+        { httpHost: config.http.host },
+        'HTTP TOKENS CROSS THE NETWORK IN CLEAR: set --http-tls-cert and --http-tls-key, or put a TLS proxy in front',
+      );
+    }
   }
   const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
+  // Credentials, virtual host or permissions the broker refuses: no retry will help.
+  const refused = new Promise<StartupError>((resolve) =>
+    broker.once('gave-up', ({ url, err, reason, fix }) => {
+      stopping.abort();
+      resolve(
+        new StartupError(reason, {
+          fix: fix.replaceAll('the URL', '--amqp-url'),
+          details: { url, detail: err.message },
+          cause: err,
+        }),
+      );
+    }),
+  );
   const topology = topologyFor(config);
   const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight });
   const sink =
@@ -54,6 +85,7 @@ async function main(): Promise<void> {
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
+  registerBuildInfo(registry, VERSION);
   registerPublisherMetrics(registry, stats, {
     source: config.source,
     inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
@@ -73,6 +105,7 @@ async function main(): Promise<void> {
   if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     registry,
     readiness: () => {
       const reasons = [
@@ -94,11 +127,14 @@ async function main(): Promise<void> {
   }));
   log.info(
     {
+      // NDJSON lines carry the version in every line, human-readable ones only here.
+      ...(config.logPretty ? { version: VERSION } : {}),
       source: config.source,
       ...source.details,
       envelopeSize: config.envelopeSize,
       envelopeLingerMs: config.envelopeLingerMs,
       metricsPort: ops.port,
+      metricsHost: config.metricsHost,
     },
     'publisher started',
   );
@@ -112,7 +148,7 @@ async function main(): Promise<void> {
       once: true,
     }),
   );
-  await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut]);
+  const failure = await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut, refused]);
 
   await createShutdown({
     timeoutMs: config.shutdownTimeoutMs,
@@ -124,12 +160,14 @@ async function main(): Promise<void> {
       { name: 'close the metrics endpoint', run: () => ops.close() },
     ],
   })();
+  if (failure) throw failure;
   const summary = summarizeRun(stats, end);
   log[summary.level](summary.fields, summary.message);
   process.exitCode = summary.exitCode;
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'publisher' }, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
-  process.exit(1);
+  log.fatal(startupFailureFields(err), 'publisher failed');
+  // pino-pretty writes through a stream: let it flush before exiting.
+  log.flush(() => process.exit(1));
 });

@@ -17,6 +17,8 @@ export interface SharedConfig {
   progressIntervalMs: number;
   shutdownTimeoutMs: number;
   metricsPort: number;
+  /** Address of the metrics endpoint; undefined: every interface. */
+  metricsHost: string | undefined;
 }
 
 /**
@@ -64,6 +66,10 @@ export function sharedOptions(defaults: { metricsPort: number }): Option[] {
       .env('METRICS_PORT')
       .default(defaults.metricsPort)
       .argParser(integerOption(0, 65_535)),
+    new Option(
+      '--metrics-host <address>',
+      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
+    ).env('METRICS_HOST'),
     new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
       .env('SHUTDOWN_TIMEOUT_MS')
       .default(15_000)
@@ -86,5 +92,6 @@ export function toSharedConfig(program: Command): SharedConfig {
     progressIntervalMs: options['progressIntervalMs'] as number,
     shutdownTimeoutMs: options['shutdownTimeoutMs'] as number,
     metricsPort: options['metricsPort'] as number,
+    metricsHost: options['metricsHost'] as string | undefined,
   };
 }
