@@ -27,4 +27,17 @@ describe('retry', () => {
     );
     await expect(attempt).rejects.toThrow('still down');
   });
+
+  it('throws at once a failure that isPermanent recognises', async () => {
+    let calls = 0;
+    const attempt = retry(
+      async () => {
+        calls++;
+        throw new Error('password refused');
+      },
+      { ...fast, isPermanent: (err) => (err as Error).message === 'password refused' },
+    );
+    await expect(attempt).rejects.toThrow('password refused');
+    expect(calls).toBe(1);
+  });
 });
