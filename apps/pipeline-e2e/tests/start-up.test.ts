@@ -183,11 +183,14 @@ describe('start-up', () => {
 });
 
 describe('the HTTP source over TLS', () => {
-  const folder = mkdtempSync(join(tmpdir(), 'sensors-tls-'));
-  const [certFile, keyFile] = [join(folder, 'cert.pem'), join(folder, 'key.pem')];
+  let folder: string;
+  let certFile: string;
+  let keyFile: string;
   const token = `token-${uniqueName('tls')}`;
 
   beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'sensors-tls-'));
+    [certFile, keyFile] = [join(folder, 'cert.pem'), join(folder, 'key.pem')];
     await promisify(execFile)('openssl', [
       'req',
       '-x509',
