@@ -27,7 +27,7 @@ node tools/scripts/check-packages.mjs || status=$?
 # running services; its cluster scenarios (c1-c3) are left to `npm run drill`, since
 # apps/pipeline-e2e's cluster test already loses a leader and kills a node on every run.
 if [ -d /usr/lib/rabbitmq/bin ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  npm run drill -- --ci --skip-build --only 1,2,3a,3b,4,5,6,7a,7b || status=$?
+  npm run drill -- --ci --skip-build --only 1,2,3a,3b,4,5,6,7a,7b,8,d1 || status=$?
 else
   echo "Fault drill skipped: it needs Debian's rabbitmq-server and postgresql packages installed."
 fi

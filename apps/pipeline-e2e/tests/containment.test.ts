@@ -3,7 +3,7 @@ import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type 
 import { Client } from 'pg';
 import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import { countQueueMessages, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
+import { countQueueMessages, startApp, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /**
@@ -128,6 +128,17 @@ async function lockReading(id: string): Promise<{ release: () => Promise<void> }
   };
 }
 
+/** Runs `consumer dead-letters …` as a process; resolves to its exit code and output lines. */
+async function deadLettersCommand(args: string[]): Promise<{ code: number | string; lines: Record<string, unknown>[] }> {
+  const app = startApp('consumer', ['dead-letters', ...args], pipeline.env);
+  const code = await app.exited;
+  return { code, lines: app.logs };
+}
+
+function reasonOf(message: GetMessage): string {
+  return String(message.properties.headers?.[DEAD_LETTER_HEADERS.code]);
+}
+
 async function consumerWaitsOnLock(): Promise<boolean> {
   const rows = await pipeline.db.query(
     "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sensors-consumer' AND wait_event_type = 'Lock'",
@@ -250,6 +261,64 @@ describe('the consumer contains every bad message', () => {
     // is made again on redelivery, under the same message id, which `dead-letters` counts once.
     expect(new Set(dead.map((m) => m.properties.messageId as string))).toEqual(new Set(bad.map((b) => b.id)));
     expect(await second.stop()).toBe(0);
+  });
+
+  it('lists the copies of a dead letter as one distinct id, and replays each id once', async () => {
+    // What this file dead-lettered so far, plus one more copy of a dead letter (same id, same
+    // payload), so that the command surely meets one: the crash above may or may not have made any.
+    const before = await peek(topology.deadLetterQueue);
+    const [original] = await deadLettersOf(`${run}-twice-bad`);
+    await new Promise<void>((resolve, reject) =>
+      channel.sendToQueue(
+        topology.deadLetterQueue,
+        original.content,
+        {
+          ...original.properties,
+          persistent: true,
+          // The broker's count of this copy's own deliveries starts again at 0.
+          headers: Object.fromEntries(
+            Object.entries(original.properties.headers ?? {}).filter(([name]) => name !== 'x-delivery-count'),
+          ),
+        },
+        (err) => (err ? reject(err as Error) : resolve()),
+      ),
+    );
+    const idsOf = (messages: GetMessage[]) => new Set(messages.map((m) => String(m.properties.messageId)));
+    const invalid = [...before.filter((m) => reasonOf(m) === 'invalid-reading'), original];
+    const invalidIds = idsOf(invalid);
+
+    const listed = await deadLettersCommand(['list', '--json', '--sample', '0']);
+    expect(listed.code).toBe(0);
+    expect(listed.lines[0]).toMatchObject({
+      total: before.length + 1,
+      distinctIds: idsOf(before).size,
+      byReason: expect.objectContaining({ 'invalid-reading': invalid.length }) as unknown,
+      distinctIdsByReason: expect.objectContaining({ 'invalid-reading': invalidIds.size }) as unknown,
+    });
+    const table = (await deadLettersCommand(['list', '--sample', '0'])).lines.map((l) => String(l['raw']));
+    expect(table).toContain(
+      `${idsOf(before).size} distinct message ids: some messages are here more than once (dead-lettering is at-least-once); replay sends each once`,
+    );
+    expect(table).toContainEqual(
+      expect.stringMatching(new RegExp(`^ {2}invalid-reading +${invalid.length} +${invalidIds.size}$`)),
+    );
+
+    const replay = await deadLettersCommand(['replay', '--reason', 'invalid-reading', '--json']);
+    expect(replay.code).toBe(0);
+    expect(replay.lines[0]).toMatchObject({
+      replayed: invalidIds.size,
+      duplicates: invalid.length - invalidIds.size,
+      kept: before.length + 1 - invalid.length,
+    });
+    expect(await countQueueMessages(topology.queue)).toBe(invalidIds.size);
+
+    // Judged again by a consumer that does not crash: each comes back once.
+    const consumer = await pipeline.startConsumer();
+    await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
+    expect(await consumer.stop()).toBe(0);
+    const after = (await peek(topology.deadLetterQueue)).filter((m) => reasonOf(m) === 'invalid-reading');
+    expect(after).toHaveLength(invalidIds.size);
+    expect(idsOf(after)).toEqual(invalidIds);
   });
 
   it('ends a shutdown stuck on a write that never returns, with exit code 1', async () => {

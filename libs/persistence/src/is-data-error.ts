@@ -4,8 +4,8 @@ const DATA_ERROR_SQLSTATE = /^2[23][0-9A-Z]{3}$/;
 /**
  * Tells whether Postgres rejected the data itself (a value out of range, malformed, too long,
  * violating a constraint): retrying the same rows would fail forever, so isolate the bad row.
- * Anything else (connection lost, timeout, server shutting down, too many connections, lock
- * timeout) returns false: the same write may succeed later.
+ * Anything else (connection lost, timeout, server shutting down, too many connections, disk
+ * full, lock timeout) returns false: the same write may succeed later.
  *
  * Reads the SQLSTATE from `err.code`, or from `err.driverError.code` as TypeORM's
  * `QueryFailedError` carries it.

@@ -66,6 +66,7 @@ describe('isDataError', () => {
       adminShutdown: '57P01',
       queryCanceled: '57014',
       tooManyConnections: '53300',
+      diskFull: '53100',
       lockNotAvailable: '55P03',
       serializationFailure: '40001',
       deadlockDetected: '40P01',

@@ -14,7 +14,7 @@ export {
   type AdminQueryOptions,
   type TestDatabase,
 } from './postgres';
-export { startPostgresCluster, type PostgresCluster } from './postgres-cluster';
+export { startPostgresCluster, type PostgresCluster, type SmallTablespace } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
 export { startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
 export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asServiceUser, giveTo, isRoot } from './as-service-user';
@@ -7,6 +7,26 @@ import { execCommand } from './exec-command';
 import { freePort } from './free-port';
 import { adminQuery } from './postgres';
 import { waitFor } from './wait';
+
+/** A tablespace of a test's own, on a filesystem it can fill and grow (see `addSmallTablespace`). */
+export interface SmallTablespace {
+  readonly name: string;
+  readonly location: string;
+  /** Whether its size is limited (a tmpfs, when root); otherwise nothing can fill it. */
+  readonly limited: boolean;
+  /** Bytes in use on its filesystem. */
+  usedBytes(): number;
+  /**
+   * Sets its size limit, rounded up to whole pages (`mount -o remount,size=`; root only).
+   * Throws when `bytes` is less than what the filesystem holds at that moment.
+   */
+  resize(bytes: number): Promise<void>;
+  /**
+   * Drops the tablespace and unmounts its filesystem; throws (and unmounts nothing) while a
+   * database still has objects in it. Idempotent.
+   */
+  remove(): Promise<void>;
+}
 
 /** A Postgres cluster of a test's own: its port, socket folder and data, removed by `remove()`. */
 export interface PostgresCluster {
@@ -24,7 +44,7 @@ export interface PostgresCluster {
    * disk then fails writes with "could not extend file"); elsewhere a plain folder without a
    * limit, which `limited: false` reports so that a test can skip what needs the limit.
    */
-  addSmallTablespace(name: string, mb: number): Promise<{ location: string; limited: boolean }>;
+  addSmallTablespace(name: string, mb: number): Promise<SmallTablespace>;
   /** Stops the server and deletes every folder (and unmounts tablespaces); idempotent. */
   remove(): Promise<void>;
 }
@@ -56,7 +76,7 @@ export async function startPostgresCluster(
     return execCommand(cmd, argv, timeoutMs, { cwd: root });
   };
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const mounts: string[] = [];
+  const mounts = new Set<string>();
   let removed = false;
 
   const start = async () => {
@@ -90,12 +110,25 @@ export async function startPostgresCluster(
   const stop = async () => {
     await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '120', 'stop']);
   };
+  /** Unmounts `mount` (lazily, so a process still inside it does not stop it); whether it is gone. */
+  const unmount = (mount: string): boolean => {
+    try {
+      execFileSync('umount', ['-l', mount]);
+    } catch {
+      // One that is not mounted any more is gone all the same.
+      if (isMounted(mount)) return false;
+    }
+    mounts.delete(mount);
+    return true;
+  };
+
   const remove = async () => {
     if (removed) return;
     removed = true;
     if (existsSync(join(data, 'postmaster.pid'))) await stop().catch(() => undefined);
-    for (const mount of mounts) execFileSync('umount', ['-l', mount]);
-    rmSync(root, { recursive: true, force: true });
+    // Each unmount is attempted, whatever the others did: never delete through a live mount.
+    const stuck = [...mounts].filter((mount) => !unmount(mount));
+    if (stuck.length === 0) rmSync(root, { recursive: true, force: true });
   };
 
   try {
@@ -126,15 +159,43 @@ export async function startPostgresCluster(
       let limited = false;
       if (isRoot()) {
         execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m,mode=0700`, 'tmpfs', location]);
-        mounts.push(location);
+        mounts.add(location);
         limited = true;
       }
       giveTo('postgres', location);
-      await adminQuery(`CREATE TABLESPACE "${name.replace(/"/g, '""')}" LOCATION '${location}'`, [], { url: adminUrl });
-      return { location, limited };
+      const quoted = `"${name.replace(/"/g, '""')}"`;
+      await adminQuery(`CREATE TABLESPACE ${quoted} LOCATION '${location}'`, [], { url: adminUrl });
+      let dropped = false;
+      return {
+        name,
+        location,
+        limited,
+        usedBytes: () => {
+          const { blocks, bfree, bsize } = statfsSync(location);
+          return (blocks - bfree) * bsize;
+        },
+        resize: async (bytes) => {
+          if (!limited) throw new Error(`tablespace ${name} has no size limit to change (not root)`);
+          await execCommand('mount', ['-o', `remount,size=${Math.ceil(bytes)}`, location], 30_000);
+        },
+        remove: async () => {
+          if (!dropped) {
+            await adminQuery(`DROP TABLESPACE IF EXISTS ${quoted}`, [], { url: adminUrl });
+            dropped = true;
+          }
+          if (mounts.has(location) && !unmount(location)) throw new Error(`could not unmount ${location}`);
+          rmSync(location, { recursive: true, force: true });
+        },
+      };
     },
     remove,
   };
+}
+
+function isMounted(path: string): boolean {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === path);
 }
 
 /** The newest installed server's binaries (Debian: /usr/lib/postgresql/<major>/bin), or POSTGRES_BIN. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'amqplib';
 import {
   adminQuery,
@@ -53,7 +54,7 @@ describe('startPostgresCluster', () => {
   }, 120_000);
 
   it('creates a tablespace that is size-limited where the machine allows it', async () => {
-    const { limited } = await pg.addSmallTablespace('small', 8);
+    const small = await pg.addSmallTablespace('small', 8);
     const rows = await adminQuery<{ spcname: string }>(
       "SELECT spcname FROM pg_tablespace WHERE spcname = 'small'",
       [],
@@ -62,6 +63,34 @@ describe('startPostgresCluster', () => {
       },
     );
     expect(rows).toHaveLength(1);
-    expect(typeof limited).toBe('boolean');
+    expect(typeof small.limited).toBe('boolean');
+    await small.remove();
+    expect(await adminQuery("SELECT 1 FROM pg_tablespace WHERE spcname = 'small'", [], { url: pg.adminUrl })).toEqual(
+      [],
+    );
+    expect(existsSync(small.location)).toBe(false);
+  }, 60_000);
+
+  it('fills a limited tablespace (SQLSTATE 53100), grows it, and removes it only once empty', async () => {
+    const small = await pg.addSmallTablespace('fillable', 8);
+    if (!small.limited) return; // not root: no filesystem of its own to fill
+    const insert = (rows: number) =>
+      adminQuery(`INSERT INTO filler SELECT repeat('x', 1000) FROM generate_series(1, ${rows})`, [], {
+        url: pg.adminUrl,
+      });
+    await adminQuery('CREATE TABLE filler (payload text) TABLESPACE fillable', [], { url: pg.adminUrl });
+    try {
+      await insert(100);
+      await small.resize(small.usedBytes());
+      await expect(insert(1000)).rejects.toMatchObject({ code: '53100' });
+      await expect(small.resize(small.usedBytes() / 2)).rejects.toThrow();
+      await small.resize(16 * 1024 * 1024);
+      await insert(1000);
+      await expect(small.remove()).rejects.toThrow(/not empty/);
+    } finally {
+      await adminQuery('DROP TABLE IF EXISTS filler', [], { url: pg.adminUrl });
+    }
+    await small.remove();
+    expect(existsSync(small.location)).toBe(false);
   }, 60_000);
 });

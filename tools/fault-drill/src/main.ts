@@ -216,7 +216,7 @@ async function main(): Promise<number> {
           : await runScenario(scenario, settings);
       results.push(result);
       console.log(
-        `  ${result.passed ? 'PASS' : result.error ? 'ERROR' : 'FAIL'} in ${result.wallSeconds} s: stored ${result.stored}, lost ${result.lost}, duplicated ${result.duplicated}${result.error ? ` (${result.error})` : ''}`,
+        `  ${result.skipped !== undefined ? `SKIP (${result.skipped})` : result.passed ? 'PASS' : result.error ? 'ERROR' : 'FAIL'} in ${result.wallSeconds} s: stored ${result.stored}, lost ${result.lost}, duplicated ${result.duplicated}${result.error ? ` (${result.error})` : ''}`,
       );
       const failures = await restores.restoreAll();
       for (const { name, err } of failures) console.error(`could not restore (${name}): ${err.message}`);

@@ -11,6 +11,7 @@ import {
   quoteIdentifier,
   sleep,
   waitFor,
+  withTimeout,
   type Broker,
 } from '@sensors/testing';
 import { peekDeadLetters, type DeadLetter } from './dead-letters';
@@ -66,7 +67,12 @@ export interface Scenario {
    * returns; the harness then waits for the publisher, drains and verifies.
    */
   run(ctx: ScenarioContext): Promise<void>;
+  /** Checks of its own on the verified result (e.g. that nothing was dead-lettered), after the harness's. */
+  verify?(ctx: ScenarioContext, result: ScenarioResult): void;
 }
+
+/** Thrown by {@link ScenarioContext.skip}: the machine cannot run the scenario, which neither passes nor fails. */
+export class ScenarioSkipped extends Error {}
 
 const TABLE = 'sensor_readings';
 const CONSUMER_APP_NAME = 'sensors-consumer';
@@ -80,6 +86,12 @@ export class ScenarioContext {
   readonly sampler: RowCountSampler;
   /** For a scenario whose first publisher is killed: what it had confirmed, by its last progress line. */
   killedRunConfirmed: number | undefined;
+  /**
+   * The dead letters a scenario causes on purpose, by message id, with their reason. When a
+   * scenario sets any, the verdict also requires the dead-letter queue to hold exactly these,
+   * once each: no good reading beside them.
+   */
+  readonly expectedDeadLetters = new Map<string, string>();
   private publishers = 0;
   private consumers = 0;
 
@@ -138,13 +150,11 @@ export class ScenarioContext {
     };
   }
 
-  /** Starts a consumer and waits until it consumes. */
-  async startConsumer({ node }: { node?: number } = {}): Promise<AppProcess> {
-    const label = `consumer-${++this.consumers}`;
+  private consumerProcess(label: string, args: string[], node?: number): AppProcess {
     const app = new AppProcess({
       main: this.settings.consumerMain,
       label,
-      args: [],
+      args,
       env: {
         ...this.env(node),
         DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role),
@@ -153,6 +163,23 @@ export class ScenarioContext {
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),
     });
     this.apps.push(app);
+    return app;
+  }
+
+  /**
+   * Applies the database migrations with the consumer's own `migrate` command and waits for it
+   * to exit: for a scenario that arranges the tables before any consumer runs.
+   */
+  async migrate(): Promise<void> {
+    const app = this.consumerProcess('migrate', ['migrate']);
+    const exit = await withTimeout('the migrations', app.exited, 60_000);
+    if (exit !== 0) throw new Error(`the consumer's migrate command exited ${String(exit)}; see its log`);
+  }
+
+  /** Starts a consumer and waits until it consumes. */
+  async startConsumer({ node }: { node?: number } = {}): Promise<AppProcess> {
+    const label = `consumer-${++this.consumers}`;
+    const app = this.consumerProcess(label, [], node);
     await waitFor('the consumer to start', () => app.lines('consumer started').length > 0 || !app.running, {
       timeoutMs: 60_000,
       intervalMs: 50,
@@ -243,6 +270,11 @@ export class ScenarioContext {
 
   check(name: string, ok: boolean, detail: string): void {
     this.checks.push({ name, ok, detail });
+  }
+
+  /** Ends the scenario as skipped: this machine cannot run it (say why). */
+  skip(reason: string): never {
+    throw new ScenarioSkipped(reason);
   }
 
   /** The consumer's sessions in this scenario's database. */
@@ -359,11 +391,13 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
     await verify(ctx, result);
   } catch (err) {
     if (result.stored === 0) result.stored = ctx.sampler.latest;
-    result.error = settings.interrupted.aborted
-      ? 'interrupted'
-      : signal.aborted
-        ? `scenario timed out after ${Math.round(timeoutMs / 1000)} s: ${(err as Error).message}`
-        : (err as Error).message;
+    if (err instanceof ScenarioSkipped) result.skipped = err.message;
+    else
+      result.error = settings.interrupted.aborted
+        ? 'interrupted'
+        : signal.aborted
+          ? `scenario timed out after ${Math.round(timeoutMs / 1000)} s: ${(err as Error).message}`
+          : (err as Error).message;
   } finally {
     for (const app of ctx.apps) {
       if (app.running) {
@@ -390,7 +424,7 @@ export async function runScenario(scenario: Scenario, settings: DrillSettings): 
       ).catch((err: Error) => ctx.notes.push(`could not delete the queues and exchanges: ${err.message}`));
     }
   }
-  result.passed = result.error === undefined && ctx.checks.every((check) => check.ok);
+  result.passed = result.skipped === undefined && result.error === undefined && ctx.checks.every((check) => check.ok);
   result.wallSeconds = round((Date.now() - startedAt) / 1000);
   return result;
 }
@@ -532,6 +566,11 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
     `extra ${result.extra}, stored and dead-lettered ${result.storedAndDeadLettered}, repeated dead letters ${result.deadLetterRepeats}`,
   );
   ctx.check('every row as generated', result.mismatched === 0, `${result.mismatched} rows differ`);
+  if (ctx.expectedDeadLetters.size > 0) {
+    const { ok, detail } = matchExpectedDeadLetters(ctx.expectedDeadLetters, letters);
+    const expected = [...ctx.expectedDeadLetters].map(([id, reason]) => `${id} (${reason})`);
+    ctx.check(`dead letters exactly as expected: ${expected.join(', ')}`, ok, detail);
+  }
 
   // 6. Redeliveries the idempotent write absorbed, and how fast the pipeline came back.
   result.redeliveredAbsorbed = ctx.consumerApps.reduce((sum, app) => {
@@ -549,6 +588,30 @@ async function verify(ctx: ScenarioContext, result: ScenarioResult): Promise<voi
   result.recoverSeconds = worst(result.faults.map((fault) => fault.recoverMs));
   result.catchUpSeconds = worst(result.faults.map((fault) => fault.catchUpMs));
   if (result.faults.length === 0) ctx.check('a fault was injected', false, 'none recorded');
+  ctx.scenario.verify?.(ctx, result);
+}
+
+/**
+ * Whether the dead-letter queue holds exactly the expected dead letters (id → reason), each
+ * once with its reason, and nothing else; with the figures for the verdict.
+ */
+export function matchExpectedDeadLetters(
+  expected: ReadonlyMap<string, string>,
+  letters: readonly DeadLetter[],
+): { ok: boolean; detail: string } {
+  const unexpected = letters.filter((letter) => letter.id === undefined || !expected.has(letter.id));
+  const wrong = [...expected].filter(
+    ([id, reason]) =>
+      letters.filter((letter) => letter.id === id).length !== 1 ||
+      letters.find((letter) => letter.id === id)?.reason !== reason,
+  );
+  const found = letters.map((letter) => `${letter.id ?? '(no id)'} (${letter.reason ?? 'no reason'})`);
+  return {
+    ok: unexpected.length === 0 && wrong.length === 0,
+    detail:
+      `${letters.length} dead letters, ${unexpected.length} unexpected, ${wrong.length} of ${expected.size} expected missing, repeated or for another reason` +
+      (found.length > 0 ? `: ${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}` : ''),
+  };
 }
 
 interface SeededReading {

@@ -11,6 +11,8 @@ import {
   type RabbitCluster,
 } from '@sensors/testing';
 import { seededIds, type Scenario, type ScenarioContext } from './run-scenario';
+import { poisonMessage } from './scenario-poison';
+import { fullDisk } from './scenario-full-disk';
 import { terminateSessions } from './sessions';
 
 /** How long a whole-service outage lasts (the services are the drill's own). */
@@ -393,10 +395,7 @@ const memoryAlarm: Scenario = {
     const blockEnd = Math.min(end, unblockedAt);
     const during = publisher.logs.filter(
       (l) =>
-        l.msg === 'progress' &&
-        typeof l['received'] === 'number' &&
-        (l.time ?? 0) >= start &&
-        (l.time ?? 0) < blockEnd,
+        l.msg === 'progress' && typeof l['received'] === 'number' && (l.time ?? 0) >= start && (l.time ?? 0) < blockEnd,
     );
     const inFlightMax = Math.max(0, ...during.map((l) => Number(l['inFlight'])));
     const unsettledMax = Math.max(0, ...during.map(unsettled));
@@ -632,6 +631,8 @@ export const scenarios: readonly Scenario[] = [
   memoryAlarm,
   tableLocked,
   connectionsRefused,
+  poisonMessage,
+  fullDisk,
   clusterLeaderStopped,
   clusterNodeKilled,
   clusterLeaderKilled,
