@@ -27,7 +27,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     batch: { type: 'string', default: '100' },
     format: { type: 'string', default: 'json' },
-    'amqp-url': { type: 'string', default: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
+    'amqp-url': { type: 'string', default: process.env.SENSORS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -43,7 +43,7 @@ if (flags.help) {
   --concurrency <n>    requests in flight at once (default 16)
   --batch <n>          readings per request (default 100; 1 sends a single JSON object)
   --format <f>         json (an array) or ndjson (default json)
-  --amqp-url <url>     broker of the publisher it starts (env AMQP_URL)
+  --amqp-url <url>     broker of the publisher it starts (env SENSORS_AMQP_URL)
   --json               print the result as one JSON line`);
   process.exit(0);
 }
@@ -89,11 +89,11 @@ async function startPublisher() {
       cwd: root,
       env: {
         ...process.env,
-        AMQP_URL: flags['amqp-url'],
+        SENSORS_AMQP_URL: flags['amqp-url'],
         SENSORS_QUEUE: queue,
         SENSORS_EXCHANGE: exchange,
-        METRICS_PORT: '0',
-        PROGRESS_INTERVAL_MS: '0',
+        SENSORS_METRICS_PORT: '0',
+        SENSORS_PROGRESS_INTERVAL_MS: '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },

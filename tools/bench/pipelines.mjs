@@ -18,7 +18,7 @@ function baseEnv(extra) {
   // The one departure from the defaults: the metrics endpoint on any free port, so that the
   // product never collides with another instance on this machine (apps without it ignore it).
   // NODE_PATH: the build may be copied outside the workspace (--out), away from its packages.
-  return { ...env, NODE_PATH: WORKSPACE_MODULES, METRICS_PORT: '0', ...extra };
+  return { ...env, NODE_PATH: WORKSPACE_MODULES, SENSORS_METRICS_PORT: '0', ...extra };
 }
 
 /**
@@ -46,7 +46,7 @@ export function definePipelines(root, buildDir) {
   const generator = join(buildDir, 'libs/sensor-generator/src/index.js');
   const publishArgs = ({ count, rate, seed }) => ['--count', String(count), '--rate', String(rate), '--seed', seed];
   const topologyEnv = (target, queueType) => ({
-    AMQP_URL: target.amqpUrl,
+    SENSORS_AMQP_URL: target.amqpUrl,
     SENSORS_QUEUE: target.queue,
     SENSORS_EXCHANGE: target.exchange,
     ...(queueType && { SENSORS_QUEUE_TYPE: queueType }),
@@ -59,7 +59,7 @@ export function definePipelines(root, buildDir) {
     consumer: (target) => ({
       command: node,
       args: [app('consumer')],
-      env: baseEnv({ ...topologyEnv(target), DATABASE_URL: target.databaseUrl }),
+      env: baseEnv({ ...topologyEnv(target), SENSORS_DATABASE_URL: target.databaseUrl }),
     }),
     publisher: (target, plan) => ({
       command: node,
@@ -81,7 +81,7 @@ export function definePipelines(root, buildDir) {
       args: [reference(`${kind}-consumer`)],
       env: baseEnv({
         ...topologyEnv(target, queueType),
-        DATABASE_URL: target.databaseUrl,
+        SENSORS_DATABASE_URL: target.databaseUrl,
         SENSOR_GENERATOR: generator,
       }),
     }),
@@ -96,10 +96,10 @@ export function definePipelines(root, buildDir) {
   const productSingle = {
     ...product,
     name: 'product-single',
-    description: 'the built apps, one reading per message (ENVELOPE_SIZE=1), defaults otherwise',
+    description: 'the built apps, one reading per message (SENSORS_ENVELOPE_SIZE=1), defaults otherwise',
     publisher: (target, plan) => ({
       ...product.publisher(target, plan),
-      env: baseEnv({ ...topologyEnv(target), ENVELOPE_SIZE: '1' }),
+      env: baseEnv({ ...topologyEnv(target), SENSORS_ENVELOPE_SIZE: '1' }),
     }),
   };
 
@@ -123,6 +123,6 @@ export function migrateLaunch(buildDir, databaseUrl) {
   return {
     command: process.execPath,
     args: [join(buildDir, 'apps/consumer/main.js'), 'migrate'],
-    env: baseEnv({ DATABASE_URL: databaseUrl }),
+    env: baseEnv({ SENSORS_DATABASE_URL: databaseUrl }),
   };
 }

@@ -5,8 +5,12 @@
 //    size and the time of "the readings of the last hour", with its plan;
 // 3. the upgrade migration on a plain table of --upgrade-rows, run by the consumer's own
 //    `migrate` command: seconds per million rows.
+// Insert rates are given per second of wall clock and, where /proc shows the Postgres backend
+// (Postgres on this machine, run as root or its user), per CPU-second of that backend: the
+// figure a shared, busy machine disturbs least.
 //   npx nx build consumer && node tools/bench/storage.mjs [--rows 200000] [--reps 3] [--big-rows 10000000] [--upgrade-rows 1000000]
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -97,6 +101,23 @@ async function withDatabase(work) {
 }
 
 const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+
+/**
+ * The CPU seconds (user + system) a backend has used so far, from /proc when Postgres runs on
+ * this machine and we may read its processes (root, or its user); else undefined. The work of
+ * an insert is the backend's: its CPU time moves far less with the machine's load than the
+ * wall clock does, since waiting for a core is not counted.
+ */
+function backendCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
 async function insertRates(client) {
@@ -105,22 +126,33 @@ async function insertRates(client) {
     plain: { ddl: [PLAIN], insert: INSERT_BEFORE, columns: 5 },
     partitioned: { ddl: partitioned(start, start + 2 * DAY_MS), insert: INSERT_AFTER, columns: 6 },
   };
+  const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows;
   const results = [];
   for (const batchSize of [1000, 5000]) {
     const batches = batchesOf(batchSize, rows, start);
     const rates = Object.fromEntries(Object.keys(layouts).map((layout) => [layout, []]));
+    const cpuRates = Object.fromEntries(Object.keys(layouts).map((layout) => [layout, []]));
     // Alternating layouts within each repetition, so that the machine's load falls on both alike.
     for (let rep = 0; rep < reps; rep++) {
       for (const [layout, { ddl, insert, columns }] of Object.entries(layouts)) {
         await client.query('DROP TABLE IF EXISTS sensor_readings CASCADE');
         for (const statement of ddl) await client.query(statement);
+        const cpuBefore = backendCpuSeconds(pid);
         const started = process.hrtime.bigint();
         for (const batch of batches) await client.query(insert, batch.slice(0, columns));
         rates[layout].push(Math.round(rows / seconds(started)));
+        const cpu = cpuBefore === undefined ? undefined : backendCpuSeconds(pid) - cpuBefore;
+        if (cpu > 0) cpuRates[layout].push(Math.round(rows / cpu));
       }
     }
     for (const layout of Object.keys(layouts))
-      results.push({ layout, batchSize, median: median(rates[layout]), rates: rates[layout] });
+      results.push({
+        layout,
+        batchSize,
+        median: median(rates[layout]),
+        rates: rates[layout],
+        cpuRates: cpuRates[layout],
+      });
   }
   console.log(`\n## Insert rate, ${rows.toLocaleString('en')} readings in time order\n`);
   console.log(`| layout | batch | rows/s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
@@ -134,6 +166,24 @@ async function insertRates(client) {
     const ratio = (pick) => (pick(part.rates) / pick(plain.rates)).toFixed(3);
     console.log(
       `batch ${batchSize}: partitioned / plain = ${ratio(median)} (medians), ${ratio((list) => Math.max(...list))} (best runs)`,
+    );
+  }
+  if (results.some((r) => r.cpuRates.length < reps)) {
+    console.log("\n(the Postgres backend's CPU time is not readable here: no figures per CPU-second)");
+    return;
+  }
+  console.log(`\n## Insert rate per CPU-second of the Postgres backend (user + system, from /proc)\n`);
+  console.log(`| layout | batch | rows per CPU-s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
+  for (const r of results)
+    console.log(
+      `| ${r.layout} | ${r.batchSize} | ${median(r.cpuRates).toLocaleString('en')} | ${r.cpuRates.join(' / ')} |`,
+    );
+  for (const batchSize of [1000, 5000]) {
+    const [plain, part] = ['plain', 'partitioned'].map((l) =>
+      results.find((r) => r.layout === l && r.batchSize === batchSize),
+    );
+    console.log(
+      `batch ${batchSize}: partitioned / plain per backend CPU-second = ${(median(part.cpuRates) / median(plain.cpuRates)).toFixed(3)} (medians)`,
     );
   }
 }

@@ -42,7 +42,7 @@ if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   say "Starting RabbitMQ and Postgres with docker compose..."
   docker compose up --detach --wait rabbitmq postgres >&2
   cat <<'ENV'
-export AMQP_URL=amqp://sensors:sensors@127.0.0.1:5672
+export SENSORS_AMQP_URL=amqp://sensors:sensors@127.0.0.1:5672
 export TEST_AMQP_URL=amqp://sensors:sensors@127.0.0.1:5672
 export DATABASE_ADMIN_URL=postgres://sensors_admin:sensors_admin@127.0.0.1:5432/postgres
 export TEST_DATABASE_URL=postgres://sensors_admin:sensors_admin@127.0.0.1:5432/postgres

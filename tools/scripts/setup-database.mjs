@@ -4,8 +4,8 @@
 //   migrates). Passwords are (re)set to the ones in the URLs.
 //   DATABASE_ADMIN_URL      a role allowed to create roles and databases
 //                           (default postgres://postgres@127.0.0.1:5432/postgres)
-//   DATABASE_MIGRATION_URL  the owner (default postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors)
-//   DATABASE_URL            the apps' role (default postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors)
+//   SENSORS_DATABASE_MIGRATION_URL  the owner (default postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors)
+//   SENSORS_DATABASE_URL            the apps' role (default postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors)
 import pg from 'pg';
 
 const DEFAULTS = {
@@ -14,9 +14,10 @@ const DEFAULTS = {
   app: 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
 };
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULTS.admin;
-const owner = role(process.env.DATABASE_MIGRATION_URL ?? DEFAULTS.owner);
-const app = role(process.env.DATABASE_URL ?? DEFAULTS.app);
-if (owner.database !== app.database) fail('DATABASE_URL and DATABASE_MIGRATION_URL must name the same database.');
+const owner = role(process.env.SENSORS_DATABASE_MIGRATION_URL ?? DEFAULTS.owner);
+const app = role(process.env.SENSORS_DATABASE_URL ?? DEFAULTS.app);
+if (owner.database !== app.database)
+  fail('SENSORS_DATABASE_URL and SENSORS_DATABASE_MIGRATION_URL must name the same database.');
 
 const admin = await connect(adminUrl);
 try {
@@ -50,8 +51,8 @@ console.log(
   `Postgres ready: database "${owner.database}" owned by "${owner.name}" (migrations), used by "${app.name}" (insert and read only).`,
 );
 for (const [what, url] of [
-  ['DATABASE_MIGRATION_URL', owner],
-  ['DATABASE_URL', app],
+  ['SENSORS_DATABASE_MIGRATION_URL', owner],
+  ['SENSORS_DATABASE_URL', app],
 ]) {
   if (url.password === url.name)
     console.warn(`WARNING: ${what} uses the repository's default password; set a real one outside a laptop.`);

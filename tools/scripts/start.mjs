@@ -22,7 +22,7 @@ step('node', ['tools/scripts/setup-database.mjs']);
 step('npx', ['nx', 'run-many', '-t', 'build', '-p', 'publisher', 'consumer', '--output-style=static']);
 
 const db = new pg.Client({
-  connectionString: env.DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
+  connectionString: env.SENSORS_DATABASE_URL ?? 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
 });
 await db.connect();
 const counter = setInterval(async () => {

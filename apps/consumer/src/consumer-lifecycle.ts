@@ -13,7 +13,7 @@ import {
   type OpsServer,
   type ShutdownStep,
 } from '@sensors/runtime';
-import type { ConsumerConfig } from './config';
+import type { ConsumerConfig, DatabaseConfig } from './config';
 import type { ConsumerGauges } from './consumer-metrics';
 import type { DatabaseHealth } from './database-health';
 import { migrateDatabase } from './migrate-database';
@@ -48,14 +48,14 @@ export function startedGauges(started: StartedParts): ConsumerGauges {
  * waiting for, and warns of default passwords.
  */
 export async function startOps(
-  config: ConsumerConfig,
+  config: Pick<ConsumerConfig, 'ops' | 'database' | 'amqp'>,
   registry: Registry,
   started: StartedParts,
   log: Logger,
 ): Promise<OpsServer> {
   const ops = await startOpsServer({
-    port: config.metricsPort,
-    host: config.metricsHost,
+    port: config.ops.metricsPort,
+    host: config.ops.metricsHost,
     registry,
     readiness: () => {
       const reasons = [
@@ -65,11 +65,11 @@ export async function startOps(
       return { ready: reasons.length === 0, reasons };
     },
   });
-  log.info({ metricsPort: ops.port, metricsHost: config.metricsHost }, 'serving metrics and health');
+  log.info({ metricsPort: ops.port, metricsHost: config.ops.metricsHost }, 'serving metrics and health');
   for (const [setting, value] of Object.entries({
-    DATABASE_URL: config.databaseUrl,
-    DATABASE_MIGRATION_URL: config.migrationDatabaseUrl,
-    AMQP_URL: config.amqpUrls.join(','),
+    SENSORS_DATABASE_URL: config.database.url,
+    SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl,
+    SENSORS_AMQP_URL: config.amqp.urls.join(','),
   })) {
     if (value.split(',').some(usesDefaultPassword)) {
       log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
@@ -79,28 +79,34 @@ export async function startOps(
 }
 
 /**
- * Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when asked
- * to. What retrying cannot fix (a missing database, a refused password, a missing privilege)
- * rejects at once with a {@link StartupError} that names the setting to correct.
+ * Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when `migrate`
+ * says so. What retrying cannot fix (a missing database, a refused password, a missing
+ * privilege) rejects at once with a {@link StartupError} that names the setting to correct.
  */
-export async function connectDatabase(config: ConsumerConfig, log: Logger, signal: AbortSignal): Promise<DataSource> {
-  const url = redactUrl(config.databaseUrl);
+export async function connectDatabase(
+  config: DatabaseConfig,
+  migrate: boolean,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<DataSource> {
+  const url = redactUrl(config.url);
   const dataSource = await retry(
-    () => createDataSource({ url: config.databaseUrl, applicationName: 'sensors-consumer' }).initialize(),
+    () => createDataSource({ url: config.url, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
       backoff: { initialMs: 100, maxMs: 5_000 },
       isPermanent: (err) => databaseRefusal(err) !== undefined,
-      onError: (err, attempt, retryInMs) => log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
+      onError: (err, attempt, retryInMs) =>
+        log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
     },
   ).catch((err: unknown) => {
-    throw explainRefusal(err, '--database-url', config.databaseUrl);
+    throw explainRefusal(err, '--database-url', config.url);
   });
   log.info({ url }, 'database connected');
-  if (config.migrateOnStart || config.command === 'migrate') {
+  if (migrate) {
     const applied = await migrateDatabase(config, dataSource).catch(async (err: unknown) => {
       await dataSource.destroy();
-      throw explainRefusal(err, '--migration-database-url', config.migrationDatabaseUrl);
+      throw explainRefusal(err, '--migration-database-url', config.migrationUrl);
     });
     log.info({ applied }, 'database migrated');
   }
@@ -123,15 +129,15 @@ function explainRefusal(err: unknown, setting: string, url: string): unknown {
  * whether every step finished cleanly.
  */
 export function shutDown(
-  config: ConsumerConfig,
+  timeoutMs: number,
   log: Logger,
   steps: readonly { name: string; run: (signal: AbortSignal) => Promise<unknown> | unknown }[],
 ): Promise<boolean> {
   log.info({}, 'shutting down');
   const overrun = new AbortController();
-  const timer = setTimeout(() => overrun.abort(), config.shutdownTimeoutMs);
+  const timer = setTimeout(() => overrun.abort(), timeoutMs);
   return createShutdown({
-    timeoutMs: config.shutdownTimeoutMs,
+    timeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: steps.map(
       (step): ShutdownStep => ({

@@ -13,6 +13,7 @@ import {
   StartupError,
   startupFailureFields,
 } from '@sensors/runtime';
+import { checkConsumerConfig } from './check-consumer-config';
 import { loadConsumerConfig } from './config';
 import { newConsumerStats } from './consume-readings';
 import { registerConsumerMetrics } from './consumer-metrics';
@@ -30,20 +31,27 @@ async function main(): Promise<void> {
   // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
   limitHeapGrowth(100);
   const config = loadConsumerConfig(process.argv.slice(2));
+  const output = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+  if (config.command === 'check-config') {
+    process.exitCode = checkConsumerConfig(config, output);
+    return;
+  }
   if (config.deadLetters) {
-    const out = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
-    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, out);
+    process.exitCode = await runDeadLettersCommand(config, config.deadLetters, output);
     return;
   }
   log = pino(
     // Human-readable lines leave out what one person at one terminal knows: pid, host, version.
     {
-      level: config.logLevel,
-      base: config.logPretty ? { app: 'consumer' } : logBase('consumer', VERSION),
+      level: config.logging.level,
+      base: config.logging.pretty ? { app: 'consumer' } : logBase('consumer', VERSION),
       serializers: { err: serializeError },
     },
-    config.logPretty ? pretty() : undefined,
+    config.logging.pretty ? pretty() : undefined,
   );
+  for (const renamed of config.renamedVariables) {
+    log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
+  }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
@@ -55,20 +63,29 @@ async function main(): Promise<void> {
   const metrics = registerConsumerMetrics(registry, stats, startedGauges(started));
   const partitionTotals = registerPartitionMetrics(registry);
   const ops = await startOps(config, registry, started, log);
-  const dataSource = await connectDatabase(config, log.child({ component: 'database' }), stopping.signal);
+  const migrate = config.database.migrateOnStart || config.command === 'migrate';
+  const dataSource = await connectDatabase(
+    config.database,
+    migrate,
+    log.child({ component: 'database' }),
+    stopping.signal,
+  );
   if (config.command === 'migrate') {
     await Promise.all([ops.close(), dataSource.destroy()]);
     return;
   }
 
   const partitions = await startPartitionMaintenance({
-    ownerUrl: config.migrationDatabaseUrl,
+    ownerUrl: config.database.migrationUrl,
     config: config.partitions,
     log: log.child({ component: 'partitions' }),
     totals: partitionTotals,
   });
-  const topology = topologyFor(config);
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-consumer:${config.queue}` });
+  const topology = topologyFor(config.topology);
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-consumer:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   // Credentials, virtual host or permissions the broker refuses: no retry will help.
   let failure: StartupError | undefined;
@@ -79,7 +96,7 @@ async function main(): Promise<void> {
   });
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
   const consumer = new ReadingConsumer({
-    ...config,
+    ...config.batching,
     broker,
     topology,
     database,
@@ -92,20 +109,18 @@ async function main(): Promise<void> {
   consumer.on('batch-stored', metrics.observeBatch).on('write-failed', metrics.countWriteFailure);
   broker.start();
   const progressLog = log.child({ component: 'progress' });
-  const stopProgress = startProgressLog(progressLog, config.progressIntervalMs, () => consumer.progress());
-  const { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries } = config;
-  const settings = { batchSize, flushIntervalMs, writeConcurrency, prefetch, prefetchReadings, maxRedeliveries };
+  const stopProgress = startProgressLog(progressLog, config.ops.progressIntervalMs, () => consumer.progress());
   // NDJSON lines carry the version in every line, human-readable ones only here.
-  const version = config.logPretty ? { version: VERSION } : {};
-  log.info({ ...version, queue: topology.queue, metricsPort: ops.port, ...settings }, 'consumer started');
+  const version = config.logging.pretty ? { version: VERSION } : {};
+  log.info({ ...version, queue: topology.queue, metricsPort: ops.port, ...config.batching }, 'consumer started');
 
   await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   // Whatever is stuck (a write that never returns, a socket that never closes), the process ends.
   setTimeout(() => {
-    log.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
+    log.error({ shutdownTimeoutMs: config.ops.shutdownTimeoutMs }, 'shutdown overran its timeout, exiting');
     process.exit(1);
-  }, config.shutdownTimeoutMs + 1000).unref();
-  const clean = await shutDown(config, log, [
+  }, config.ops.shutdownTimeoutMs + 1000).unref();
+  const clean = await shutDown(config.ops.shutdownTimeoutMs, log, [
     { name: 'stop consuming, flush and ack', run: (signal) => consumer.close(signal) },
     { name: 'close the broker connection', run: () => broker.close() },
     { name: 'stop maintaining partitions', run: () => partitions.stop() },

@@ -27,10 +27,10 @@ export function parseRetention(value: string): number {
 export function partitionOptions(): Option[] {
   return [
     new Option('--retention <duration>', 'drop readings older than this, e.g. 90d, 12w, 36h (default: keep everything)')
-      .env('RETENTION')
+      .env('SENSORS_RETENTION')
       .argParser(parseRetention),
     new Option('--partition-period <period>', 'what each partition of sensor_readings spans')
-      .env('PARTITION_PERIOD')
+      .env('SENSORS_PARTITION_PERIOD')
       .choices(PERIODS)
       .default('day'),
   ];

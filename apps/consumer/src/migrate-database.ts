@@ -3,20 +3,20 @@ import { createDataSource, migrate } from '@sensors/persistence';
 
 /**
  * Applies the migrations. With a separate owner URL, they run as the owner on a short-lived
- * connection, which then grants the apps' role (the user of `databaseUrl`) insert and read on
+ * connection, which then grants the apps' role (the user of `url`) insert and read on
  * the table and nothing else; with one URL for both, on the apps' own data source.
  */
 export async function migrateDatabase(
-  urls: { databaseUrl: string; migrationDatabaseUrl: string },
+  urls: { readonly url: string; readonly migrationUrl: string },
   appDataSource: DataSource,
 ): Promise<string[]> {
-  if (urls.migrationDatabaseUrl === urls.databaseUrl) return migrate(appDataSource);
+  if (urls.migrationUrl === urls.url) return migrate(appDataSource);
   const owner = await createDataSource({
-    url: urls.migrationDatabaseUrl,
+    url: urls.migrationUrl,
     applicationName: 'sensors-consumer-migrations',
   }).initialize();
   try {
-    return await migrate(owner, { grantTo: decodeURIComponent(new URL(urls.databaseUrl).username) });
+    return await migrate(owner, { grantTo: decodeURIComponent(new URL(urls.url).username) });
   } finally {
     await owner.destroy();
   }

@@ -1,27 +1,32 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkConsumerConfig } from '../src/check-consumer-config';
 import { loadConsumerConfig } from '../src/config';
 
 const saved = { ...process.env };
+
+beforeEach(() => {
+  // No setting leaks in from the shell that runs the tests.
+  for (const name of Object.keys(process.env)) if (name.startsWith('SENSORS_')) delete process.env[name];
+});
 
 afterEach(() => {
   process.env = { ...saved };
 });
 
 describe('loadConsumerConfig', () => {
-  it('has working defaults', () => {
-    for (const name of ['AMQP_URL', 'DATABASE_URL', 'BATCH_SIZE', 'SENSORS_QUEUE']) delete process.env[name];
+  it('has working defaults, grouped by concern', () => {
+    for (const name of ['AMQP_URL', 'DATABASE_URL']) delete process.env[name];
     expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
       command: 'run',
-      amqpUrls: ['amqp://guest:guest@127.0.0.1:5672'],
-      queue: 'sensor-readings',
-      queueType: 'quorum',
-      batchSize: 1000,
-      flushIntervalMs: 50,
-      prefetch: 2000,
-      migrateOnStart: true,
-      maxRedeliveries: 5,
+      amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
+      topology: { queue: 'sensor-readings', queueType: 'quorum' },
+      database: { migrateOnStart: true },
+      batching: { batchSize: 1000, flushIntervalMs: 50, prefetch: 2000, maxRedeliveries: 5 },
+      partitions: { period: 'day', retentionMs: undefined },
+      ops: { metricsPort: 9465 },
+      renamedVariables: [],
     });
   });
 
@@ -32,21 +37,23 @@ describe('loadConsumerConfig', () => {
   });
 
   it('takes the environment and lets flags win over it', () => {
-    process.env['BATCH_SIZE'] = '500';
+    process.env['SENSORS_BATCH_SIZE'] = '500';
     process.env['SENSORS_QUEUE'] = 'from-env';
-    process.env['AMQP_URL'] = 'amqp://a:5672,amqp://b:5672';
+    process.env['SENSORS_AMQP_URL'] = 'amqp://a:5672,amqp://b:5672';
     const config = loadConsumerConfig(['--queue', 'from-flag', 'migrate'], { exitOverride: true });
     expect(config).toMatchObject({
-      batchSize: 500,
-      queue: 'from-flag',
+      batching: { batchSize: 500 },
+      topology: { queue: 'from-flag' },
       command: 'migrate',
-      amqpUrls: ['amqp://a:5672', 'amqp://b:5672'],
+      amqp: { urls: ['amqp://a:5672', 'amqp://b:5672'] },
     });
   });
 
   it('names the variable and the value when an environment value is bad', () => {
-    process.env['BATCH_SIZE'] = 'lots';
-    expect(() => loadConsumerConfig([], { exitOverride: true })).toThrow(/BATCH_SIZE.*lots|lots.*BATCH_SIZE/);
+    process.env['SENSORS_BATCH_SIZE'] = 'lots';
+    expect(() => loadConsumerConfig([], { exitOverride: true })).toThrow(
+      /SENSORS_BATCH_SIZE.*lots|lots.*SENSORS_BATCH_SIZE/,
+    );
   });
 
   it('names the flag when a flag value is bad', () => {
@@ -56,7 +63,7 @@ describe('loadConsumerConfig', () => {
   });
 
   it('never echoes a malformed database URL, which may be a password', () => {
-    process.env['DATABASE_URL'] = 'hunter2';
+    process.env['SENSORS_DATABASE_URL'] = 'hunter2';
     expect(() => loadConsumerConfig([], { exitOverride: true })).toThrow(/value hidden/);
     try {
       loadConsumerConfig([], { exitOverride: true });
@@ -66,8 +73,8 @@ describe('loadConsumerConfig', () => {
   });
 
   it('turns start-up migrations off from the environment', () => {
-    process.env['MIGRATE_ON_START'] = 'false';
-    expect(loadConsumerConfig([], { exitOverride: true }).migrateOnStart).toBe(false);
+    process.env['SENSORS_MIGRATE_ON_START'] = 'false';
+    expect(loadConsumerConfig([], { exitOverride: true }).database.migrateOnStart).toBe(false);
   });
 });
 
@@ -83,9 +90,12 @@ describe('loadConsumerConfig with a config file', () => {
 
   it('reads YAML below the environment and flags', () => {
     const path = write('consumer.yaml', 'batch-size: 250\nprefetch: 500\nqueue: from-file\nqueue-type: classic\n');
-    process.env['PREFETCH'] = '700';
+    process.env['SENSORS_PREFETCH'] = '700';
     const config = loadConsumerConfig(['--config', path, '--queue', 'from-flag'], { exitOverride: true });
-    expect(config).toMatchObject({ batchSize: 250, prefetch: 700, queue: 'from-flag', queueType: 'classic' });
+    expect(config).toMatchObject({
+      batching: { batchSize: 250, prefetch: 700 },
+      topology: { queue: 'from-flag', queueType: 'classic' },
+    });
   });
 
   it('reads JSON named by SENSORS_CONFIG', () => {
@@ -94,8 +104,8 @@ describe('loadConsumerConfig with a config file', () => {
       JSON.stringify({ 'flush-interval-ms': 20, 'migrate-on-start': false }),
     );
     expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
-      flushIntervalMs: 20,
-      migrateOnStart: false,
+      batching: { flushIntervalMs: 20 },
+      database: { migrateOnStart: false },
     });
   });
 
@@ -122,21 +132,99 @@ describe('loadConsumerConfig database roles', () => {
   it('uses the owner role for migrations and the app role for writes by default', () => {
     delete process.env['DATABASE_URL'];
     delete process.env['DATABASE_MIGRATION_URL'];
-    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
-      databaseUrl: 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
-      migrationDatabaseUrl: 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors',
+    expect(loadConsumerConfig([], { exitOverride: true }).database).toMatchObject({
+      url: 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors',
+      migrationUrl: 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors',
     });
   });
 
-  it('migrates with DATABASE_URL when only that is given', () => {
+  it('migrates with SENSORS_DATABASE_URL when only that is given', () => {
     delete process.env['DATABASE_MIGRATION_URL'];
-    process.env['DATABASE_URL'] = 'postgres://one@db/sensors';
-    expect(loadConsumerConfig([], { exitOverride: true }).migrationDatabaseUrl).toBe('postgres://one@db/sensors');
+    process.env['SENSORS_DATABASE_URL'] = 'postgres://one@db/sensors';
+    expect(loadConsumerConfig([], { exitOverride: true }).database.migrationUrl).toBe('postgres://one@db/sensors');
   });
 
-  it('takes DATABASE_MIGRATION_URL when given', () => {
-    process.env['DATABASE_URL'] = 'postgres://app@db/sensors';
-    process.env['DATABASE_MIGRATION_URL'] = 'postgres://owner@db/sensors';
-    expect(loadConsumerConfig([], { exitOverride: true }).migrationDatabaseUrl).toBe('postgres://owner@db/sensors');
+  it('takes SENSORS_DATABASE_MIGRATION_URL when given', () => {
+    process.env['SENSORS_DATABASE_URL'] = 'postgres://app@db/sensors';
+    process.env['SENSORS_DATABASE_MIGRATION_URL'] = 'postgres://owner@db/sensors';
+    expect(loadConsumerConfig([], { exitOverride: true }).database.migrationUrl).toBe('postgres://owner@db/sensors');
+  });
+});
+
+describe('loadConsumerConfig renamed variables and secrets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'consumer-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads DATABASE_URL for one more release and reports it', () => {
+    process.env['DATABASE_URL'] = 'postgres://old@db/sensors';
+    const config = loadConsumerConfig([], { exitOverride: true });
+    expect(config.database.url).toBe('postgres://old@db/sensors');
+    expect(config.renamedVariables).toEqual([{ variable: 'DATABASE_URL', replacement: 'SENSORS_DATABASE_URL' }]);
+  });
+
+  it('ignores the old generic names', () => {
+    Object.assign(process.env, { BATCH_SIZE: '7', PREFETCH: '7', RETENTION: '1d', LOG_LEVEL: 'debug' });
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      batching: { batchSize: 1000, prefetch: 2000 },
+      partitions: { retentionMs: undefined },
+      logging: { level: 'info' },
+    });
+  });
+
+  it('reads the database URL from SENSORS_DATABASE_URL_FILE, dropping the trailing newline', () => {
+    const path = join(dir, 'database-url');
+    writeFileSync(path, 'postgres://app:s3cret@db/sensors\n');
+    process.env['SENSORS_DATABASE_URL_FILE'] = path;
+    expect(loadConsumerConfig([], { exitOverride: true }).database).toMatchObject({
+      url: 'postgres://app:s3cret@db/sensors',
+      migrationUrl: 'postgres://app:s3cret@db/sensors',
+    });
+  });
+});
+
+describe('loadConsumerConfig with a config file for both apps', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'consumer-shared-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the top level and its own section, skipping the publisher section', () => {
+    const path = join(dir, 'sensors.yaml');
+    writeFileSync(
+      path,
+      'queue: shared\nbatch-size: 100\nconsumer:\n  batch-size: 500\npublisher:\n  rate: 50\n  raet: typo\n',
+    );
+    expect(loadConsumerConfig(['--config', path], { exitOverride: true })).toMatchObject({
+      topology: { queue: 'shared' },
+      batching: { batchSize: 500 },
+    });
+  });
+
+  it('refuses an unknown key in its section, naming the section', () => {
+    const path = join(dir, 'typo.yaml');
+    writeFileSync(path, 'consumer:\n  bach-size: 5\n');
+    expect(() => loadConsumerConfig(['--config', path], { exitOverride: true })).toThrow(
+      'unknown option "bach-size" (in "consumer")',
+    );
+  });
+
+  it('refuses a section that is not a mapping', () => {
+    const path = join(dir, 'scalar.yaml');
+    writeFileSync(path, 'consumer: 5\n');
+    expect(() => loadConsumerConfig(['--config', path], { exitOverride: true })).toThrow(
+      '"consumer" must be a mapping of option names to values',
+    );
+  });
+});
+
+describe('checkConsumerConfig', () => {
+  it('prints the settings with passwords masked, connects to nothing, and returns 0', () => {
+    const argv = ['check-config', '--database-url', 'postgres://app:s3cret@127.0.0.1:1/none'];
+    const written = { out: '', err: '' };
+    const output = { out: (text: string) => (written.out += text), err: (text: string) => (written.err += text) };
+    expect(checkConsumerConfig(loadConsumerConfig(argv, { exitOverride: true }), output)).toBe(0);
+    expect(JSON.parse(written.out)).toMatchObject({
+      command: 'check-config',
+      database: { url: 'postgres://app:***@127.0.0.1:1/none' },
+    });
+    expect(written.out).not.toContain('s3cret');
   });
 });

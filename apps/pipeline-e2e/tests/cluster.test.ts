@@ -41,13 +41,15 @@ afterAll(async () => {
 describe('the pipeline on a RabbitMQ cluster', () => {
   it('stores every confirmed reading exactly once through a clean leader stop and a node kill', async () => {
     const env = {
-      DATABASE_URL: db.url,
+      SENSORS_DATABASE_URL: db.url,
       SENSORS_QUEUE: queue,
-      QUEUE_REPLICAS: '3',
-      PROGRESS_INTERVAL_MS: '0',
-      METRICS_PORT: '0',
+      SENSORS_QUEUE_REPLICAS: '3',
+      SENSORS_PROGRESS_INTERVAL_MS: '0',
+      SENSORS_METRICS_PORT: '0',
     };
-    const consumers = [2, 3].map((node) => startApp('consumer', [], { ...env, AMQP_URL: cluster.urlsFrom(node) }));
+    const consumers = [2, 3].map((node) =>
+      startApp('consumer', [], { ...env, SENSORS_AMQP_URL: cluster.urlsFrom(node) }),
+    );
     apps.push(...consumers);
     for (const consumer of consumers) {
       await waitFor('a consumer to start', () => consumer.logs.some((l) => l['msg'] === 'consumer started'), {
@@ -57,7 +59,7 @@ describe('the pipeline on a RabbitMQ cluster', () => {
     const publisher = startApp(
       'publisher',
       ['--count', String(total), '--rate', '800', '--seed', 'cluster', '--sensors', '5'],
-      { ...env, AMQP_URL: cluster.urlsFrom(1) },
+      { ...env, SENSORS_AMQP_URL: cluster.urlsFrom(1) },
     );
     apps.push(publisher);
 

@@ -102,7 +102,9 @@ async function expectContained(name: string, consumer: AppProcess, good: string[
     { timeoutMs: 60_000 },
   );
   await waitFor('the queue to be empty', async () => (await countQueueMessages(topology.queue)) === 0);
-  expect(Object.fromEntries(dead.map((m) => [m.properties.messageId, m.properties.headers?.[DEAD_LETTER_HEADERS.code]]))).toEqual(bad);
+  expect(
+    Object.fromEntries(dead.map((m) => [m.properties.messageId, m.properties.headers?.[DEAD_LETTER_HEADERS.code]])),
+  ).toEqual(bad);
   expect(dead).toHaveLength(Object.keys(bad).length);
   expect(await storedAmong(good)).toBe(good.length);
   expect(await metric(consumer, 'sensors_reconnects_total{target="broker"}')).toBe(0);
@@ -150,7 +152,7 @@ async function consumerWaitsOnLock(): Promise<boolean> {
 beforeAll(async () => {
   pipeline = await createPipeline();
   topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(pipeline.env['AMQP_URL']);
+  broker = await connect(pipeline.env['SENSORS_AMQP_URL']);
   channel = await broker.createConfirmChannel();
   await declareTopology(channel, topology);
   // Created once, with the schema, before any backlog is published.
@@ -208,7 +210,7 @@ describe('the consumer contains every bad message', () => {
     const lock = await lockReading(id);
     try {
       const good = await queueBacklog('crash', [{ id, body: JSON.stringify(reading(id)) }]);
-      const env = { MAX_REDELIVERIES: '2' };
+      const env = { SENSORS_MAX_REDELIVERIES: '2' };
       let kills = 0;
       for (;;) {
         const consumer = await pipeline.startConsumer(env);
@@ -236,7 +238,9 @@ describe('the consumer contains every bad message', () => {
     }
     expect(await storedAmong([id])).toBe(0);
     expect(
-      (await peek(topology.deadLetterQueue)).filter((m) => m.properties.headers?.[DEAD_LETTER_HEADERS.code] === 'delivery-limit'),
+      (await peek(topology.deadLetterQueue)).filter(
+        (m) => m.properties.headers?.[DEAD_LETTER_HEADERS.code] === 'delivery-limit',
+      ),
     ).toEqual([]);
   });
 
@@ -325,7 +329,7 @@ describe('the consumer contains every bad message', () => {
     const id = `${run}-stuck`;
     const lock = await lockReading(id);
     try {
-      const consumer = await pipeline.startConsumer({ SHUTDOWN_TIMEOUT_MS: '1000' });
+      const consumer = await pipeline.startConsumer({ SENSORS_SHUTDOWN_TIMEOUT_MS: '1000' });
       channel.publish(topology.exchange, topology.routingKey, Buffer.from(JSON.stringify(reading(id))), {
         messageId: id,
         contentType: 'application/json',

@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  freePort,
-  countQueueMessages,
-  startApp,
-  waitFor,
-  promtoolComplaints,
-  type AppProcess,
-} from '@sensors/testing';
+import { freePort, countQueueMessages, startApp, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 let pipeline: Pipeline;
@@ -99,11 +92,11 @@ describe('operating the apps', () => {
     const port = await freePort();
     const consumer = startApp('consumer', [], {
       ...pipeline.env,
-      DATABASE_URL: `postgres://sensors:s3cret-pw@127.0.0.1:${port}/sensors`,
+      SENSORS_DATABASE_URL: `postgres://sensors:s3cret-pw@127.0.0.1:${port}/sensors`,
     });
     const publisher = startApp('publisher', [], {
       ...pipeline.env,
-      AMQP_URL: `amqp://guest:an0ther-pw@127.0.0.1:${port}`,
+      SENSORS_AMQP_URL: `amqp://guest:an0ther-pw@127.0.0.1:${port}`,
     });
     try {
       const consumerPort = await metricsPort(consumer, 'serving metrics and health');

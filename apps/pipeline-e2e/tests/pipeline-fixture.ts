@@ -25,12 +25,12 @@ export async function createPipeline(): Promise<Pipeline> {
   const queue = uniqueName('e2e_readings');
   const exchange = uniqueName('e2e_sensors');
   const env = {
-    AMQP_URL: testAmqpUrl,
-    DATABASE_URL: db.url,
+    SENSORS_AMQP_URL: testAmqpUrl,
+    SENSORS_DATABASE_URL: db.url,
     SENSORS_QUEUE: queue,
     SENSORS_EXCHANGE: exchange,
-    PROGRESS_INTERVAL_MS: '0',
-    METRICS_PORT: '0',
+    SENSORS_PROGRESS_INTERVAL_MS: '0',
+    SENSORS_METRICS_PORT: '0',
   };
   const started: AppProcess[] = [];
   return {

@@ -94,7 +94,7 @@ describe('the pipeline', () => {
         line('fresh-1', 70, new Date().toISOString()),
       ].join('\n'),
     );
-    const consumer = await pipeline.startConsumer({ RETENTION: '1h' });
+    const consumer = await pipeline.startConsumer({ SENSORS_RETENTION: '1h' });
     const publisher = pipeline.publish(['--source', 'file', '--file', file]);
     expect(await publisher.exited).toBe(0);
     await waitFor('the fresh reading', async () => (await pipeline.storedCount()) === 10_001);

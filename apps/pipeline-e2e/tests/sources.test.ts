@@ -181,7 +181,7 @@ describe('the HTTP source', () => {
   beforeAll(async () => {
     app = publisher(
       ['--source', 'http', '--http-port', '0', '--http-host', '127.0.0.1', '--http-request-timeout-ms', '1000'],
-      { HTTP_TOKENS: `other-token,${token}` },
+      { SENSORS_HTTP_TOKENS: `other-token,${token}` },
     );
     const startedLine = await waitFor('the publisher to start', () => lastLine(app, 'publisher started'));
     port = startedLine['httpPort'] as number;
@@ -193,7 +193,13 @@ describe('the HTTP source', () => {
     const ids = [`${run}-http-a`, `${run}-http-b`];
     const response = await post(ids.map((id) => reading(id)));
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ accepted: ids, rejected: [], rejectedCount: 0, rejectedByReason: {}, unconfirmed: [] });
+    expect(await response.json()).toEqual({
+      accepted: ids,
+      rejected: [],
+      rejectedCount: 0,
+      rejectedByReason: {},
+      unconfirmed: [],
+    });
     expect(await waitForRows(ids)).toHaveLength(2);
 
     const ndjson = await post(`${JSON.stringify(reading(`${run}-http-nd`))}\n`, {
@@ -284,7 +290,7 @@ describe('the HTTP source', () => {
 
   it('answers 503 with Retry-After while the broker is unreachable', async () => {
     const down = publisher(['--source', 'http', '--http-port', '0'], {
-      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+      SENSORS_AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
     });
     const startedLine = await waitFor('the publisher to start', () => lastLine(down, 'publisher started'));
     const response = await fetch(`http://127.0.0.1:${startedLine['httpPort'] as number}/readings`, {

@@ -249,7 +249,7 @@ describe('the HTTP source over TLS', () => {
         '--http-tls-key',
         keyFile,
       ],
-      { HTTP_TOKENS: token },
+      { SENSORS_HTTP_TOKENS: token },
     );
     const startedLine = await line(publisher, 'publisher started');
     expect(startedLine).toMatchObject({ tls: true, authentication: true });
@@ -269,7 +269,7 @@ describe('the HTTP source over TLS', () => {
 
   it('warns that tokens cross the network in clear without TLS off loopback', async () => {
     const publisher = start('publisher', ['--source', 'http', '--http-port', '0', '--http-host', '0.0.0.0'], {
-      HTTP_TOKENS: token,
+      SENSORS_HTTP_TOKENS: token,
     });
     await line(publisher, 'publisher started');
     expect(publisher.logs.find((l) => /IN CLEAR/.test(String(l['msg'])))).toMatchObject({ level: 40 });
@@ -289,7 +289,7 @@ describe('the HTTP source over TLS', () => {
         '--http-tls-key',
         keyFile,
       ],
-      { HTTP_TOKENS: token },
+      { SENSORS_HTTP_TOKENS: token },
     );
     expect(await publisher.exited).toBe(1);
     expect(publisher.logs.find((l) => l['level'] === 60)).toMatchObject({ setting: '--http-tls-cert' });

@@ -57,7 +57,7 @@ describe('amqps', () => {
     const publisher = startApp(
       'publisher',
       ['--count', '20', '--rate', '0', '--queue', queue, '--exchange', uniqueName('tls_x'), '--metrics-port', '0'],
-      { AMQP_URL: `amqps://guest:guest@127.0.0.1:${tlsPort}`, NODE_EXTRA_CA_CERTS: certFile },
+      { SENSORS_AMQP_URL: `amqps://guest:guest@127.0.0.1:${tlsPort}`, NODE_EXTRA_CA_CERTS: certFile },
     );
     expect(await publisher.exited).toBe(0);
     expect(publisher.lines('broker connected')[0]).toMatchObject({ url: expect.stringMatching(/^amqps:/) });
@@ -65,7 +65,7 @@ describe('amqps', () => {
 
   it('stops at start-up, saying what to fix, when it cannot verify the certificate', async () => {
     const publisher = startApp('publisher', ['--count', '1', '--metrics-port', '0'], {
-      AMQP_URL: `amqps://guest:guest@127.0.0.1:${tlsPort}`,
+      SENSORS_AMQP_URL: `amqps://guest:guest@127.0.0.1:${tlsPort}`,
     });
     expect(await publisher.exited).toBe(1);
     expect(publisher.logs.find((l) => l['level'] === 60)).toMatchObject({
@@ -113,7 +113,7 @@ describe('Postgres over TLS', () => {
 
   it('migrates over TLS with sslmode=verify-full and sslrootcert in the URL', async () => {
     const url = `${cluster.urlFor('sensors', { name: role, password: 'tls' })}?sslmode=verify-full&sslrootcert=${certFile}`;
-    const consumer = startApp('consumer', ['migrate', '--metrics-port', '0'], { DATABASE_URL: url });
+    const consumer = startApp('consumer', ['migrate', '--metrics-port', '0'], { SENSORS_DATABASE_URL: url });
     expect(await consumer.exited).toBe(0);
     const [{ count }] = await adminQuery<{ count: string }>(
       "SELECT count(*) FROM pg_tables WHERE tablename = 'sensor_readings'",
@@ -125,7 +125,7 @@ describe('Postgres over TLS', () => {
 
   it('stops at start-up when the server refuses the role without TLS', async () => {
     const consumer = startApp('consumer', ['migrate', '--metrics-port', '0'], {
-      DATABASE_URL: cluster.urlFor('sensors', { name: role, password: 'tls' }),
+      SENSORS_DATABASE_URL: cluster.urlFor('sensors', { name: role, password: 'tls' }),
     });
     expect(await consumer.exited).toBe(1);
     expect(consumer.logs.find((l) => l['level'] === 60)).toMatchObject({ sqlstate: '28000' });

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
+import type { TopologyOptions } from '@sensors/messaging';
 import {
   applyConfigFile,
+  applyEnvironment,
+  booleanOption,
   integerOption,
   numberOption,
   readUrlList,
-  sharedOptions,
-  toSharedConfig,
-  type SharedConfig,
+  type RenamedVariable,
 } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import { VERSION } from './version';
@@ -14,279 +15,367 @@ import { VERSION } from './version';
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
 export type SourceName = 'generator' | 'stdin' | 'file' | 'http' | 'mqtt';
 
+/** The generator's settings (`--source generator`). */
+export interface GeneratorConfig {
+  /** Readings to publish before exiting; undefined: until stopped. */
+  readonly count: number | undefined;
+  /** Readings per second; 0: as fast as the broker confirms them. */
+  readonly rate: number;
+  readonly seed: string | undefined;
+  readonly sensors: number;
+}
+
 /** The MQTT source's settings. */
 export interface MqttSourceConfig {
   /** Brokers, tried in turn; the credentials of the first are used. */
-  urls: string[];
+  readonly urls: readonly string[];
   /** Topic filters, `+` and `#` allowed. */
-  topics: string[];
-  clientId: string;
-  protocolVersion: 4 | 5;
-  sessionExpirySeconds: number;
-  maxPayloadBytes: number;
+  readonly topics: readonly string[];
+  readonly clientId: string;
+  readonly protocolVersion: 4 | 5;
+  readonly sessionExpirySeconds: number;
+  readonly maxPayloadBytes: number;
+  /** MQTT messages not yet confirmed by RabbitMQ, at most (`--max-in-flight`). */
+  readonly maxUnacknowledged: number;
 }
 
 /** The HTTP source's settings. */
 export interface HttpSourceConfig {
-  port: number;
+  readonly port: number;
   /** Address to listen on: loopback unless tokens are set or it is given. */
-  host: string;
+  readonly host: string;
   /** Bearer tokens accepted; empty: no authentication. */
-  tokens: string[];
+  readonly tokens: readonly string[];
   /** PEM files of the certificate (chain) and its private key: HTTPS instead of HTTP. */
-  tls: { certFile: string; keyFile: string } | undefined;
-  bodyLimit: number;
-  requestTimeoutMs: number;
-  confirmTimeoutMs: number;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly bodyLimit: number;
+  readonly requestTimeoutMs: number;
+  readonly confirmTimeoutMs: number;
 }
 
-/** The publisher's settings, validated; flags win over environment variables over defaults. */
-export interface PublisherConfig extends SharedConfig {
-  source: SourceName;
-  /** Readings to publish before exiting; undefined: until stopped (generator). */
-  count: number | undefined;
-  /** Readings per second; 0: as fast as the broker confirms them (generator). */
-  rate: number;
-  seed: string | undefined;
-  sensors: number;
-  maxInFlight: number;
-  /** Readings per envelope, at most; 1: one reading per message, without an envelope. */
-  envelopeSize: number;
-  /** Longest an open envelope waits for more readings, in milliseconds. */
-  envelopeLingerMs: number;
+/** Where readings come from and what becomes of invalid ones. */
+export interface SourceConfig {
+  readonly type: SourceName;
+  readonly generator: GeneratorConfig;
   /** The NDJSON file of `--source file`. */
-  file: string | undefined;
-  /** What becomes of an invalid NDJSON line: skipped, or sent to `<queue>.dead-letter`. */
-  onInvalid: 'skip' | 'dead-letter';
-  maxLineBytes: number;
+  readonly file: string | undefined;
+  /** What becomes of an invalid NDJSON line or MQTT payload: skipped, or sent to `<queue>.dead-letter`. */
+  readonly onInvalid: 'skip' | 'dead-letter';
+  readonly maxLineBytes: number;
   /** What becomes of the fields of `content` the model does not know: kept (stored in `extra`) or refused. */
-  unknownFields: 'keep' | 'reject';
-  http: HttpSourceConfig;
-  mqtt: MqttSourceConfig;
+  readonly unknownFields: 'keep' | 'reject';
+  readonly http: HttpSourceConfig;
+  readonly mqtt: MqttSourceConfig;
 }
 
+/** How readings are packed and how many may await the broker's confirm. */
+export interface PublishingConfig {
+  readonly maxInFlight: number;
+  /** Readings per envelope, at most; 1: one reading per message, without an envelope. */
+  readonly envelopeSize: number;
+  /** Longest an open envelope waits for more readings, in milliseconds. */
+  readonly envelopeLingerMs: number;
+}
+
+/** The publisher's settings, validated and grouped by concern; each part of the app takes its group. */
+export interface PublisherConfig {
+  /** `run`, or `check-config`: validate the settings, print them and exit. */
+  readonly command: 'run' | 'check-config';
+  readonly amqp: { readonly urls: readonly string[] };
+  readonly topology: Readonly<Required<TopologyOptions>>;
+  readonly publishing: PublishingConfig;
+  readonly source: SourceConfig;
+  readonly logging: { readonly level: string; readonly pretty: boolean };
+  readonly ops: {
+    readonly metricsPort: number;
+    /** Address of the metrics endpoint; undefined: every interface. */
+    readonly metricsHost: string | undefined;
+    readonly progressIntervalMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  /** Variables of earlier releases that were read, to be warned of once the logger exists. */
+  readonly renamedVariables: readonly RenamedVariable[];
+}
+
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
+
+/** Variables of earlier releases still read, with a warning, for this release: new name → old name. */
+export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
+  SENSORS_AMQP_URL: 'AMQP_URL',
+  SENSORS_HTTP_TOKENS: 'HTTP_TOKENS',
+  SENSORS_MQTT_URL: 'MQTT_URL',
+};
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((part) => part.trim())].filter(Boolean);
 }
 
+/** The options the consumer takes too, with the same names, so that one config file serves both. */
+function commonOptions(): Option[] {
+  return [
+    new Option('--config <path>', 'JSON or YAML file of option values, e.g. "rate: 500" (flags and env win)').env(
+      'SENSORS_CONFIG',
+    ),
+    new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
+      .env('SENSORS_AMQP_URL')
+      .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
+    new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
+    new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
+      .env('SENSORS_QUEUE')
+      .default('sensor-readings'),
+    new Option('--queue-type <type>', 'type of the queue (quorum: replicated, with a delivery limit)')
+      .env('SENSORS_QUEUE_TYPE')
+      .default('quorum')
+      .choices(['quorum', 'classic']),
+    new Option('--delivery-limit <n>', 'deliveries after which the broker dead-letters a message (quorum)')
+      .env('SENSORS_DELIVERY_LIMIT')
+      .default(20)
+      .argParser(integerOption(1)),
+    new Option('--queue-replicas <n>', 'nodes a new quorum queue is replicated on (0: every node of the cluster)')
+      .env('SENSORS_QUEUE_REPLICAS')
+      .default(0)
+      .argParser(integerOption(0, 99)),
+    new Option('--log-level <level>', 'log level')
+      .env('SENSORS_LOG_LEVEL')
+      .default('info')
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    new Option('--log-pretty [bool]', 'human-readable logs instead of NDJSON')
+      .env('SENSORS_LOG_PRETTY')
+      .default(false)
+      .preset(true)
+      .argParser(booleanOption),
+    new Option('--progress-interval-ms <ms>', 'how often to log a progress line (0: never)')
+      .env('SENSORS_PROGRESS_INTERVAL_MS')
+      .default(5000)
+      .argParser(integerOption(0)),
+    new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0: any free port)')
+      .env('SENSORS_METRICS_PORT')
+      .default(9464)
+      .argParser(integerOption(0, 65_535)),
+    new Option(
+      '--metrics-host <address>',
+      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
+    ).env('SENSORS_METRICS_HOST'),
+    new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
+      .env('SENSORS_SHUTDOWN_TIMEOUT_MS')
+      .default(15_000)
+      .argParser(integerOption(0)),
+  ];
+}
+
+function sourceOptions(): Option[] {
+  return [
+    new Option('--source <name>', 'where readings come from')
+      .env('SENSORS_SOURCE')
+      .default('generator')
+      .choices(['generator', 'stdin', 'file', 'http', 'mqtt']),
+    new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)')
+      .env('SENSORS_COUNT')
+      .argParser(integerOption(0)),
+    new Option('--rate <perSecond>', 'readings per second; 0 publishes as fast as the broker confirms')
+      .env('SENSORS_RATE')
+      .default(100)
+      .argParser(numberOption(0)),
+    new Option('--seed <seed>', 'seed for a reproducible stream, ids included (default: random)').env('SENSORS_SEED'),
+    new Option('--sensors <n>', 'simulated sensors')
+      .env('SENSORS_SIMULATED_SENSORS')
+      .default(10)
+      .argParser(integerOption(1, 1_000_000)),
+    new Option('--file <path>', 'NDJSON file of readings, one per line (--source file)').env('SENSORS_SOURCE_FILE'),
+    new Option('--on-invalid <action>', 'what becomes of an invalid NDJSON line: skip it, or dead-letter it')
+      .env('SENSORS_ON_INVALID')
+      .default('skip')
+      .choices(['skip', 'dead-letter']),
+    new Option('--max-line-bytes <n>', 'longest NDJSON line; a longer one is invalid')
+      .env('SENSORS_MAX_LINE_BYTES')
+      .default(1024 * 1024)
+      .argParser(integerOption(1)),
+    new Option(
+      '--unknown-fields <action>',
+      'what becomes of fields of content the model does not know: keep them (stored in extra) or refuse the reading',
+    )
+      .env('SENSORS_UNKNOWN_FIELDS')
+      .default('keep')
+      .choices(['keep', 'reject']),
+  ];
+}
+
+function publishingOptions(): Option[] {
+  return [
+    new Option('--max-in-flight <n>', "published readings awaiting the broker's confirm, at most")
+      .env('SENSORS_MAX_IN_FLIGHT')
+      .default(2000)
+      .argParser(integerOption(1, 1_000_000)),
+    new Option('--envelope-size <n>', 'readings per message, at most (1: one reading per message, no envelope)')
+      .env('SENSORS_ENVELOPE_SIZE')
+      .default(DEFAULT_ENVELOPE_READINGS)
+      .argParser(integerOption(1, MAX_ENVELOPE_READINGS)),
+    new Option('--envelope-linger-ms <ms>', 'longest an envelope waits for more readings before it is sent')
+      .env('SENSORS_ENVELOPE_LINGER_MS')
+      .default(10)
+      .argParser(integerOption(0, 60_000)),
+  ];
+}
+
+function httpOptions(): Option[] {
+  return [
+    new Option('--http-port <port>', 'port of POST /readings (--source http; 0: any free port)')
+      .env('SENSORS_HTTP_PORT')
+      .default(8080)
+      .argParser(integerOption(0, 65_535)),
+    new Option('--http-host <address>', 'address to listen on (default: 127.0.0.1 without a token, else 0.0.0.0)').env(
+      'SENSORS_HTTP_HOST',
+    ),
+    new Option(
+      '--http-token <tokens>',
+      'bearer tokens accepted, comma-separated (prefer SENSORS_HTTP_TOKENS_FILE)',
+    ).env('SENSORS_HTTP_TOKENS'),
+    new Option('--http-tls-cert <path>', 'PEM certificate (chain) of the HTTP source: HTTPS instead of HTTP').env(
+      'SENSORS_HTTP_TLS_CERT',
+    ),
+    new Option('--http-tls-key <path>', 'PEM private key of --http-tls-cert').env('SENSORS_HTTP_TLS_KEY'),
+    new Option('--http-body-limit <bytes>', 'largest request body; larger ones get 413')
+      .env('SENSORS_HTTP_BODY_LIMIT')
+      .default(1024 * 1024)
+      .argParser(integerOption(1)),
+    new Option('--http-request-timeout-ms <ms>', 'longest a client may take to send a request; then 408')
+      .env('SENSORS_HTTP_REQUEST_TIMEOUT_MS')
+      .default(30_000)
+      .argParser(integerOption(1)),
+    new Option('--http-confirm-timeout-ms <ms>', "longest a request waits for the broker's confirms; then 503")
+      .env('SENSORS_HTTP_CONFIRM_TIMEOUT_MS')
+      .default(10_000)
+      .argParser(integerOption(1)),
+  ];
+}
+
+function mqttOptions(): Option[] {
+  return [
+    new Option(
+      '--mqtt-url <url>',
+      'MQTT broker, mqtt:// or mqtts:// (repeat, or comma-separate, for failover; default: mqtt://127.0.0.1:1883)',
+    )
+      .env('SENSORS_MQTT_URL')
+      .argParser(collect),
+    new Option('--mqtt-topic <filter>', 'topic filter, + and # allowed (repeatable; default: sensors/#)')
+      .env('SENSORS_MQTT_TOPICS')
+      .argParser(collect),
+    new Option('--mqtt-client-id <id>', 'stable client id: the broker keeps the session under it')
+      .env('SENSORS_MQTT_CLIENT_ID')
+      .default('sensors-publisher'),
+    new Option('--mqtt-protocol-version <version>', 'MQTT 3.1.1 (4) or 5')
+      .env('SENSORS_MQTT_PROTOCOL_VERSION')
+      .default(5)
+      .argParser(integerOption(4, 5)),
+    new Option('--mqtt-session-expiry-seconds <s>', 'MQTT 5: how long the broker keeps the session while away')
+      .env('SENSORS_MQTT_SESSION_EXPIRY_SECONDS')
+      .default(7 * 24 * 3600)
+      .argParser(integerOption(0, 4_294_967_295)),
+    new Option('--mqtt-max-payload-bytes <n>', 'largest MQTT payload; a larger one is invalid')
+      .env('SENSORS_MQTT_MAX_PAYLOAD_BYTES')
+      .default(1024 * 1024)
+      .argParser(integerOption(1, 256 * 1024 * 1024)),
+  ];
+}
+
 /**
- * Reads the publisher's configuration from the command line and the environment. On `--help`
- * or a bad value (the error names the flag or variable and the value) commander prints and
- * exits, or throws a CommanderError when `exitOverride` is set (for tests).
+ * Reads the publisher's configuration from the command line, the environment (`SENSORS_*`,
+ * `SENSORS_*_FILE`) and the `--config` file (its top level and its `publisher:` section). On
+ * `--help` or a bad value (the error names the flag or variable, and the value unless it may be
+ * a secret) commander prints and exits, or throws a CommanderError when `exitOverride` is set.
  */
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
+  const env = process.env;
   const program = new Command('publisher')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
-      'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, or HTTP), validates and enriches them, and publishes them durably to RabbitMQ.',
+      'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, HTTP or MQTT), validates and enriches them, and publishes them durably to RabbitMQ.',
     )
-    .addOption(
-      new Option('--source <name>', 'where readings come from')
-        .env('SOURCE')
-        .default('generator')
-        .choices(['generator', 'stdin', 'file', 'http', 'mqtt']),
-    )
-    .addOption(
-      new Option('--count <n>', 'readings to publish, then exit once all are confirmed (default: until stopped)')
-        .env('COUNT')
-        .argParser(integerOption(0)),
-    )
-    .addOption(
-      new Option('--rate <perSecond>', 'readings per second; 0 publishes as fast as the broker confirms')
-        .env('RATE')
-        .default(100)
-        .argParser(numberOption(0)),
-    )
-    .addOption(
-      new Option('--seed <seed>', 'seed for a reproducible stream, ids included (default: random)').env('SEED'),
-    )
-    .addOption(
-      new Option('--sensors <n>', 'simulated sensors')
-        .env('SENSORS')
-        .default(10)
-        .argParser(integerOption(1, 1_000_000)),
-    )
-    .addOption(
-      new Option('--max-in-flight <n>', "published readings awaiting the broker's confirm, at most")
-        .env('MAX_IN_FLIGHT')
-        .default(2000)
-        .argParser(integerOption(1, 1_000_000)),
-    )
-    .addOption(
-      new Option('--envelope-size <n>', 'readings per message, at most (1: one reading per message, no envelope)')
-        .env('ENVELOPE_SIZE')
-        .default(DEFAULT_ENVELOPE_READINGS)
-        .argParser(integerOption(1, MAX_ENVELOPE_READINGS)),
-    )
-    .addOption(
-      new Option('--envelope-linger-ms <ms>', 'longest an envelope waits for more readings before it is sent')
-        .env('ENVELOPE_LINGER_MS')
-        .default(10)
-        .argParser(integerOption(0, 60_000)),
-    )
-    .addOption(new Option('--file <path>', 'NDJSON file of readings, one per line (--source file)').env('SOURCE_FILE'))
-    .addOption(
-      new Option('--on-invalid <action>', 'what becomes of an invalid NDJSON line: skip it, or dead-letter it')
-        .env('ON_INVALID')
-        .default('skip')
-        .choices(['skip', 'dead-letter']),
-    )
-    .addOption(
-      new Option('--max-line-bytes <n>', 'longest NDJSON line; a longer one is invalid')
-        .env('MAX_LINE_BYTES')
-        .default(1024 * 1024)
-        .argParser(integerOption(1)),
-    )
-    .addOption(
-      new Option(
-        '--unknown-fields <action>',
-        'what becomes of fields of content the model does not know: keep them (stored in extra) or refuse the reading',
-      )
-        .env('UNKNOWN_FIELDS')
-        .default('keep')
-        .choices(['keep', 'reject']),
-    )
-    .addOption(
-      new Option('--http-port <port>', 'port of POST /readings (--source http; 0: any free port)')
-        .env('HTTP_PORT')
-        .default(8080)
-        .argParser(integerOption(0, 65_535)),
-    )
-    .addOption(
-      new Option(
-        '--http-host <address>',
-        'address to listen on (default: 127.0.0.1 without a token, else 0.0.0.0)',
-      ).env('HTTP_HOST'),
-    )
-    .addOption(
-      new Option(
-        '--http-token <tokens>',
-        'bearer tokens accepted, comma-separated (prefer the environment variable)',
-      ).env('HTTP_TOKENS'),
-    )
-    .addOption(
-      new Option('--http-tls-cert <path>', 'PEM certificate (chain) of the HTTP source: HTTPS instead of HTTP').env(
-        'HTTP_TLS_CERT',
-      ),
-    )
-    .addOption(new Option('--http-tls-key <path>', 'PEM private key of --http-tls-cert').env('HTTP_TLS_KEY'))
-    .addOption(
-      new Option('--http-body-limit <bytes>', 'largest request body; larger ones get 413')
-        .env('HTTP_BODY_LIMIT')
-        .default(1024 * 1024)
-        .argParser(integerOption(1)),
-    )
-    .addOption(
-      new Option('--http-request-timeout-ms <ms>', 'longest a client may take to send a request; then 408')
-        .env('HTTP_REQUEST_TIMEOUT_MS')
-        .default(30_000)
-        .argParser(integerOption(1)),
-    )
-    .addOption(
-      new Option('--http-confirm-timeout-ms <ms>', "longest a request waits for the broker's confirms; then 503")
-        .env('HTTP_CONFIRM_TIMEOUT_MS')
-        .default(10_000)
-        .argParser(integerOption(1)),
-    );
-  program
-    .addOption(
-      new Option(
-        '--mqtt-url <url>',
-        'MQTT broker, mqtt:// or mqtts:// (repeat, or comma-separate, for failover; default: mqtt://127.0.0.1:1883)',
-      )
-        .env('MQTT_URL')
-        .argParser(collect),
-    )
-    .addOption(
-      new Option('--mqtt-topic <filter>', 'topic filter, + and # allowed (repeatable; default: sensors/#)')
-        .env('MQTT_TOPICS')
-        .argParser(collect),
-    )
-    .addOption(
-      new Option('--mqtt-client-id <id>', 'stable client id: the broker keeps the session under it')
-        .env('MQTT_CLIENT_ID')
-        .default('sensors-publisher'),
-    )
-    .addOption(
-      new Option('--mqtt-protocol-version <version>', 'MQTT 3.1.1 (4) or 5')
-        .env('MQTT_PROTOCOL_VERSION')
-        .default(5)
-        .argParser(integerOption(4, 5)),
-    )
-    .addOption(
-      new Option('--mqtt-session-expiry-seconds <s>', 'MQTT 5: how long the broker keeps the session while away')
-        .env('MQTT_SESSION_EXPIRY_SECONDS')
-        .default(7 * 24 * 3600)
-        .argParser(integerOption(0, 4_294_967_295)),
-    )
-    .addOption(
-      new Option('--mqtt-max-payload-bytes <n>', 'largest MQTT payload; a larger one is invalid')
-        .env('MQTT_MAX_PAYLOAD_BYTES')
-        .default(1024 * 1024)
-        .argParser(integerOption(1, 256 * 1024 * 1024)),
-    );
-  for (const option of sharedOptions({ metricsPort: 9464 })) program.addOption(option);
+    .argument('[command]', '"run", or "check-config" to validate the settings, print them and exit', 'run');
+  const options = [...sourceOptions(), ...publishingOptions(), ...httpOptions(), ...mqttOptions(), ...commonOptions()];
+  for (const option of options) program.addOption(option);
   if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse([...argv], { from: 'user' });
-  applyConfigFile(program);
+  const renamedVariables = applyEnvironment(program, { env, renamed: RENAMED_VARIABLES });
+  applyConfigFile(program, { section: 'publisher', otherSections: ['consumer'], env });
+  const [command] = program.processedArgs as [string];
+  if (command !== 'run' && command !== 'check-config') {
+    program.error(`error: unknown command "${command}": expected "run" or "check-config"`);
+  }
   // Repeatable options take no commander default, which the first value would be appended to.
   if (program.opts()['mqttUrl'] === undefined) program.setOptionValue('mqttUrl', [DEFAULT_MQTT_URL]);
-  const options = program.opts();
-  const source = options['source'] as SourceName;
-  const file = options['file'] as string | undefined;
-  if (source === 'file' && !file) program.error("error: --source file needs option '--file <path>' (env SOURCE_FILE)");
-  if (source !== 'file' && file) program.error(`error: option '--file' is only read with --source file, not ${source}`);
-  const tokens = String(options['httpToken'] ?? '')
+  const values = program.opts();
+  const type = values['source'] as SourceName;
+  const file = values['file'] as string | undefined;
+  if (type === 'file' && !file) {
+    program.error("error: --source file needs option '--file <path>' (env SENSORS_SOURCE_FILE)");
+  }
+  if (type !== 'file' && file) program.error(`error: option '--file' is only read with --source file, not ${type}`);
+  const tokens = String(values['httpToken'] ?? '')
     .split(',')
     .map((token) => token.trim())
     .filter(Boolean);
   // A header value is one token68 word, so a token with whitespace or a control character can never match.
   if (tokens.some((token) => /\s/.test(token) || [...token].some((c) => c < ' ' || c === '\u007f'))) {
     program.error(
-      "error: option '--http-token' (env HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
+      "error: option '--http-token' (env SENSORS_HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
     );
   }
-  const [certFile, keyFile] = [
-    options['httpTlsCert'] as string | undefined,
-    options['httpTlsKey'] as string | undefined,
-  ];
+  const [certFile, keyFile] = [values['httpTlsCert'] as string | undefined, values['httpTlsKey'] as string | undefined];
   if ((certFile === undefined) !== (keyFile === undefined)) {
     program.error(
-      "error: options '--http-tls-cert' and '--http-tls-key' (env HTTP_TLS_CERT, HTTP_TLS_KEY) go together",
+      "error: options '--http-tls-cert' and '--http-tls-key' (env SENSORS_HTTP_TLS_CERT, SENSORS_HTTP_TLS_KEY) go together",
     );
   }
   return {
-    ...toSharedConfig(program),
-    source,
-    count: options['count'],
-    rate: options['rate'],
-    seed: options['seed'],
-    sensors: options['sensors'],
-    maxInFlight: options['maxInFlight'],
-    envelopeSize: options['envelopeSize'],
-    envelopeLingerMs: options['envelopeLingerMs'],
-    file,
-    onInvalid: options['onInvalid'],
-    maxLineBytes: options['maxLineBytes'],
-    unknownFields: options['unknownFields'],
-    http: {
-      port: options['httpPort'],
-      host: options['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
-      tokens,
-      tls: certFile && keyFile ? { certFile, keyFile } : undefined,
-      bodyLimit: options['httpBodyLimit'],
-      requestTimeoutMs: options['httpRequestTimeoutMs'],
-      confirmTimeoutMs: options['httpConfirmTimeoutMs'],
+    command: command as PublisherConfig['command'],
+    amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
+    topology: {
+      exchange: values['exchange'],
+      queue: values['queue'],
+      queueType: values['queueType'],
+      deliveryLimit: values['deliveryLimit'],
+      queueReplicas: values['queueReplicas'],
     },
-    mqtt: {
-      urls: readUrlList(program, 'mqttUrl', ['mqtt', 'mqtts']),
-      topics: options['mqttTopic'] ?? ['sensors/#'],
-      clientId: options['mqttClientId'],
-      protocolVersion: options['mqttProtocolVersion'],
-      sessionExpirySeconds: options['mqttSessionExpirySeconds'],
-      maxPayloadBytes: options['mqttMaxPayloadBytes'],
+    publishing: {
+      maxInFlight: values['maxInFlight'],
+      envelopeSize: values['envelopeSize'],
+      envelopeLingerMs: values['envelopeLingerMs'],
     },
+    source: {
+      type,
+      generator: { count: values['count'], rate: values['rate'], seed: values['seed'], sensors: values['sensors'] },
+      file,
+      onInvalid: values['onInvalid'],
+      maxLineBytes: values['maxLineBytes'],
+      unknownFields: values['unknownFields'],
+      http: {
+        port: values['httpPort'],
+        host: values['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
+        tokens,
+        tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+        bodyLimit: values['httpBodyLimit'],
+        requestTimeoutMs: values['httpRequestTimeoutMs'],
+        confirmTimeoutMs: values['httpConfirmTimeoutMs'],
+      },
+      mqtt: {
+        urls: readUrlList(program, 'mqttUrl', ['mqtt', 'mqtts']),
+        topics: values['mqttTopic'] ?? ['sensors/#'],
+        clientId: values['mqttClientId'],
+        protocolVersion: values['mqttProtocolVersion'],
+        sessionExpirySeconds: values['mqttSessionExpirySeconds'],
+        maxPayloadBytes: values['mqttMaxPayloadBytes'],
+        maxUnacknowledged: values['maxInFlight'],
+      },
+    },
+    logging: { level: values['logLevel'], pretty: values['logPretty'] },
+    ops: {
+      metricsPort: values['metricsPort'],
+      metricsHost: values['metricsHost'],
+      progressIntervalMs: values['progressIntervalMs'],
+      shutdownTimeoutMs: values['shutdownTimeoutMs'],
+    },
+    renamedVariables,
   };
 }

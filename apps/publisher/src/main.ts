@@ -13,6 +13,7 @@ import {
   startupFailureFields,
   usesDefaultPassword,
 } from '@sensors/runtime';
+import { checkPublisherConfig } from './check-publisher-config';
 import { loadPublisherConfig } from './config';
 import { EnvelopeSink } from './envelope-sink';
 import { newPublisherStats } from './publish-readings';
@@ -28,72 +29,83 @@ let log: Logger = pino({ base: logBase('publisher', VERSION), serializers: { err
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
+  if (config.command === 'check-config') {
+    const output = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+    process.exitCode = await checkPublisherConfig(config, output);
+    return;
+  }
   log = pino(
     // Human-readable lines leave out what one person at one terminal knows: pid, host, version.
     {
-      level: config.logLevel,
-      base: config.logPretty ? { app: 'publisher' } : logBase('publisher', VERSION),
+      level: config.logging.level,
+      base: config.logging.pretty ? { app: 'publisher' } : logBase('publisher', VERSION),
       serializers: { err: serializeError },
     },
-    config.logPretty ? pretty() : undefined,
+    config.logging.pretty ? pretty() : undefined,
   );
+  for (const renamed of config.renamedVariables) {
+    log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
+  }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
-  if (config.amqpUrls.some(usesDefaultPassword)) {
-    log.warn({ setting: 'AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
+  if (config.amqp.urls.some(usesDefaultPassword)) {
+    log.warn({ setting: 'SENSORS_AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
   }
-  if (config.source === 'http' && !LOOPBACK.test(config.http.host)) {
-    if (config.http.tokens.length === 0) {
-      log.warn({ httpHost: config.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set HTTP_TOKENS');
-    } else if (!config.http.tls) {
+  const { http } = config.source;
+  if (config.source.type === 'http' && !LOOPBACK.test(http.host)) {
+    if (http.tokens.length === 0) {
+      log.warn({ httpHost: http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set SENSORS_HTTP_TOKENS');
+    } else if (!http.tls) {
       log.warn(
-        { httpHost: config.http.host },
+        { httpHost: http.host },
         'HTTP TOKENS CROSS THE NETWORK IN CLEAR: set --http-tls-cert and --http-tls-key, or put a TLS proxy in front',
       );
     }
   }
-  const broker = new BrokerConnection({ urls: config.amqpUrls, connectionName: `sensors-publisher:${config.queue}` });
+  const broker = new BrokerConnection({
+    urls: config.amqp.urls,
+    connectionName: `sensors-publisher:${config.topology.queue}`,
+  });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   // Credentials, virtual host or permissions the broker refuses: no retry will help.
   const refused = new Promise<StartupError>((resolve) =>
     broker.once('gave-up', ({ url, err, reason, fix }) => {
       stopping.abort();
-      resolve(
-        new StartupError(reason, {
-          fix: fix.replaceAll('the URL', '--amqp-url'),
-          details: { url, detail: err.message },
-          cause: err,
-        }),
-      );
+      const details = { url, detail: err.message };
+      resolve(new StartupError(reason, { fix: fix.replaceAll('the URL', '--amqp-url'), details, cause: err }));
     }),
   );
-  const topology = topologyFor(config);
-  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight });
+  const topology = topologyFor(config.topology);
+  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.publishing.maxInFlight });
   const sink =
-    config.envelopeSize > 1
+    config.publishing.envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
-          size: config.envelopeSize,
-          lingerMs: config.envelopeLingerMs,
-          maxInFlight: config.maxInFlight,
+          size: config.publishing.envelopeSize,
+          lingerMs: config.publishing.envelopeLingerMs,
+          maxInFlight: config.publishing.maxInFlight,
         })
       : publisher;
   const deadLetters =
-    config.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source)
-      ? new ConfirmPublisher(broker, { topology, maxInFlight: config.maxInFlight, toDeadLetterExchange: true })
+    config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
+      ? new ConfirmPublisher(broker, {
+          topology,
+          maxInFlight: config.publishing.maxInFlight,
+          toDeadLetterExchange: true,
+        })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
   registerBuildInfo(registry, VERSION);
   registerPublisherMetrics(registry, stats, {
-    source: config.source,
+    source: config.source.type,
     inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
   });
-  const source = await startSource(config, {
+  const source = await startSource(config.source, {
     sink,
     deadLetters,
     brokerAvailable: () => broker.connected && !broker.blocked,
@@ -104,8 +116,8 @@ async function main(): Promise<void> {
   });
   if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
   const ops = await startOpsServer({
-    port: config.metricsPort,
-    host: config.metricsHost,
+    port: config.ops.metricsPort,
+    host: config.ops.metricsHost,
     registry,
     readiness: () => {
       const reasons = [
@@ -117,7 +129,7 @@ async function main(): Promise<void> {
     },
   });
   broker.start();
-  const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.progressIntervalMs, () => ({
+  const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.ops.progressIntervalMs, () => ({
     received: stats.received,
     published: stats.published,
     confirmed: stats.confirmed,
@@ -128,13 +140,13 @@ async function main(): Promise<void> {
   log.info(
     {
       // NDJSON lines carry the version in every line, human-readable ones only here.
-      ...(config.logPretty ? { version: VERSION } : {}),
-      source: config.source,
+      ...(config.logging.pretty ? { version: VERSION } : {}),
+      source: config.source.type,
       ...source.details,
-      envelopeSize: config.envelopeSize,
-      envelopeLingerMs: config.envelopeLingerMs,
+      envelopeSize: config.publishing.envelopeSize,
+      envelopeLingerMs: config.publishing.envelopeLingerMs,
       metricsPort: ops.port,
-      metricsHost: config.metricsHost,
+      metricsHost: config.ops.metricsHost,
     },
     'publisher started',
   );
@@ -142,16 +154,16 @@ async function main(): Promise<void> {
   // The source ends by itself (count reached, input read) or on the first signal; confirms of
   // what was published are awaited up to the shutdown timeout, after which the publisher gives
   // up and says how many were unconfirmed.
-  let end: RunEnd = { source: config.source, count: config.count };
+  let end: RunEnd = { source: config.source.type, count: config.source.generator.count };
   const timedOut = new Promise<void>((resolve) =>
-    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.shutdownTimeoutMs).unref(), {
+    stopping.signal.addEventListener('abort', () => setTimeout(resolve, config.ops.shutdownTimeoutMs).unref(), {
       once: true,
     }),
   );
   const failure = await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut, refused]);
 
   await createShutdown({
-    timeoutMs: config.shutdownTimeoutMs,
+    timeoutMs: config.ops.shutdownTimeoutMs,
     onStepError: (step, err) => log.error({ step, err }, 'shutdown step failed'),
     steps: [
       { name: 'stop the progress log', run: stopProgress },

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { redactUrl, StartupError } from '@sensors/runtime';
 import { generateSensorReadings } from '@sensors/sensor-generator';
-import type { PublisherConfig } from './config';
+import type { SourceConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
 import { publishReadings, type PublisherStats, type ReadingSink } from './publish-readings';
 import { MqttSource } from './sources/mqtt-source';
@@ -44,20 +44,20 @@ function whenAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Starts the source `config.source` names, publishing what it yields. */
-export async function startSource(config: PublisherConfig, context: SourceContext): Promise<StartedSource> {
+/** Starts the source `config.type` names, publishing what it yields. */
+export async function startSource(config: SourceConfig, context: SourceContext): Promise<StartedSource> {
   const { sink, stats, signal, log } = context;
   const onFailed = (id: string, err: Error) =>
     log.error({ id, err: err.message }, 'reading not accepted by the broker');
 
-  switch (config.source) {
+  switch (config.type) {
     case 'generator': {
       const finished = publishReadings({
         source: generateSensorReadings({
-          count: config.count,
-          rate: config.rate,
-          seed: config.seed,
-          sensors: config.sensors,
+          count: config.generator.count,
+          rate: config.generator.rate,
+          seed: config.generator.seed,
+          sensors: config.generator.sensors,
           signal,
         }),
         sink,
@@ -65,20 +65,20 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         signal,
         onRejected: (err) => log.error({ reason: err.message, fields: err.fields }, 'reading rejected'),
         onFailed,
-      }).then(() => ({ source: config.source, count: config.count }));
+      }).then(() => ({ source: config.type, count: config.generator.count }));
       const details = {
-        count: config.count,
-        rate: config.rate,
-        sensors: config.sensors,
-        seeded: config.seed !== undefined,
+        count: config.generator.count,
+        rate: config.generator.rate,
+        sensors: config.generator.sensors,
+        seeded: config.generator.seed !== undefined,
       };
       return { finished, close: async () => undefined, details };
     }
     case 'stdin':
     case 'file': {
-      const label = config.source === 'stdin' ? 'stdin' : (config.file ?? '');
+      const label = config.type === 'stdin' ? 'stdin' : (config.file ?? '');
       // Opened before anything else happens, so that a missing file stops start-up at once.
-      const input = config.source === 'stdin' ? context.stdin() : (await open(label)).createReadStream();
+      const input = config.type === 'stdin' ? context.stdin() : (await open(label)).createReadStream();
       const action = context.deadLetters ? 'dead-lettered' : 'skipped';
       const finished = publishNdjson({
         input,
@@ -94,7 +94,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
         onFailed,
         onDeadLetterFailed: (line, err) =>
           log.error({ input: label, line, err: err.message }, 'dead letter not accepted by the broker'),
-      }).then(({ endOfInput }) => ({ source: config.source, endOfInput }));
+      }).then(({ endOfInput }) => ({ source: config.type, endOfInput }));
       return {
         finished,
         close: async () => void input.destroy(),
@@ -106,7 +106,6 @@ export async function startSource(config: PublisherConfig, context: SourceContex
       const action = context.deadLetters ? 'dead-lettered' : 'skipped';
       const source = new MqttSource({
         ...mqtt,
-        maxUnacknowledged: config.maxInFlight,
         sink,
         deadLetters: context.deadLetters,
         stats,
@@ -126,7 +125,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
       source.start();
       const finished = whenAborted(signal)
         .then(() => source.close())
-        .then(() => ({ source: config.source }));
+        .then(() => ({ source: config.type }));
       const details = {
         mqttUrls: mqtt.urls.map(redactUrl),
         mqttTopics: mqtt.topics,
@@ -162,7 +161,7 @@ export async function startSource(config: PublisherConfig, context: SourceContex
       // by the confirm timeout.
       const finished = whenAborted(signal)
         .then(() => app.close())
-        .then(() => ({ source: config.source }));
+        .then(() => ({ source: config.type }));
       const details = {
         httpHost: http.host,
         httpPort: (app.server.address() as AddressInfo).port,

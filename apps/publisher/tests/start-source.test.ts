@@ -29,7 +29,10 @@ afterAll(async () => {
 describe('startSource', () => {
   it('publishes --count generated readings and ends', async () => {
     const ctx = context();
-    const source = await startSource(loadPublisherConfig(['--count', '3', '--rate', '0'], { exitOverride: true }), ctx);
+    const source = await startSource(
+      loadPublisherConfig(['--count', '3', '--rate', '0'], { exitOverride: true }).source,
+      ctx,
+    );
     expect(await source.finished).toEqual({ source: 'generator', count: 3 });
     expect(ctx.sink.published).toHaveLength(3);
   });
@@ -38,7 +41,7 @@ describe('startSource', () => {
     await writeFile(file, `${JSON.stringify(reading('a'))}\nnot json\n`);
     const ctx = context();
     const source = await startSource(
-      loadPublisherConfig(['--source', 'file', '--file', file], { exitOverride: true }),
+      loadPublisherConfig(['--source', 'file', '--file', file], { exitOverride: true }).source,
       ctx,
     );
     expect(await source.finished).toEqual({ source: 'file', endOfInput: true });
@@ -47,14 +50,16 @@ describe('startSource', () => {
   });
 
   it('fails at once when the file does not exist', async () => {
-    const config = loadPublisherConfig(['--source', 'file', '--file', `${file}.missing`], { exitOverride: true });
+    const config = loadPublisherConfig(['--source', 'file', '--file', `${file}.missing`], {
+      exitOverride: true,
+    }).source;
     await expect(startSource(config, context())).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('reads stdin until it ends', async () => {
     const stdin = new PassThrough();
     const ctx = context({ stdin: () => stdin });
-    const source = await startSource(loadPublisherConfig(['--source', 'stdin'], { exitOverride: true }), ctx);
+    const source = await startSource(loadPublisherConfig(['--source', 'stdin'], { exitOverride: true }).source, ctx);
     stdin.end(`${JSON.stringify(reading('s'))}\n`);
     expect(await source.finished).toEqual({ source: 'stdin', endOfInput: true });
     expect(ctx.sink.published.map((m) => m.id)).toEqual(['s']);
@@ -63,7 +68,7 @@ describe('startSource', () => {
   it('serves HTTP until the signal, then closes', async () => {
     const stop = new AbortController();
     const ctx = context({ signal: stop.signal });
-    const config = loadPublisherConfig(['--source', 'http', '--http-port', '0'], { exitOverride: true });
+    const config = loadPublisherConfig(['--source', 'http', '--http-port', '0'], { exitOverride: true }).source;
     const source = await startSource(config, ctx);
     const url = `http://127.0.0.1:${source.details['httpPort'] as number}/readings`;
     const response = await fetch(url, {

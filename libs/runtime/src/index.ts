@@ -1,16 +1,18 @@
 // Everything exported here is public API.
-export { applyConfigFile } from './apply-config-file';
+export { applyConfigFile, type ConfigFileOptions } from './apply-config-file';
+export { applyEnvironment, type EnvironmentOptions, type RenamedVariable } from './apply-environment';
 export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { Batcher, type BatcherOptions } from './batcher';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
 export { limitHeapGrowth } from './limit-heap-growth';
 export { logBase } from './log-base';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
+export { redactConfig } from './redact-config';
 export { redactUrl } from './redact-url';
 export { retry, type RetryOptions } from './retry';
 export { sleep } from './sleep';
 export { StartupError, startupFailureFields } from './startup-error';
-export { DEFAULT_AMQP_URL, sharedOptions, toSharedConfig, type SharedConfig } from './shared-options';
+export { InterpolationError, interpolateVariables } from './interpolate-variables';
 export { startProgressLog, type EventLogger } from './start-progress-log';
 export { serializeError, type SerializedError } from './serialize-error';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';

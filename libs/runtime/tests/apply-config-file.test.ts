@@ -23,7 +23,7 @@ function load(name: string, text: string): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   program.parse(['--config', path], { from: 'user' });
-  applyConfigFile(program);
+  applyConfigFile(program, { section: 'app', otherSections: ['other'], env: { PW: 's3cret' } });
   return program;
 }
 
@@ -38,5 +38,14 @@ describe('applyConfigFile', () => {
 
   it('reports a JSON syntax error without quoting the file', () => {
     expect(() => load('c.json', '{"amqp-url": amqp://u:s3cret@h}')).toThrow(/^(?!.*s3cret).*not valid JSON/s);
+  });
+
+  it('replaces ${PW} in values from the environment it is given', () => {
+    expect(load('c.yaml', 'amqp-url: amqp://u:${PW}@h\n').opts()['amqpUrl']).toBe('amqp://u:s3cret@h');
+  });
+
+  it("lets its own section win over the top level and skips the other program's section", () => {
+    const text = 'amqp-url: amqp://top\napp:\n  amqp-url: amqp://own\nother:\n  unknown-here: 1\n';
+    expect(load('c.yaml', text).opts()['amqpUrl']).toBe('amqp://own');
   });
 });

@@ -169,7 +169,7 @@ export function startApp(
     main: join(root, 'dist/apps', app, 'main.js'),
     label: app,
     args,
-    env: { LOG_LEVEL: 'info', ...env },
+    env: { SENSORS_LOG_LEVEL: 'info', ...env },
     logFile: join(root, 'tmp/test-logs', `${app}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.ndjson`),
     stdin,
   });

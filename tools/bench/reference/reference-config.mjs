@@ -12,8 +12,8 @@ const sensorGenerator = require(process.env.SENSOR_GENERATOR ?? '../../../dist/l
 export const { createSensorSimulator, generateSensorReadings } = sensorGenerator;
 
 export const config = {
-  amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  databaseUrl: process.env.DATABASE_URL,
+  amqpUrl: process.env.SENSORS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  databaseUrl: process.env.SENSORS_DATABASE_URL,
   exchange: process.env.SENSORS_EXCHANGE ?? 'sensors-bench',
   queue: process.env.SENSORS_QUEUE ?? 'sensor-readings-bench',
   queueType: process.env.SENSORS_QUEUE_TYPE ?? 'classic',

@@ -134,19 +134,19 @@ export class ScenarioContext {
     return (this.settings.size / this.settings.rate) * 1000;
   }
 
-  /** On the cluster, `node` is the app's preferred node: its AMQP_URL lists it first. */
+  /** On the cluster, `node` is the app's preferred node: its SENSORS_AMQP_URL lists it first. */
   private env(node: number | undefined): Record<string, string> {
     const broker: Record<string, string> = this.scenario.cluster
-      ? { AMQP_URL: this.settings.services.cluster.urlsFrom(node ?? 1), QUEUE_REPLICAS: '3' }
-      : { AMQP_URL: this.settings.services.broker.url };
+      ? { SENSORS_AMQP_URL: this.settings.services.cluster.urlsFrom(node ?? 1), SENSORS_QUEUE_REPLICAS: '3' }
+      : { SENSORS_AMQP_URL: this.settings.services.broker.url };
     return {
       ...broker,
       SENSORS_QUEUE: this.queue,
       SENSORS_EXCHANGE: this.exchange,
-      PROGRESS_INTERVAL_MS: '200',
-      LOG_LEVEL: 'info',
+      SENSORS_PROGRESS_INTERVAL_MS: '200',
+      SENSORS_LOG_LEVEL: 'info',
       // Any free port: another copy of the apps (someone's tests) may hold the default one.
-      METRICS_PORT: '0',
+      SENSORS_METRICS_PORT: '0',
     };
   }
 
@@ -157,7 +157,7 @@ export class ScenarioContext {
       args,
       env: {
         ...this.env(node),
-        DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role),
+        SENSORS_DATABASE_URL: this.settings.services.postgres.urlFor(this.database, this.settings.role),
       },
       inheritEnv: INHERITED_ENV,
       logFile: join(this.settings.logDir, `${this.scenario.id}-${label}.ndjson`),

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { Option, type Command } from 'commander';
-import { topologyFor } from '@sensors/messaging';
-import { integerOption, redactUrl, type SharedConfig } from '@sensors/runtime';
+import { topologyFor, type TopologyOptions } from '@sensors/messaging';
+import { integerOption, redactUrl } from '@sensors/runtime';
 import { formatDeadLetterReport, formatMigrationResult, formatReplayResult, reportToJson } from './format-dead-letters';
 import { listDeadLetters } from './list-dead-letters';
 import { deadLetterQueueState, migrateDeadLetterQueue } from './migrate-dead-letter-queue';
@@ -67,15 +67,15 @@ export function readDeadLettersCommand(program: Command, action: string | undefi
  * `err` (nothing is lost either way: see `replayDeadLetters` and `migrateDeadLetterQueue`).
  */
 export async function runDeadLettersCommand(
-  config: SharedConfig,
+  config: { readonly amqp: { readonly urls: readonly string[] }; readonly topology: TopologyOptions },
   command: DeadLettersCommand,
   output: CommandOutput,
   open: (urls: readonly string[]) => Promise<ChannelModel> = connectToFirst,
 ): Promise<number> {
-  const topology = topologyFor(config);
+  const topology = topologyFor(config.topology);
   let connection: ChannelModel | undefined;
   try {
-    connection = await open(config.amqpUrls);
+    connection = await open(config.amqp.urls);
     if (command.action === 'list') {
       const state = await deadLetterQueueState(connection, topology);
       if (state === 'missing') throw new Error(missingQueue(topology.deadLetterQueue));
@@ -133,5 +133,5 @@ async function connectToFirst(urls: readonly string[]): Promise<ChannelModel> {
       failures.push(`${redactUrl(url)}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`cannot connect to RabbitMQ (${failures.join('; ')}); check --amqp-url or AMQP_URL`);
+  throw new Error(`cannot connect to RabbitMQ (${failures.join('; ')}); check --amqp-url or SENSORS_AMQP_URL`);
 }

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { checkPublisherConfig } from '../src/check-publisher-config';
+import { loadPublisherConfig } from '../src/config';
+
+function run(argv: string[]) {
+  const written = { out: '', err: '' };
+  const output = { out: (text: string) => (written.out += text), err: (text: string) => (written.err += text) };
+  return { written, code: checkPublisherConfig(loadPublisherConfig(argv, { exitOverride: true }), output) };
+}
+
+describe('checkPublisherConfig', () => {
+  it('prints the settings with passwords and tokens masked, and returns 0', async () => {
+    const argv = ['check-config', '--amqp-url', 'amqp://app:s3cret@rabbit:5672', '--http-token', 't0ken'];
+    const { written, code } = run(argv);
+    expect(await code).toBe(0);
+    expect(JSON.parse(written.out)).toMatchObject({
+      amqp: { urls: ['amqp://app:***@rabbit:5672'] },
+      source: { http: { tokens: ['***'] } },
+    });
+    expect(written.out).not.toMatch(/s3cret|t0ken/);
+    expect(written.err).toBe('configuration valid\n');
+  });
+
+  it('returns 1 when the input file cannot be read', async () => {
+    const file = join(tmpdir(), 'no-such-readings.ndjson');
+    const { written, code } = run(['check-config', '--source', 'file', '--file', file]);
+    expect(await code).toBe(1);
+    expect(written.err).toContain(`cannot read --file ${file}: ENOENT`);
+  });
+});
