@@ -179,6 +179,7 @@ async function measureAll(pipelines) {
     const order = pipelines.map((_, i) => pipelines[(i + rep - 1) % pipelines.length]);
     for (const kind of ['throughput', 'latency']) {
       for (const pipeline of order) {
+        if (kind === 'latency' && pipeline.throughputOnly) continue;
         const plan = plans(pipeline).find((p) => p.kind === kind);
         for (let attempt = 1; attempt <= 1 + options.retries; attempt++) {
           await waitForServices();
@@ -236,7 +237,7 @@ async function main() {
   const source = describeSource();
   await waitForServices();
   const machine = await describeMachine();
-  const all = definePipelines(root, ctx.buildDir);
+  const all = definePipelines(root, ctx.buildDir, { mqttUrl: options.mqttUrl });
   const pipelines = options.pipelines.map((name) => all[name]);
   log(`results: ${relative(process.cwd(), outDir)}`);
   log(`pipelines: ${pipelines.map((p) => `${p.name} (${p.description})`).join('; ')}\n`);
@@ -281,7 +282,7 @@ async function main() {
   const results = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    options: { ...options, amqpUrl: undefined, databaseUrl: undefined },
+    options: { ...options, amqpUrl: undefined, databaseUrl: undefined, mqttUrl: undefined },
     machine,
     source,
     summaries,

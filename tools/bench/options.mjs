@@ -1,7 +1,16 @@
 // The benchmark's flags; each also reads a BENCH_* environment variable, flags winning.
 import { parseArgs } from 'node:util';
 
-export const PIPELINE_NAMES = ['product', 'product-single', 'raw-envelope', 'raw-classic', 'raw-quorum', 'naive'];
+export const PIPELINE_NAMES = [
+  'product',
+  'product-single',
+  'product-file',
+  'product-mqtt',
+  'raw-envelope',
+  'raw-classic',
+  'raw-quorum',
+  'naive',
+];
 
 const SPEC = {
   quick: { type: 'boolean', env: 'BENCH_QUICK', help: 'a smoke run: small sizes, one repetition' },
@@ -95,6 +104,11 @@ const SPEC = {
     env: 'BENCH_DATABASE_URL',
     default: 'postgres://postgres@127.0.0.1:5432/postgres',
     help: 'Postgres, as a role that may create databases',
+  },
+  'mqtt-url': {
+    type: 'string',
+    env: 'BENCH_MQTT_URL',
+    help: 'MQTT broker of product-mqtt (default: a Mosquitto of its own per run, with tools/mosquitto/mosquitto.conf)',
   },
   help: { type: 'boolean', short: 'h', help: 'this text' },
 };

@@ -31,15 +31,17 @@ function baseEnv(extra) {
  *   consumer: (target: Target) => Launch,
  *   publisher: (target: Target, plan: PublishPlan) => Launch,
  *   brokerObjects: (target: Target) => { queues: string[], exchanges: string[] },
+ *   throughputOnly?: boolean,
  * }} Pipeline
  */
 
 /**
  * @param root the workspace
  * @param buildDir where the built apps and generator are (the benchmark's own copy of dist/)
+ * @param options.mqttUrl the MQTT broker of the `product-mqtt` pipeline (default: a Mosquitto of its own per run)
  * @returns {Record<string, Pipeline>}
  */
-export function definePipelines(root, buildDir) {
+export function definePipelines(root, buildDir, { mqttUrl } = {}) {
   const node = process.execPath;
   const app = (name) => join(buildDir, 'apps', name, 'main.js');
   const reference = (name) => join(root, 'tools/bench/reference', `${name}.mjs`);
@@ -103,9 +105,40 @@ export function definePipelines(root, buildDir) {
     }),
   };
 
+  const sourcePublisher =
+    (source, extraArgs = []) =>
+    (target, plan) => ({
+      command: node,
+      args: [
+        join(root, 'tools/bench/source-publisher.mjs'),
+        '--publisher',
+        app('publisher'),
+        '--source',
+        source,
+        ...publishArgs(plan),
+        ...extraArgs,
+      ],
+      env: baseEnv({ ...topologyEnv(target), SENSOR_GENERATOR: generator }),
+    });
+  const productFile = {
+    ...product,
+    name: 'product-file',
+    description: 'the built apps, the publisher reading an NDJSON file written just before (--source file)',
+    throughputOnly: true, // a file is read as fast as it goes: no paced latency run
+    publisher: sourcePublisher('file'),
+  };
+  const productMqtt = {
+    ...product,
+    name: 'product-mqtt',
+    description: `the built apps, the publisher subscribed to ${mqttUrl ?? 'a Mosquitto of its own'} (--source mqtt), 10 sensors sending one reading per QoS 1 message`,
+    publisher: sourcePublisher('mqtt', mqttUrl ? ['--mqtt-url', mqttUrl] : []),
+  };
+
   return {
     product,
     'product-single': productSingle,
+    'product-file': productFile,
+    'product-mqtt': productMqtt,
     'raw-classic': referencePipeline('raw-classic', 'raw', 'classic', 'hand-written amqplib + pg, classic queue'),
     'raw-quorum': referencePipeline('raw-quorum', 'raw', 'quorum', 'hand-written amqplib + pg, quorum queue'),
     'raw-envelope': referencePipeline(

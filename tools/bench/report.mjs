@@ -92,8 +92,9 @@ export function checkTargets(summaries, ratios, stress) {
   return [
     check('product ≥ 0.9 × the fastest hand-written pipeline', ratios.productVsRaw?.ofMedians, (v) => v >= 0.9, '×'),
     check('product ≥ 25 × naive', ratios.productVsNaive?.ofMedians, (v) => v >= 25, '×'),
-    check(`p99 latency ≤ 250 ms at ${product.latency.rate ?? '?'}/s`, product.latency.p99Ms, (v) => v <= 250, ' ms'),
-    check('single reading on an idle system ≤ 100 ms', product.singleReadingMs, (v) => v <= 100, ' ms'),
+    check(`p50 latency ≤ 30 ms at ${product.latency.rate ?? '?'}/s`, product.latency.p50Ms, (v) => v <= 30, ' ms'),
+    check(`p99 latency ≤ 150 ms at ${product.latency.rate ?? '?'}/s`, product.latency.p99Ms, (v) => v <= 150, ' ms'),
+    check('single reading on an idle system ≤ 50 ms', product.singleReadingMs, (v) => v <= 50, ' ms'),
     check(
       'publisher peak RSS ≤ 150 MB (throughput runs, highest)',
       product.peakRssMb.publisherMax,

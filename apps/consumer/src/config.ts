@@ -160,7 +160,7 @@ function batchingOptions(): Option[] {
       .argParser(integerOption(1, 100_000)),
     new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch')
       .env('SENSORS_FLUSH_INTERVAL_MS')
-      .default(50)
+      .default(10)
       .argParser(integerOption(0)),
     new Option('--write-concurrency <n>', 'batches written at once, each on its own connection')
       .env('SENSORS_WRITE_CONCURRENCY')

@@ -23,7 +23,7 @@ describe('loadConsumerConfig', () => {
       amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
       topology: { queue: 'sensor-readings', queueType: 'quorum' },
       database: { migrateOnStart: true },
-      batching: { batchSize: 1000, flushIntervalMs: 50, prefetch: 2000, maxRedeliveries: 5 },
+      batching: { batchSize: 1000, flushIntervalMs: 10, prefetch: 2000, maxRedeliveries: 5 },
       partitions: { period: 'day', retentionMs: undefined },
       ops: { metricsPort: 9465 },
       renamedVariables: [],

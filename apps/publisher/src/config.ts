@@ -213,7 +213,7 @@ function publishingOptions(): Option[] {
       .argParser(integerOption(1, MAX_ENVELOPE_READINGS)),
     new Option('--envelope-linger-ms <ms>', 'longest an envelope waits for more readings before it is sent')
       .env('SENSORS_ENVELOPE_LINGER_MS')
-      .default(10)
+      .default(5)
       .argParser(integerOption(0, 60_000)),
   ];
 }

@@ -15,11 +15,12 @@ export interface EnvelopeSinkOptions {
   maxBytes?: number;
 }
 
+/** How a sender is told of its message's fate; it must not throw. */
+type Settled = (message: OutgoingMessage, err?: Error) => void;
+
 interface Waiting {
-  id: string;
-  body: Buffer | string;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  message: OutgoingMessage;
+  settled: Settled;
 }
 
 /**
@@ -54,6 +55,10 @@ export class EnvelopeSink implements ReadingSink {
     return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
   }
 
+  isWritable(): boolean {
+    return this.held < this.options.maxInFlight && this.options.target.isWritable?.() === true;
+  }
+
   private async waitForRoom(): Promise<void> {
     while (this.held >= this.options.maxInFlight) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -62,17 +67,20 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   publish(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => this.publishWith(message, (_, err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Like {@link EnvelopeSink.publish}, without a promise: `settled` is told once the envelope is confirmed or refused. */
+  publishWith(message: OutgoingMessage, settled: Settled): void {
     const bytes = typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length;
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
     this.held++;
-    return new Promise((resolve, reject) => {
-      this.open.push({ id: message.id, body: message.body, resolve, reject });
-      this.openBytes += bytes;
-      if (this.open.length >= this.options.size) this.seal();
-      else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
-    });
+    this.open.push({ message, settled });
+    this.openBytes += bytes;
+    if (this.open.length >= this.options.size) this.seal();
+    else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
   }
 
   /** Sends the open envelope now, e.g. once the source has ended. */
@@ -85,19 +93,19 @@ export class EnvelopeSink implements ReadingSink {
     this.openBytes = 0;
     const envelope: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
-      id: `${readings[0].id}+${readings.length}`,
-      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.body))),
+      id: `${readings[0].message.id}+${readings.length}`,
+      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.message.body))),
       contentType: ENVELOPE_CONTENT_TYPE,
     };
     this.options.target.publish(envelope).then(
-      () => this.settle(readings, (r) => r.resolve()),
-      (err: Error) => this.settle(readings, (r) => r.reject(err)),
+      () => this.settle(readings),
+      (err: Error) => this.settle(readings, err),
     );
   }
 
-  private settle(readings: Waiting[], each: (reading: Waiting) => void): void {
+  private settle(readings: Waiting[], err?: Error): void {
     this.held -= readings.length;
-    readings.forEach(each);
+    for (const { message, settled } of readings) settled(message, err);
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

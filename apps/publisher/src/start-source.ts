@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { redactUrl, StartupError } from '@sensors/runtime';
-import { generateSensorReadings } from '@sensors/sensor-generator';
+import { generateSensorReadingBatches } from '@sensors/sensor-generator';
 import type { SourceConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
 import { publishReadings, type PublisherStats, type ReadingSink } from './publish-readings';
@@ -53,7 +53,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
   switch (config.type) {
     case 'generator': {
       const finished = publishReadings({
-        source: generateSensorReadings({
+        batches: generateSensorReadingBatches({
           count: config.generator.count,
           rate: config.generator.rate,
           seed: config.generator.seed,

@@ -18,8 +18,14 @@ export interface ToReadingMessageOptions {
  * that conflicts with one seen before.
  */
 export function toReadingMessage(input: unknown, options: ToReadingMessageOptions = {}): OutgoingMessage {
-  const { extra, ...reading } = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
-  if (extra) reading.content = Object.assign({}, extra, reading.content);
+  const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
+  // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
+  let reading: Omit<typeof enriched, 'extra'> = enriched;
+  if (enriched.extra) {
+    const { extra, ...known } = enriched;
+    known.content = Object.assign({}, extra, known.content);
+    reading = known;
+  }
   // A string: an envelope joins it with others before the one conversion to bytes.
   const body = JSON.stringify(reading);
   options.identities?.seen.check(reading.id, reading.content.time_of_measurement, body, options.identities.label);

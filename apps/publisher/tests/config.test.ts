@@ -33,7 +33,7 @@ describe('loadPublisherConfig', () => {
       command: 'run',
       amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
       topology: { exchange: 'sensors', queue: 'sensor-readings', queueType: 'quorum', deliveryLimit: 20 },
-      publishing: { maxInFlight: 2000, envelopeSize: 100, envelopeLingerMs: 10 },
+      publishing: { maxInFlight: 2000, envelopeSize: 100, envelopeLingerMs: 5 },
       source: { type: 'generator', generator: { count: undefined, rate: 100, seed: undefined, sensors: 10 } },
       logging: { level: 'info', pretty: false },
       ops: { metricsPort: 9464, progressIntervalMs: 5000, shutdownTimeoutMs: 15_000 },
@@ -42,8 +42,8 @@ describe('loadPublisherConfig', () => {
   });
 
   it("takes the envelope size and linger, up to the format's limit", () => {
-    process.env['SENSORS_ENVELOPE_LINGER_MS'] = '5';
-    expect(load(['--envelope-size', '1']).publishing).toMatchObject({ envelopeSize: 1, envelopeLingerMs: 5 });
+    process.env['SENSORS_ENVELOPE_LINGER_MS'] = '20';
+    expect(load(['--envelope-size', '1']).publishing).toMatchObject({ envelopeSize: 1, envelopeLingerMs: 20 });
     expect(() => load(['--envelope-size', '1001'])).toThrow(/--envelope-size/);
   });
 

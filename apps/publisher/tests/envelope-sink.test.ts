@@ -2,7 +2,7 @@ import { PublishRejectedError } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { EnvelopeSink } from '../src/envelope-sink';
 import { toReadingMessage } from '../src/to-reading-message';
-import { ManualSink, reading, settle } from './fake-sinks';
+import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
 
 function sinkWith(options: { size?: number; lingerMs?: number; maxInFlight?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
@@ -91,5 +91,33 @@ describe('EnvelopeSink', () => {
     await settle();
     expect(writable).toBe(true);
     expect(sink.inFlight).toBe(0);
+  });
+
+  it('tells publishWith callers the fate of their readings through one function, without promises', () => {
+    const { target, sink } = sinkWith({ size: 2 });
+    const outcomes: string[] = [];
+    const settled = (m: { id: string }, err?: Error) => outcomes.push(err ? `${m.id}: ${err.message}` : m.id);
+    for (const id of ['a', 'b', 'c', 'd']) sink.publishWith(message(id), settled);
+    target.confirmOldest();
+    expect(outcomes).toEqual([]);
+    return settle().then(() => {
+      expect(outcomes).toEqual(['a', 'b']);
+      target.confirmOldest(new Error('nacked'));
+      return settle().then(() => expect(outcomes).toEqual(['a', 'b', 'c: nacked', 'd: nacked']));
+    });
+  });
+
+  it('says it is writable only while it and its target have room', () => {
+    const target = new ManualSink(1);
+    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxInFlight: 2 });
+    expect(sink.isWritable()).toBe(true);
+    void sink.publish(message('a'));
+    expect(sink.isWritable()).toBe(false);
+    target.confirmOldest();
+    expect(sink.isWritable()).toBe(true);
+    // A target that cannot say: the caller awaits whenWritable.
+    expect(new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxInFlight: 2 }).isWritable()).toBe(
+      false,
+    );
   });
 });

@@ -10,8 +10,12 @@ export class ManualSink implements ReadingSink {
   constructor(private readonly capacity = Infinity) {}
 
   whenWritable(): Promise<void> {
-    if (this.confirms.length < this.capacity) return Promise.resolve();
+    if (this.isWritable()) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  isWritable(): boolean {
+    return this.confirms.length < this.capacity;
   }
 
   publish(message: OutgoingMessage): Promise<void> {

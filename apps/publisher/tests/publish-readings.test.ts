@@ -1,3 +1,5 @@
+import { waitFor } from '@sensors/testing';
+import { EnvelopeSink } from '../src/envelope-sink';
 import { newPublisherStats, publishReadings } from '../src/publish-readings';
 import { ManualSink, reading, settle } from './fake-sinks';
 
@@ -101,6 +103,50 @@ describe('publishReadings', () => {
     while (sink.unconfirmed > 0) sink.confirmOldest();
     await done;
     expect(sink.published.map((m) => m.id)).toEqual(['r0', 'r1', 'r2']);
+  });
+});
+
+describe('publishReadings with batches', () => {
+  async function* batchesOf<T>(...batches: T[][]): AsyncIterable<T[]> {
+    yield* batches;
+  }
+
+  it('publishes every reading of every batch through an envelope sink and waits for the confirms', async () => {
+    const target = new ManualSink();
+    const sink = new EnvelopeSink({ target, size: 2, lingerMs: 1, maxInFlight: 100 });
+    const stats = newStats();
+    let finished = false;
+    const done = publishReadings({
+      batches: batchesOf([reading('a'), reading('b', 'x'), reading('c')], [reading('d')]),
+      sink,
+      stats,
+    }).then(() => (finished = true));
+    // The second envelope leaves once its linger is over.
+    await waitFor('both envelopes', () => target.published.length === 2);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2', 'd+1']);
+    target.confirmOldest();
+    await settle();
+    expect(finished).toBe(false);
+    target.confirmOldest(new Error('nacked'));
+    await done;
+    expect(stats).toMatchObject({ received: 4, rejected: 1, published: 3, confirmed: 2, failed: 1 });
+  });
+
+  it('waits for room in the window between readings of a batch', async () => {
+    const sink = new ManualSink(2);
+    const done = publishReadings({
+      batches: batchesOf(['a', 'b', 'c'].map((id) => reading(id))),
+      sink,
+      stats: newStats(),
+    });
+    await settle();
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
+    sink.confirmOldest();
+    await settle();
+    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    sink.confirmOldest();
+    sink.confirmOldest();
+    await done;
   });
 });
 

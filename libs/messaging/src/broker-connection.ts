@@ -117,7 +117,10 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       const shown = redactUrl(url);
       let connection: ChannelModel | undefined;
       try {
+        // Without noDelay, Nagle's algorithm holds small frames (a lone envelope, a confirm)
+        // back until the previous one is acknowledged by TCP: tens of milliseconds each.
         connection = await connect(this.withHeartbeat(url), {
+          noDelay: true,
           clientProperties: { connection_name: this.options.connectionName },
         });
       } catch (err) {

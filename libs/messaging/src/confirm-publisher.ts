@@ -104,8 +104,13 @@ export class ConfirmPublisher implements BrokerClient {
    * broker is down, blocked (memory alarm) or slow.
    */
   whenWritable(): Promise<void> {
-    if (this.writable()) return Promise.resolve();
+    if (this.isWritable()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Whether {@link ConfirmPublisher.whenWritable} would resolve at once: for hot loops, which skip the await. */
+  isWritable(): boolean {
+    return this.pending.size < this.maxInFlight && !this.draining;
   }
 
   /** Publishes one message; resolves when the broker confirms it. */
@@ -254,13 +259,9 @@ export class ConfirmPublisher implements BrokerClient {
     this.wakeWaiters();
   }
 
-  private writable(): boolean {
-    return this.pending.size < this.maxInFlight && !this.draining;
-  }
-
   private wakeWaiters(): void {
     if (this.waiters.length === 0) return;
-    if (!this.writable() && this.pending.size > 0) return;
+    if (!this.isWritable() && this.pending.size > 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

@@ -26,11 +26,6 @@ export interface BatcherOptions<T> {
   backoff?: BackoffOptions;
 }
 
-interface Waiting<T> {
-  item: T;
-  at: number;
-}
-
 /**
  * Collects items into batches written on size or age, whichever comes first, with at most
  * `concurrency` writes in flight: items that arrive while every writer is busy wait for the
@@ -44,7 +39,10 @@ interface Waiting<T> {
  * await batcher.flush();
  */
 export class Batcher<T> {
-  private waiting: Waiting<T>[] = [];
+  // Two arrays rather than an object per item: items wait long enough to survive a garbage
+  // collection or two, and each object that survives is copied.
+  private waiting: T[] = [];
+  private addedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writes = 0;
   private draining = 0;
@@ -70,7 +68,8 @@ export class Batcher<T> {
   }
 
   add(item: T): void {
-    this.waiting.push({ item, at: Date.now() });
+    this.waiting.push(item);
+    this.addedAt.push(Date.now());
     this.schedule();
   }
 
@@ -99,7 +98,7 @@ export class Batcher<T> {
 
   private schedule(): void {
     while (this.waiting.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
-      const age = Date.now() - this.waiting[0].at;
+      const age = Date.now() - this.addedAt[0];
       const due =
         this.draining > 0 ||
         this.waiting.length >= this.options.maxSize ||
@@ -115,7 +114,8 @@ export class Batcher<T> {
       }
       clearTimeout(this.timer);
       this.timer = undefined;
-      void this.write(this.waiting.splice(0, this.options.maxSize).map((w) => w.item));
+      this.addedAt.splice(0, this.options.maxSize);
+      void this.write(this.waiting.splice(0, this.options.maxSize));
       if (this.options.onRoom) queueMicrotask(this.options.onRoom);
     }
   }

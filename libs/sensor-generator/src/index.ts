@@ -1,4 +1,9 @@
 // Everything exported here is public API.
-export { generateSensorReadings, type GenerateSensorReadingsOptions } from './generate-sensor-readings';
+export {
+  generateSensorReadingBatches,
+  generateSensorReadings,
+  type GenerateSensorReadingBatchesOptions,
+  type GenerateSensorReadingsOptions,
+} from './generate-sensor-readings';
 export { createSensorSimulator, type SensorSimulator, type SensorSimulatorOptions } from './create-sensor-simulator';
 export { InvalidGeneratorOptionError } from './errors';

@@ -1,8 +1,10 @@
 import { parseSensorReading, type SensorReading } from '@sensors/sensor-model';
 import {
   createSensorSimulator,
+  generateSensorReadingBatches,
   generateSensorReadings,
   InvalidGeneratorOptionError,
+  type GenerateSensorReadingBatchesOptions,
   type GenerateSensorReadingsOptions,
 } from '../src';
 
@@ -212,6 +214,69 @@ describe('generateSensorReadings', () => {
 
   it('rejects bad simulator options at the call', () => {
     expect(() => generateSensorReadings({ sensors: 0 })).toThrow(InvalidGeneratorOptionError);
+  });
+});
+
+async function collectBatches(options: GenerateSensorReadingBatchesOptions): Promise<SensorReading[][]> {
+  const batches: SensorReading[][] = [];
+  for await (const batch of generateSensorReadingBatches(options)) batches.push(batch);
+  return batches;
+}
+
+describe('generateSensorReadingBatches', () => {
+  it('gives the same readings as generateSensorReadings, in arrays of at most maxBatch', async () => {
+    const time = fakeTime();
+    const batches = await collectBatches({ seed: 3, count: 2500, clock: time.clock });
+    expect(batches.map((batch) => batch.length)).toEqual([1024, 1024, 452]);
+    expect(batches.flat()).toEqual(await collect({ seed: 3, count: 2500, clock: fakeTime().clock }));
+  });
+
+  it('puts the readings due by now in one batch, and paces the rest', async () => {
+    const time = fakeTime();
+    const sizes: number[] = [];
+    const paced = { seed: 1, count: 6, rate: 10, clock: time.clock, sleep: time.sleep };
+    for await (const batch of generateSensorReadingBatches(paced)) {
+      // The consumer takes 250 ms over the first batch: readings 1 and 2 are overdue by then.
+      if (sizes.push(batch.length) === 1) time.advance(250);
+    }
+    expect(sizes).toEqual([1, 2, 1, 1, 1]);
+    expect(time.slept).toEqual([50, 100, 100]);
+  });
+
+  it('makes a batch only when it is pulled', async () => {
+    let clockReads = 0;
+    const clock = () => {
+      clockReads++;
+      return new Date(START);
+    };
+    for await (const batch of generateSensorReadingBatches({ seed: 1, maxBatch: 10, clock })) {
+      expect(batch).toHaveLength(10);
+      break;
+    }
+    expect(clockReads).toBe(10);
+  });
+
+  it('ends when the signal aborts between batches', async () => {
+    const controller = new AbortController();
+    const batches: SensorReading[][] = [];
+    for await (const batch of generateSensorReadingBatches({ seed: 1, maxBatch: 5, signal: controller.signal })) {
+      if (batches.push(batch) === 2) controller.abort();
+    }
+    expect(batches).toHaveLength(2);
+  });
+
+  it('lets timers fire between batches when the consumer pulls without pause', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1);
+    const batches = await collectBatches({ seed: 1, count: 200_000, maxBatch: 100, signal: controller.signal });
+    expect(batches.flat().length).toBeLessThan(200_000);
+  });
+
+  it.each([0, 1.5, NaN])('rejects a maxBatch of %p at the call', (maxBatch) => {
+    expect(thrownBy(() => generateSensorReadingBatches({ maxBatch }))).toMatchObject({
+      name: 'InvalidGeneratorOptionError',
+      option: 'maxBatch',
+    });
   });
 });
 

@@ -4,7 +4,7 @@
 export { AppProcess, startApp, type AppProcessOptions, type LogLine } from './app-process';
 export { execCommand } from './exec-command';
 export { freePort, isListening } from './free-port';
-export { startMosquitto, type MosquittoBroker } from './mosquitto';
+export { startMosquitto, type MosquittoBroker, type MosquittoOptions } from './mosquitto';
 export {
   adminQuery,
   createTestDatabase,

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'amqplib';
+import mqtt from 'mqtt';
 import {
   adminQuery,
   countQueueMessages,
   queueDepth,
+  startMosquitto,
   startPostgresCluster,
   startRabbitNode,
   waitFor,
@@ -93,4 +95,28 @@ describe('startPostgresCluster', () => {
     await small.remove();
     expect(existsSync(small.location)).toBe(false);
   }, 60_000);
+});
+
+describe('startMosquitto', () => {
+  it('keeps a persistent session and its queued message across a SIGTERM restart', async () => {
+    const broker = await startMosquitto({ persistence: true });
+    try {
+      const options = { clientId: 'throwaway-check', clean: false, reconnectPeriod: 0 } as const;
+      const subscriber = await mqtt.connectAsync(broker.url, options);
+      await subscriber.subscribeAsync('check/#', { qos: 1 });
+      await subscriber.endAsync();
+      const sensor = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+      await sensor.publishAsync('check/a', 'queued while away', { qos: 1 });
+      await sensor.endAsync();
+      await broker.kill('SIGTERM');
+      await expect(mqtt.connectAsync(broker.url, { reconnectPeriod: 0, connectTimeout: 2000 })).rejects.toThrow();
+      await broker.restart();
+      const back = mqtt.connect(broker.url, options);
+      const payload = await new Promise<string>((resolve) => back.on('message', (_, body) => resolve(String(body))));
+      await back.endAsync();
+      expect(payload).toBe('queued while away');
+    } finally {
+      await broker.stop();
+    }
+  });
 });

@@ -12,7 +12,7 @@ const FLUSH_INTERVAL_MS = 50;
 const INSERT_READINGS = `
   INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
   SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[])
-  ON CONFLICT (id) DO NOTHING`;
+  ON CONFLICT (id, measured_at) DO NOTHING`;
 
 const db = new pg.Client({ connectionString: config.databaseUrl, application_name: 'bench-envelope-consumer' });
 await db.connect();
