@@ -6,10 +6,8 @@ import { isDataError, saveReadings } from '@sensors/persistence';
 import {
   createMetricsRegistry,
   limitHeapGrowth,
-  logBase,
-  logRedaction,
+  loggerOptions,
   registerBuildInfo,
-  serializeError,
   startProgressLog,
   StartupError,
   startupFailureFields,
@@ -26,7 +24,7 @@ import { connectDatabase, shutDown, startedGauges, startOps, type StartedParts }
 import { VERSION } from './version';
 
 /** The app's logger; until the configuration is read, one without pretty printing. */
-let log: Logger = pino({ base: logBase('consumer', VERSION), redact: logRedaction, serializers: { err: serializeError } });
+let log: Logger = pino(loggerOptions('consumer', VERSION));
 
 async function main(): Promise<void> {
   // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
@@ -41,16 +39,7 @@ async function main(): Promise<void> {
     process.exitCode = await runDeadLettersCommand(config, config.deadLetters, output);
     return;
   }
-  log = pino(
-    // Human-readable lines leave out what one person at one terminal knows: pid, host, version.
-    {
-      level: config.logging.level,
-      base: config.logging.pretty ? { app: 'consumer' } : logBase('consumer', VERSION),
-      redact: logRedaction,
-      serializers: { err: serializeError },
-    },
-    config.logging.pretty ? pretty() : undefined,
-  );
+  log = pino(loggerOptions('consumer', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }

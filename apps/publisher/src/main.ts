@@ -4,10 +4,8 @@ import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from
 import {
   createMetricsRegistry,
   createShutdown,
-  logBase,
-  logRedaction,
+  loggerOptions,
   registerBuildInfo,
-  serializeError,
   startOpsServer,
   startProgressLog,
   StartupError,
@@ -26,7 +24,7 @@ import { VERSION } from './version';
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 /** The app's logger; until the configuration is read, one without pretty printing. */
-let log: Logger = pino({ base: logBase('publisher', VERSION), redact: logRedaction, serializers: { err: serializeError } });
+let log: Logger = pino(loggerOptions('publisher', VERSION));
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -35,16 +33,7 @@ async function main(): Promise<void> {
     process.exitCode = await checkPublisherConfig(config, output);
     return;
   }
-  log = pino(
-    // Human-readable lines leave out what one person at one terminal knows: pid, host, version.
-    {
-      level: config.logging.level,
-      base: config.logging.pretty ? { app: 'publisher' } : logBase('publisher', VERSION),
-      redact: logRedaction,
-      serializers: { err: serializeError },
-    },
-    config.logging.pretty ? pretty() : undefined,
-  );
+  log = pino(loggerOptions('publisher', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }

@@ -5,7 +5,7 @@ export { backoffDelay, type BackoffOptions } from './backoff-delay';
 export { Batcher, type BatcherOptions } from './batcher';
 export { createShutdown, type ShutdownOptions, type ShutdownStep } from './create-shutdown';
 export { limitHeapGrowth } from './limit-heap-growth';
-export { logBase } from './log-base';
+export { loggerOptions, type LoggerSettings } from './logger-options';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
 export { logRedaction } from './log-redaction';
 export { redactConfig } from './redact-config';
