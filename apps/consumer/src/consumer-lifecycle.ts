@@ -5,7 +5,6 @@ import type { BrokerConnection } from '@sensors/messaging';
 import { createDataSource } from '@sensors/persistence';
 import {
   createShutdown,
-  redactUrl,
   retry,
   startOpsServer,
   usesDefaultPassword,
@@ -63,17 +62,15 @@ export async function connectDatabase(
   log: Logger,
   signal: AbortSignal,
 ): Promise<DataSource> {
-  const url = redactUrl(config.url);
   const dataSource = await retry(
     () => createDataSource({ url: config.url, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
-      backoff: { initialMs: 100, maxMs: 5_000 },
       onError: (err, attempt, retryInMs) =>
-        log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
+        log.warn({ err, attempt, retryInMs, url: config.url }, 'database unreachable, retrying'),
     },
   );
-  log.info({ url }, 'database connected');
+  log.info({ url: config.url }, 'database connected');
   if (migrate) {
     log.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
   }

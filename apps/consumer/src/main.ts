@@ -3,7 +3,13 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import { isDataError, saveReadings } from '@sensors/persistence';
-import { createMetricsRegistry, limitHeapGrowth, serializeError, startProgressLog } from '@sensors/runtime';
+import {
+  createMetricsRegistry,
+  limitHeapGrowth,
+  logRedaction,
+  serializeError,
+  startProgressLog,
+} from '@sensors/runtime';
 import { checkConsumerConfig } from './check-consumer-config';
 import { loadConsumerConfig } from './config';
 import { newConsumerStats } from './consume-readings';
@@ -28,7 +34,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino(
-    { level: config.logging.level, base: { app: 'consumer' }, serializers: { err: serializeError } },
+    { level: config.logging.level, base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } },
     config.logging.pretty ? pretty() : undefined,
   );
   for (const renamed of config.renamedVariables) {
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
   });
   const metrics = registerConsumerMetrics(registry, stats, {
     unacked: () => consumer.unacked,
-    waiting: () => consumer.waiting,
+    bufferedReadings: () => consumer.bufferedReadings,
     queueDepth: () => consumer.queueDepth(),
     brokerConnected: () => broker.connected,
     databaseHealthy: () => database.healthy(),
@@ -110,6 +116,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'consumer' }, serializers: { err: serializeError } }).fatal({ err }, 'consumer failed to start');
+  pino({ base: { app: 'consumer' }, redact: logRedaction, serializers: { err: serializeError } }).fatal({ err }, 'consumer failed to start');
   process.exit(1);
 });

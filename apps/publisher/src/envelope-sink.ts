@@ -10,8 +10,8 @@ export interface EnvelopeSinkOptions {
   size: number;
   /** …or once its first reading has waited this long, in milliseconds. */
   lingerMs: number;
-  /** Readings held at most, waiting in an open envelope or for their envelope's confirm. */
-  maxInFlight: number;
+  /** Unconfirmed readings at most, those in the open envelope included. */
+  maxUnconfirmed: number;
   /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
   maxBytes?: number;
 }
@@ -20,9 +20,11 @@ export interface EnvelopeSinkOptions {
 type Settled<M = OutgoingMessage> = (message: M, err?: Error) => void;
 
 /** A reading in an envelope: its JSON text, or the reading itself, serialized with the envelope. */
-type Waiting = { message: OutgoingMessage; settled: Settled } | { value: ReadingValue; settled: Settled<ReadingValue> };
+type EnvelopedReading =
+  | { message: OutgoingMessage; settled: Settled }
+  | { value: ReadingValue; settled: Settled<ReadingValue> };
 
-function idOf(waiting: Waiting): string {
+function idOf(waiting: EnvelopedReading): string {
   return 'value' in waiting ? waiting.value.id : waiting.message.id;
 }
 
@@ -33,16 +35,16 @@ function idOf(waiting: Waiting): string {
  * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
  * is unchanged.
  *
- * The window counts readings, not envelopes: memory stays bounded by `maxInFlight` readings
+ * The window counts readings, not envelopes: memory stays bounded by `maxUnconfirmed` readings
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: Waiting[] = [];
+  private open: EnvelopedReading[] = [];
   private openBytes = 0;
   /** Readings of the open envelope that are not serialized yet. */
   private openValues = 0;
   private timer: NodeJS.Timeout | undefined;
-  private held = 0;
+  private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
   private readonly maxBytes: number;
 
@@ -51,21 +53,23 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   /** Readings published and not yet confirmed or refused, in open envelopes included. */
-  get inFlight(): number {
-    return this.held;
+  get unconfirmed(): number {
+    return this.unconfirmedCount;
   }
 
   whenWritable(): Promise<void> {
     // Called for every reading: while there is room, no async frame of its own.
-    return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
+    return this.unconfirmedCount < this.options.maxUnconfirmed
+      ? this.options.target.whenWritable()
+      : this.waitForRoom();
   }
 
   isWritable(): boolean {
-    return this.held < this.options.maxInFlight && this.options.target.isWritable?.() === true;
+    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable?.() === true;
   }
 
   private async waitForRoom(): Promise<void> {
-    while (this.held >= this.options.maxInFlight) {
+    while (this.unconfirmedCount >= this.options.maxUnconfirmed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     await this.options.target.whenWritable();
@@ -81,7 +85,7 @@ export class EnvelopeSink implements ReadingSink {
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
-    this.held++;
+    this.unconfirmedCount++;
     this.open.push({ message, settled });
     this.openBytes += bytes;
     this.opened();
@@ -93,7 +97,7 @@ export class EnvelopeSink implements ReadingSink {
    * alone), and is split in two if that outgrows `maxBytes`.
    */
   publishValueWith(value: ReadingValue, settled: Settled<ReadingValue>): void {
-    this.held++;
+    this.unconfirmedCount++;
     this.open.push({ value, settled });
     this.openValues++;
     this.opened();
@@ -117,7 +121,7 @@ export class EnvelopeSink implements ReadingSink {
     this.send(readings, values);
   }
 
-  private send(readings: Waiting[], values: number): void {
+  private send(readings: EnvelopedReading[], values: number): void {
     let body: Buffer;
     if (values === 0) {
       body = asBuffer(formatSensorEnvelope(readings.map((r) => (r as { message: OutgoingMessage }).message.body)));
@@ -126,7 +130,9 @@ export class EnvelopeSink implements ReadingSink {
         values === readings.length
           ? Buffer.from(JSON.stringify({ readings: readings.map((r) => (r as { value: ReadingValue }).value.reading) }))
           : asBuffer(
-              formatSensorEnvelope(readings.map((r) => ('value' in r ? JSON.stringify(r.value.reading) : r.message.body))),
+              formatSensorEnvelope(
+                readings.map((r) => ('value' in r ? JSON.stringify(r.value.reading) : r.message.body)),
+              ),
             );
       // Their size was not known before: split an envelope that outgrew the limit.
       if (body.length > this.maxBytes && readings.length > 1) {
@@ -150,8 +156,8 @@ export class EnvelopeSink implements ReadingSink {
     );
   }
 
-  private settle(readings: Waiting[], err?: Error): void {
-    this.held -= readings.length;
+  private settle(readings: EnvelopedReading[], err?: Error): void {
+    this.unconfirmedCount -= readings.length;
     for (const waiting of readings) {
       if ('value' in waiting) waiting.settled(waiting.value, err);
       else waiting.settled(waiting.message, err);

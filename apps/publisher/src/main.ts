@@ -4,6 +4,7 @@ import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from
 import {
   createMetricsRegistry,
   createShutdown,
+  logRedaction,
   serializeError,
   startOpsServer,
   startProgressLog,
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = pino(
-    { level: config.logging.level, base: { app: 'publisher' }, serializers: { err: serializeError } },
+    { level: config.logging.level, base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } },
     config.logging.pretty ? pretty() : undefined,
   );
   for (const renamed of config.renamedVariables) {
@@ -50,21 +51,21 @@ async function main(): Promise<void> {
   });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   const topology = topologyFor(config.topology);
-  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.publishing.maxInFlight });
+  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.publishing.maxInFlight });
   const sink =
     config.publishing.envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
           size: config.publishing.envelopeSize,
           lingerMs: config.publishing.envelopeLingerMs,
-          maxInFlight: config.publishing.maxInFlight,
+          maxUnconfirmed: config.publishing.maxInFlight,
         })
       : publisher;
   const deadLetters =
     config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
       ? new ConfirmPublisher(broker, {
           topology,
-          maxInFlight: config.publishing.maxInFlight,
+          maxUnconfirmed: config.publishing.maxInFlight,
           toDeadLetterExchange: true,
         })
       : undefined;
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry();
   registerPublisherMetrics(registry, stats, {
     source: config.source.type,
-    inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
+    unconfirmed: () => sink.unconfirmed + (deadLetters?.unconfirmed ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     confirmed: stats.confirmed,
     failed: stats.failed,
     rejected: stats.rejected,
-    inFlight: sink.inFlight,
+    unconfirmed: sink.unconfirmed,
   }));
   log.info(
     {
@@ -146,6 +147,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'publisher' }, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
+  pino({ base: { app: 'publisher' }, redact: logRedaction, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
   process.exit(1);
 });

@@ -141,7 +141,7 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
   const { sink, stats, signal, identities, unknownFields, onFailed } = options;
   const readingOf = options.readingOf ?? ((item: T): unknown => item);
   // A count rather than a set of promises: this runs for every reading.
-  let outstanding = 0;
+  let unconfirmed = 0;
   let allSettled: (() => void) | undefined;
   const settled = (message: { id: string }, err?: Error): void => {
     if (err) {
@@ -154,11 +154,11 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
     } else {
       stats.confirmed++;
     }
-    if (--outstanding === 0) allSettled?.();
+    if (--unconfirmed === 0) allSettled?.();
   };
   const send = (message: OutgoingMessage): void => {
     stats.published++;
-    outstanding++;
+    unconfirmed++;
     if (sink.publishWith) sink.publishWith(message, settled);
     else
       sink.publish(message).then(
@@ -168,7 +168,7 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
   };
   const sendValue = (value: ReadingValue): void => {
     stats.published++;
-    outstanding++;
+    unconfirmed++;
     sink.publishValueWith?.(value, settled);
   };
   // Readings checked for conflicts need their JSON text, so only the others go unserialized.
@@ -216,5 +216,5 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
       if (signal?.aborted) break;
     }
   }
-  if (outstanding > 0) await new Promise<void>((resolve) => (allSettled = resolve));
+  if (unconfirmed > 0) await new Promise<void>((resolve) => (allSettled = resolve));
 }

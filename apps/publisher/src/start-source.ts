@@ -2,7 +2,6 @@ import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { redactUrl } from '@sensors/runtime';
 import { generateSensorReadingBatches } from '@sensors/sensor-generator';
 import type { SourceConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
@@ -114,7 +113,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         onFailed: (topic, err) =>
           log.error(
             { topic, err: err.message },
-            'reading not accepted by the broker: mqtt message left unacknowledged',
+            'reading not accepted by the broker: mqtt message left unacked',
           ),
         onConnectionChange: (connected, err) =>
           err
@@ -127,7 +126,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         .then(() => source.close())
         .then(() => ({ source: config.type }));
       const details = {
-        mqttUrls: mqtt.urls.map(redactUrl),
+        mqttUrls: mqtt.urls,
         mqttTopics: mqtt.topics,
         mqttClientId: mqtt.clientId,
         mqttProtocolVersion: mqtt.protocolVersion,

@@ -24,7 +24,10 @@ type SensorReadingToSend = Omit<CelsiusReading<SensorReading>, 'extra'>;
  * the reading to publish, with the fields of `content` the model does not know kept in
  * `content` as sent. Throws `InvalidSensorReadingError` listing the problems.
  */
-export function toReadingValue(input: unknown, options: Pick<ToReadingMessageOptions, 'unknownFields'> = {}): ReadingValue {
+export function toReadingValue(
+  input: unknown,
+  options: Pick<ToReadingMessageOptions, 'unknownFields'> = {},
+): ReadingValue {
   const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
   // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
   let reading: SensorReadingToSend = enriched;

@@ -4,9 +4,9 @@ import { EnvelopeSink } from '../src/envelope-sink';
 import { toReadingMessage, toReadingValue } from '../src/to-reading-message';
 import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
 
-function sinkWith(options: { size?: number; lingerMs?: number; maxInFlight?: number; maxBytes?: number } = {}) {
+function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
-  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxInFlight: 100, ...options });
+  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxUnconfirmed: 100, ...options });
   return { target, sink };
 }
 
@@ -75,14 +75,14 @@ describe('EnvelopeSink', () => {
     const results = ['a', 'b'].map((id) => sink.publish(message(id)));
     target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
     for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 
-  it('holds writers back while maxInFlight readings wait for confirms', async () => {
-    const { target, sink } = sinkWith({ size: 2, maxInFlight: 2 });
+  it('holds writers back while maxUnconfirmed readings are unconfirmed', async () => {
+    const { target, sink } = sinkWith({ size: 2, maxUnconfirmed: 2 });
     void sink.publish(message('a'));
     void sink.publish(message('b'));
-    expect(sink.inFlight).toBe(2);
+    expect(sink.unconfirmed).toBe(2);
     let writable = false;
     void sink.whenWritable().then(() => (writable = true));
     await settle();
@@ -90,7 +90,7 @@ describe('EnvelopeSink', () => {
     target.confirmOldest();
     await settle();
     expect(writable).toBe(true);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 
   it('tells publishWith callers the fate of their readings through one function, without promises', () => {
@@ -140,15 +140,15 @@ describe('EnvelopeSink', () => {
 
   it('says it is writable only while it and its target have room', () => {
     const target = new ManualSink(1);
-    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxInFlight: 2 });
+    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxUnconfirmed: 2 });
     expect(sink.isWritable()).toBe(true);
     void sink.publish(message('a'));
     expect(sink.isWritable()).toBe(false);
     target.confirmOldest();
     expect(sink.isWritable()).toBe(true);
     // A target that cannot say: the caller awaits whenWritable.
-    expect(new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxInFlight: 2 }).isWritable()).toBe(
-      false,
-    );
+    expect(
+      new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxUnconfirmed: 2 }).isWritable(),
+    ).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type ChannelModel } from 'amqplib';
-import { backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+import { RETRY_DELAYS, backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
 
 /** Something that opens its channels on each new connection: a publisher or a consumer. */
 export interface BrokerClient {
@@ -17,7 +17,7 @@ export interface BrokerConnectionOptions {
   connectionName: string;
   /** Heartbeat interval, so that a dead peer is noticed in seconds, not minutes (default 10). */
   heartbeatSeconds?: number;
-  /** Delays between connection attempts (default 100 ms doubling up to 2 s). */
+  /** Delays between connection attempts (default `RETRY_DELAYS.reconnect`). */
   backoff?: BackoffOptions;
 }
 
@@ -33,12 +33,6 @@ export interface BrokerConnectionEvents {
 
 /** How long a connection must have lived for the next reconnect to start from the shortest delay. */
 const HEALTHY_AFTER_MS = 5_000;
-
-/**
- * Reconnect delays: short and capped low, because every second spent waiting after the broker
- * is back is a second of backlog (the fault drill measured 10 s recoveries with a 30 s cap).
- */
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000 };
 
 /**
  * A connection to RabbitMQ that never gives up: it connects (trying each URL in turn with
@@ -115,7 +109,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
           clientProperties: { connection_name: this.options.connectionName },
         });
       } catch (err) {
-        const retryInMs = backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+        const retryInMs = backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect);
         this.emit('connect-failed', { url: shown, err: err as Error, retryInMs });
         await sleep(retryInMs, this.stopping.signal);
         continue;
@@ -134,7 +128,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       if (this.stopping.signal.aborted) return;
       this.emit('disconnected', { url: shown, err });
       if (Date.now() - openedAt > HEALTHY_AFTER_MS) attempt = 0;
-      await sleep(backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF), this.stopping.signal);
+      await sleep(backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect), this.stopping.signal);
     }
   }
 

@@ -12,9 +12,9 @@ export {
   type OutgoingMessage,
 } from './confirm-publisher';
 export {
-  CONSUMER_ERROR_CODE,
-  DEAD_LETTER_HEADERS,
+  DEFAULT_DEAD_LETTER_HEADERS,
   QueueConsumer,
+  type DeadLetterHeaderNames,
   type DeadLetterPart,
   type DeadLetterReason,
   type Delivery,
