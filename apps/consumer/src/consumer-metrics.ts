@@ -1,6 +1,11 @@
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
-import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  DEAD_LETTER_CODES,
+  isMeasurementTimeProblem,
+  parseMeasurementTime,
+  type EnrichedSensorReading,
+} from '@sensors/sensor-model';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
 
@@ -59,6 +64,7 @@ export function registerConsumerMetrics(
       name: 'sensors_readings_dead_lettered_total',
       help: 'Readings moved to the dead-letter queue (a message that cannot be read counts as one), by reason.',
       labelName: 'reason',
+      labelValues: Object.values(DEAD_LETTER_CODES),
     },
     () => stats.deadLetteredByReason,
   );

@@ -1,6 +1,7 @@
 import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { HTTP_SOURCE_STATUSES } from './http/create-http-source';
 import type { PublisherStats } from './publish-readings';
 import type { MqttSource } from './sources/mqtt-source';
 
@@ -47,6 +48,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       name: 'sensors_readings_publish_failed_total',
       help: 'Readings the broker returned as unroutable or nacked, by reason.',
       labelName: 'reason',
+      labelValues: ['returned', 'nacked', 'error'],
     },
     () => stats.failedByReason,
   );
@@ -56,6 +58,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       name: 'sensors_readings_dead_lettered_total',
       help: 'Invalid readings (input lines) the broker confirmed in the dead-letter queue, by reason.',
       labelName: 'reason',
+      labelValues: [DEAD_LETTER_CODES.invalidReading],
     },
     (): Record<string, number> => (stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {}),
   );
@@ -65,6 +68,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       name: 'sensors_http_requests_total',
       help: 'Requests the HTTP source answered, by status code.',
       labelName: 'status',
+      labelValues: gauges.source === 'http' ? HTTP_SOURCE_STATUSES : [],
     },
     () => stats.httpRequestsByStatus,
   );

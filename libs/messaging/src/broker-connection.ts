@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type ChannelModel } from 'amqplib';
 import { RETRY_DELAYS, backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+import { brokerRefusal, type BrokerRefusal } from './broker-refusal';
 
 /** Something that opens its channels on each new connection: a publisher or a consumer. */
 export interface BrokerClient {
@@ -27,6 +28,11 @@ export interface BrokerConnectionEvents {
   disconnected: [{ url: string; err?: Error }];
   'connect-failed': [{ url: string; err: Error; retryInMs: number }];
   'attach-failed': [{ url: string; err: Error }];
+  /**
+   * Before the first connection, the broker refused what retrying cannot fix (credentials,
+   * virtual host, permissions): the connection stops trying, and the app should stop.
+   */
+  'gave-up': [{ url: string; err: Error } & BrokerRefusal];
   blocked: [{ reason: string }];
   unblocked: [];
 }
@@ -35,9 +41,12 @@ export interface BrokerConnectionEvents {
 const HEALTHY_AFTER_MS = 5_000;
 
 /**
- * A connection to RabbitMQ that never gives up: it connects (trying each URL in turn with
- * capped exponential backoff), lets every registered client attach its channels, and on loss
- * detaches them and starts again, until {@link BrokerConnection.close} is called.
+ * A connection to RabbitMQ that does not give up once it has worked: it connects (trying each
+ * URL in turn with capped exponential backoff), lets every registered client attach its
+ * channels, and on loss detaches them and starts again, until {@link BrokerConnection.close}
+ * is called. Before its first connection it stops at a refusal retrying cannot fix (see
+ * {@link brokerRefusal}) and emits `gave-up`; later, a refusal (a password being rotated) is
+ * retried like any loss.
  */
 export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   private readonly clients: BrokerClient[] = [];
@@ -109,6 +118,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
           clientProperties: { connection_name: this.options.connectionName },
         });
       } catch (err) {
+        if (this.gaveUp(shown, err)) return;
         const retryInMs = backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect);
         this.emit('connect-failed', { url: shown, err: err as Error, retryInMs });
         await sleep(retryInMs, this.stopping.signal);
@@ -116,7 +126,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       }
       const openedAt = Date.now();
       const lost = this.watch(connection);
-      if (await this.attachOrRecycle(connection, this.clients, shown)) {
+      const attached = await this.attachOrRecycle(connection, this.clients, shown);
+      if (attached === true) {
         this.current = connection;
         this.isBlocked = false;
         this.connects++;
@@ -126,6 +137,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       this.current = undefined;
       for (const client of this.clients) client.detach();
       if (this.stopping.signal.aborted) return;
+      if (attached !== true && this.gaveUp(shown, attached)) return;
       this.emit('disconnected', { url: shown, err });
       if (Date.now() - openedAt > HEALTHY_AFTER_MS) attempt = 0;
       await sleep(backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect), this.stopping.signal);
@@ -147,11 +159,20 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
     return new Promise((resolve) => connection.once('close', (err?: Error) => resolve(err ?? failure)));
   }
 
+  /** Whether `err` ends the connection for good: a refusal before any connection succeeded. */
+  private gaveUp(url: string, err: unknown): boolean {
+    const refusal = this.connects === 0 ? brokerRefusal(err) : undefined;
+    if (refusal === undefined) return false;
+    this.emit('gave-up', { url, err: err as Error, ...refusal });
+    return true;
+  }
+
+  /** Resolves `true` once every client attached, else with the error (the connection is then closed). */
   private async attachOrRecycle(
     connection: ChannelModel,
     clients: readonly BrokerClient[],
     url: string,
-  ): Promise<boolean> {
+  ): Promise<true | Error> {
     try {
       for (const client of clients) await client.attach(connection);
       return true;
@@ -160,7 +181,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       // gets a fresh start on a new connection after the backoff.
       this.emit('attach-failed', { url, err: err as Error });
       await connection.close().catch(() => undefined);
-      return false;
+      return err as Error;
     }
   }
 

@@ -5,6 +5,7 @@ export {
   type BrokerConnectionEvents,
   type BrokerConnectionOptions,
 } from './broker-connection';
+export { brokerRefusal, type BrokerRefusal } from './broker-refusal';
 export {
   ConfirmPublisher,
   PublishRejectedError,
