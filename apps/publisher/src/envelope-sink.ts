@@ -1,6 +1,7 @@
 import type { OutgoingMessage } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE, MAX_ENVELOPE_BYTES, envelopeBytes, formatSensorEnvelope } from '@sensors/sensor-model';
 import type { ReadingSink } from './publish-readings';
+import type { ReadingValue } from './to-reading-message';
 
 export interface EnvelopeSinkOptions {
   /** Where envelopes go: the confirm publisher. */
@@ -16,11 +17,15 @@ export interface EnvelopeSinkOptions {
 }
 
 /** How a sender is told of its message's fate; it must not throw. */
-type Settled = (message: OutgoingMessage, err?: Error) => void;
+type Settled<M = OutgoingMessage> = (message: M, err?: Error) => void;
 
-interface EnvelopedReading {
-  message: OutgoingMessage;
-  settled: Settled;
+/** A reading in an envelope: its JSON text, or the reading itself, serialized with the envelope. */
+type EnvelopedReading =
+  | { message: OutgoingMessage; settled: Settled }
+  | { value: ReadingValue; settled: Settled<ReadingValue> };
+
+function idOf(waiting: EnvelopedReading): string {
+  return 'value' in waiting ? waiting.value.id : waiting.message.id;
 }
 
 /**
@@ -36,6 +41,8 @@ interface EnvelopedReading {
 export class EnvelopeSink implements ReadingSink {
   private open: EnvelopedReading[] = [];
   private openBytes = 0;
+  /** Readings of the open envelope that are not serialized yet. */
+  private openValues = 0;
   private timer: NodeJS.Timeout | undefined;
   private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
@@ -81,6 +88,22 @@ export class EnvelopeSink implements ReadingSink {
     this.unconfirmedCount++;
     this.open.push({ message, settled });
     this.openBytes += bytes;
+    this.opened();
+  }
+
+  /**
+   * Like {@link EnvelopeSink.publishWith}, for a reading not serialized yet: the envelope
+   * serializes all its readings in one `JSON.stringify` (the text of each is the same as
+   * alone), and is split in two if that outgrows `maxBytes`.
+   */
+  publishValueWith(value: ReadingValue, settled: Settled<ReadingValue>): void {
+    this.unconfirmedCount++;
+    this.open.push({ value, settled });
+    this.openValues++;
+    this.opened();
+  }
+
+  private opened(): void {
     if (this.open.length >= this.options.size) this.seal();
     else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
   }
@@ -91,12 +114,40 @@ export class EnvelopeSink implements ReadingSink {
     this.timer = undefined;
     const readings = this.open;
     if (readings.length === 0) return;
+    const values = this.openValues;
     this.open = [];
     this.openBytes = 0;
+    this.openValues = 0;
+    this.send(readings, values);
+  }
+
+  private send(readings: EnvelopedReading[], values: number): void {
+    let body: Buffer;
+    if (values === 0) {
+      body = asBuffer(formatSensorEnvelope(readings.map((r) => (r as { message: OutgoingMessage }).message.body)));
+    } else {
+      body =
+        values === readings.length
+          ? Buffer.from(JSON.stringify({ readings: readings.map((r) => (r as { value: ReadingValue }).value.reading) }))
+          : asBuffer(
+              formatSensorEnvelope(
+                readings.map((r) => ('value' in r ? JSON.stringify(r.value.reading) : r.message.body)),
+              ),
+            );
+      // Their size was not known before: split an envelope that outgrew the limit.
+      if (body.length > this.maxBytes && readings.length > 1) {
+        const half = readings.length >> 1;
+        const first = readings.slice(0, half);
+        const second = readings.slice(half);
+        this.send(first, first.filter((r) => 'value' in r).length);
+        this.send(second, second.filter((r) => 'value' in r).length);
+        return;
+      }
+    }
     const envelope: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
-      id: `${readings[0].message.id}+${readings.length}`,
-      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.message.body))),
+      id: `${idOf(readings[0])}+${readings.length}`,
+      body,
       contentType: ENVELOPE_CONTENT_TYPE,
     };
     this.options.target.publish(envelope).then(
@@ -107,7 +158,10 @@ export class EnvelopeSink implements ReadingSink {
 
   private settle(readings: EnvelopedReading[], err?: Error): void {
     this.unconfirmedCount -= readings.length;
-    for (const { message, settled } of readings) settled(message, err);
+    for (const waiting of readings) {
+      if ('value' in waiting) waiting.settled(waiting.value, err);
+      else waiting.settled(waiting.message, err);
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

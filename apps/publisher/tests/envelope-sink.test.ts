@@ -1,7 +1,7 @@
 import { PublishRejectedError } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { EnvelopeSink } from '../src/envelope-sink';
-import { toReadingMessage } from '../src/to-reading-message';
+import { toReadingMessage, toReadingValue } from '../src/to-reading-message';
 import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
 
 function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
@@ -105,6 +105,37 @@ describe('EnvelopeSink', () => {
       target.confirmOldest(new Error('nacked'));
       return settle().then(() => expect(outcomes).toEqual(['a', 'b', 'c: nacked', 'd: nacked']));
     });
+  });
+
+  it('serializes readings published as values in one go, to the same envelope as their JSON', async () => {
+    const texts = sinkWith();
+    const values = sinkWith();
+    const outcomes: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      void texts.sink.publish(message(id));
+      values.sink.publishValueWith(toReadingValue(reading(id)), (m, err) => outcomes.push(err ? 'failed' : m.id));
+    }
+    expect(values.target.published[0].id).toBe('a+3');
+    expect(values.target.published[0].body.toString()).toBe(texts.target.published[0].body.toString());
+    values.target.confirmOldest();
+    await settle();
+    expect(outcomes).toEqual(['a', 'b', 'c']);
+  });
+
+  it('splits an envelope of values that outgrew the byte limit', () => {
+    const bytes = message('a').body.length;
+    const { target, sink } = sinkWith({ size: 4, maxBytes: 2 * bytes + 20 });
+    for (const id of ['a', 'b', 'c', 'd']) sink.publishValueWith(toReadingValue(reading(id)), () => undefined);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+2']);
+    for (const published of target.published) expect(published.body.length).toBeLessThanOrEqual(2 * bytes + 20);
+    expect(readingsIn(target.published[1].body)).toEqual(['c', 'd']);
+  });
+
+  it('joins readings published as JSON and as values in one envelope', () => {
+    const { target, sink } = sinkWith({ size: 2 });
+    sink.publishWith(message('a'), () => undefined);
+    sink.publishValueWith(toReadingValue(reading('b')), () => undefined);
+    expect(readingsIn(target.published[0].body)).toEqual(['a', 'b']);
   });
 
   it('says it is writable only while it and its target have room', () => {
