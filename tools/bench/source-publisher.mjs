@@ -10,7 +10,7 @@
 //   [--mqtt-url mqtt://host:port] [--sensors 10]
 // A broker's default queue for an absent or slow subscriber (1000 messages) drops readings
 // under a throughput run, hence a broker of its own unless told otherwise.
-// Every variable of its environment goes to the publisher (AMQP_URL, SENSORS_QUEUE, …);
+// Every variable of its environment goes to the publisher (SENSORS_AMQP_URL, SENSORS_QUEUE, …);
 // SENSOR_GENERATOR names the generator build, as for the reference publishers.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

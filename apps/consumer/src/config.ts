@@ -14,6 +14,7 @@ import {
   type DeadLettersCommand,
 } from './dead-letters/dead-letters-command';
 import { partitionOptions, readPartitionConfig, type PartitionConfig } from './maintain-partitions-options';
+import { VERSION } from './version';
 
 /** The Postgres roles and whether to migrate at start-up. */
 export interface DatabaseConfig {
@@ -48,6 +49,8 @@ export interface ConsumerConfig {
   readonly logging: { readonly level: string; readonly pretty: boolean };
   readonly ops: {
     readonly metricsPort: number;
+    /** Address of the metrics endpoint; undefined: every interface. */
+    readonly metricsHost: string | undefined;
     readonly progressIntervalMs: number;
     readonly shutdownTimeoutMs: number;
   };
@@ -108,6 +111,10 @@ function commonOptions(): Option[] {
       .env('SENSORS_METRICS_PORT')
       .default(9465)
       .argParser(integerOption(0, 65_535)),
+    new Option(
+      '--metrics-host <address>',
+      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
+    ).env('SENSORS_METRICS_HOST'),
     new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
       .env('SENSORS_SHUTDOWN_TIMEOUT_MS')
       .default(15_000)
@@ -180,6 +187,7 @@ const COMMANDS = ['run', 'migrate', 'dead-letters', 'check-config'] as const;
 export function loadConsumerConfig(argv: readonly string[], { exitOverride = false } = {}): ConsumerConfig {
   const env = process.env;
   const program = new Command('consumer')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .description('Takes sensor readings from RabbitMQ and stores them in Postgres, each exactly once.')
     .argument(
       '[command]',
@@ -246,6 +254,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     logging: { level: values['logLevel'], pretty: values['logPretty'] },
     ops: {
       metricsPort: values['metricsPort'],
+      metricsHost: values['metricsHost'],
       progressIntervalMs: values['progressIntervalMs'],
       shutdownTimeoutMs: values['shutdownTimeoutMs'],
     },

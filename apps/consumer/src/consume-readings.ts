@@ -23,8 +23,8 @@ import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
  */
 export const MAX_MESSAGE_BYTES = 2 * MAX_ENVELOPE_BYTES;
 
-/** A valid reading waiting for its batch, with what to settle once it is stored. */
-export interface PendingReading {
+/** A valid reading in memory until its batch is written, with what to settle once it is stored. */
+export interface BufferedReading {
   reading: EnrichedSensorReading;
   delivery: ReadingOrigin;
 }
@@ -62,7 +62,7 @@ export interface ConsumeReadingsDeps {
   /** Whether the database rejected the data itself (so retrying the same rows cannot help). */
   isDataError: (err: unknown) => boolean;
   /** Hands a valid reading to the batcher. */
-  enqueue: (pending: PendingReading) => void;
+  enqueue: (buffered: BufferedReading) => void;
   /**
    * Whether the batches can take more readings now (default: always). When not, messages wait
    * as they came, unread, until {@link ConsumeReadings.resume}: a message's bytes take a few times
@@ -88,16 +88,16 @@ export interface ConsumeReadingsDeps {
 
 /** The consumer's pipeline, as returned by {@link consumeReadings}. */
 export interface ConsumeReadings {
-  /** Takes a delivery: reads it now, or holds it unread while the batches have no room. */
+  /** Takes a delivery: reads it now, or keeps it unread while the batches have no room. */
   onMessage(delivery: Delivery): void;
-  /** Reads held messages while the batches have room (dropping those whose channel closed); call whenever a batch leaves. */
+  /** Reads buffered messages while the batches have room (dropping those whose channel closed); call whenever a batch leaves. */
   resume(): void;
-  /** Reads every held message, room or not: at shutdown, before the last flush. */
+  /** Reads every buffered message, room or not: at shutdown, before the last flush. */
   readAll(): void;
-  /** Messages held unread. */
-  readonly held: number;
+  /** Messages delivered and kept unread. */
+  readonly bufferedMessages: number;
   /** Stores a batch and settles its readings after the commit. */
-  writeBatch(batch: PendingReading[]): Promise<void>;
+  writeBatch(batch: BufferedReading[]): Promise<void>;
 }
 
 /**
@@ -109,7 +109,7 @@ export interface ConsumeReadings {
 export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats): ConsumeReadings {
   const hasRoom = deps.hasRoom ?? (() => true);
   const maxRedeliveries = deps.maxRedeliveries ?? 5;
-  const held: Delivery[] = [];
+  const unread: Delivery[] = [];
 
   function counted(id: string | undefined, code: DeadLetterCode, err: Error, confirmed: boolean): boolean {
     if (confirmed) {
@@ -130,20 +130,20 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   function onMessage(delivery: Delivery): void {
-    if (held.length > 0 || !hasRoom()) held.push(delivery);
+    if (unread.length > 0 || !hasRoom()) unread.push(delivery);
     else read(delivery);
   }
 
   function resume(): void {
-    while (held.length > 0 && hasRoom()) readHeld();
+    while (unread.length > 0 && hasRoom()) readUnread();
   }
 
   function readAll(): void {
-    while (held.length > 0) readHeld();
+    while (unread.length > 0) readUnread();
   }
 
-  function readHeld(): void {
-    const delivery = held.shift() as Delivery;
+  function readUnread(): void {
+    const delivery = unread.shift() as Delivery;
     // Its channel closed while it waited: the broker delivers it again, behind this one.
     if (!delivery.stale) read(delivery);
   }
@@ -230,7 +230,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     }
   }
 
-  async function writeBatch(batch: PendingReading[]): Promise<void> {
+  async function writeBatch(batch: BufferedReading[]): Promise<void> {
     try {
       const readings = batch.map((p) => p.reading);
       const started = performance.now();
@@ -250,7 +250,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
    * its batch is stored (a few writes, not one per reading). A transient error here propagates,
    * and the whole batch is retried (idempotent writes make that safe).
    */
-  async function isolateRejected(batch: PendingReading[]): Promise<void> {
+  async function isolateRejected(batch: BufferedReading[]): Promise<void> {
     const middle = Math.ceil(batch.length / 2);
     for (const part of [batch.slice(0, middle), batch.slice(middle)]) {
       if (part.length > 0) await storeOrIsolate(part);
@@ -258,7 +258,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     stats.batches++;
   }
 
-  async function storeOrIsolate(part: PendingReading[]): Promise<void> {
+  async function storeOrIsolate(part: BufferedReading[]): Promise<void> {
     try {
       await settle(part, await deps.saveReadings(part.map((p) => p.reading)));
     } catch (err) {
@@ -269,10 +269,10 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         await storeOrIsolate(part.slice(middle));
         return;
       }
-      const [pending] = part;
+      const [buffered] = part;
       const code = CODES.databaseRejected;
-      const confirmed = await pending.delivery.deadLetter({ code, message: (err as Error).message }, pending.reading);
-      counted(pending.reading.id, code, err as Error, confirmed);
+      const confirmed = await buffered.delivery.deadLetter({ code, message: (err as Error).message }, buffered.reading);
+      counted(buffered.reading.id, code, err as Error, confirmed);
     }
   }
 
@@ -280,17 +280,17 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
    * Acks what the write stored or found stored already, and dead-letters each reading it
    * refused (a conflicting or expired reading) with the code and message the write gave.
    */
-  async function settle(batch: PendingReading[], report: SaveReport): Promise<void> {
+  async function settle(batch: BufferedReading[], report: SaveReport): Promise<void> {
     stats.stored += report.stored;
     stats.duplicates += report.duplicates;
     const refused = new Map(report.rejected.map((rejection) => [rejection.index, rejection]));
     await Promise.all(
-      batch.map(async (pending, index) => {
+      batch.map(async (buffered, index) => {
         const rejection = refused.get(index);
-        if (rejection === undefined) return pending.delivery.ack();
+        if (rejection === undefined) return buffered.delivery.ack();
         const { code, message } = rejection;
-        const confirmed = await pending.delivery.deadLetter({ code, message }, pending.reading);
-        counted(pending.reading.id, code, new Error(message), confirmed);
+        const confirmed = await buffered.delivery.deadLetter({ code, message }, buffered.reading);
+        counted(buffered.reading.id, code, new Error(message), confirmed);
       }),
     );
   }
@@ -312,8 +312,8 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     onMessage,
     resume,
     readAll,
-    get held() {
-      return held.length;
+    get bufferedMessages() {
+      return unread.length;
     },
     writeBatch,
   };

@@ -2,24 +2,45 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Registry } from 'prom-client';
 import type { BrokerConnection } from '@sensors/messaging';
-import { createDataSource } from '@sensors/persistence';
+import { createDataSource, databaseRefusal } from '@sensors/persistence';
 import {
   createShutdown,
   redactUrl,
   retry,
   startOpsServer,
+  StartupError,
   usesDefaultPassword,
   type OpsServer,
   type ShutdownStep,
 } from '@sensors/runtime';
 import type { ConsumerConfig, DatabaseConfig } from './config';
+import type { ConsumerGauges } from './consumer-metrics';
 import type { DatabaseHealth } from './database-health';
 import { migrateDatabase } from './migrate-database';
+import type { ReadingConsumer } from './reading-consumer';
 
-/** What /readyz waits for, filled in as start-up reaches it. */
+/** What /readyz and the metrics read, filled in as start-up reaches it. */
 export interface StartedParts {
   database?: DatabaseHealth;
   broker?: BrokerConnection;
+  consumer?: ReadingConsumer;
+}
+
+/**
+ * The gauges of the consumer's metrics, read from whatever start-up has reached: 0 (not
+ * connected, nothing held) while it still waits for the database or the broker, so that
+ * every series exists from the first scrape and an alert on `sensors_broker_connected == 0`
+ * fires for an app that never connected.
+ */
+export function startedGauges(started: StartedParts): ConsumerGauges {
+  return {
+    unacked: () => started.consumer?.unacked ?? 0,
+    bufferedReadings: () => started.consumer?.bufferedReadings ?? 0,
+    queueDepth: async () => started.consumer?.queueDepth(),
+    brokerConnected: () => started.broker?.connected ?? false,
+    databaseHealthy: () => started.database?.healthy() ?? false,
+    reconnects: () => ({ broker: started.broker?.reconnects ?? 0, database: started.database?.recoveries() ?? 0 }),
+  };
 }
 
 /**
@@ -29,11 +50,12 @@ export interface StartedParts {
 export async function startOps(
   config: Pick<ConsumerConfig, 'ops' | 'database' | 'amqp'>,
   registry: Registry,
+  started: StartedParts,
   log: Logger,
-): Promise<{ ops: OpsServer; started: StartedParts }> {
-  const started: StartedParts = {};
+): Promise<OpsServer> {
   const ops = await startOpsServer({
     port: config.ops.metricsPort,
+    host: config.ops.metricsHost,
     registry,
     readiness: () => {
       const reasons = [
@@ -43,7 +65,7 @@ export async function startOps(
       return { ready: reasons.length === 0, reasons };
     },
   });
-  log.info({ metricsPort: ops.port }, 'serving metrics and health');
+  log.info({ metricsPort: ops.port, metricsHost: config.ops.metricsHost }, 'serving metrics and health');
   for (const [setting, value] of Object.entries({
     SENSORS_DATABASE_URL: config.database.url,
     SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl,
@@ -53,31 +75,50 @@ export async function startOps(
       log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
     }
   }
-  return { ops, started };
+  return ops;
 }
 
-/** Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when `migrate` says so. */
+/**
+ * Connects to Postgres, retrying until it answers or `signal` aborts, and migrates when `migrate`
+ * says so. What retrying cannot fix (a missing database, a refused password, a missing
+ * privilege) rejects at once with a {@link StartupError} that names the setting to correct.
+ */
 export async function connectDatabase(
   config: DatabaseConfig,
   migrate: boolean,
   log: Logger,
   signal: AbortSignal,
 ): Promise<DataSource> {
-  const url = redactUrl(config.url);
   const dataSource = await retry(
     () => createDataSource({ url: config.url, applicationName: 'sensors-consumer' }).initialize(),
     {
       signal,
-      backoff: { initialMs: 100, maxMs: 5_000 },
+      retryIf: (err) => databaseRefusal(err) === undefined,
       onError: (err, attempt, retryInMs) =>
-        log.warn({ err, attempt, retryInMs, url }, 'database unreachable, retrying'),
+        log.warn({ err, attempt, retryInMs, url: config.url }, 'database unreachable, retrying'),
     },
-  );
-  log.info({ url }, 'database connected');
+  ).catch((err: unknown) => {
+    throw explainRefusal(err, '--database-url', config.url);
+  });
+  log.info({ url: config.url }, 'database connected');
   if (migrate) {
-    log.info({ applied: await migrateDatabase(config, dataSource) }, 'database migrated');
+    const applied = await migrateDatabase(config, dataSource).catch(async (err: unknown) => {
+      await dataSource.destroy();
+      throw explainRefusal(err, '--migration-database-url', config.migrationUrl);
+    });
+    log.info({ applied }, 'database migrated');
   }
   return dataSource;
+}
+
+function explainRefusal(err: unknown, setting: string, url: string): unknown {
+  const refusal = databaseRefusal(err);
+  if (refusal === undefined) return err;
+  return new StartupError(refusal.reason, {
+    fix: refusal.fix.replaceAll('the URL', setting),
+    details: { setting, url: redactUrl(url), sqlstate: refusal.code, detail: (err as Error).message },
+    cause: err,
+  });
 }
 
 /**

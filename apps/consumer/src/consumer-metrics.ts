@@ -1,13 +1,20 @@
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
-import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  DEAD_LETTER_CODES,
+  isMeasurementTimeProblem,
+  parseMeasurementTime,
+  type EnrichedSensorReading,
+} from '@sensors/sensor-model';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
 
 /** Live values the consumer's metrics read at scrape time. */
 export interface ConsumerGauges {
+  /** Messages delivered and not yet acked. */
   unacked: () => number;
-  waiting: () => number;
+  /** Valid readings in memory, not yet taken into a batch write. */
+  bufferedReadings: () => number;
   queueDepth: () => Promise<number | undefined>;
   brokerConnected: () => boolean;
   databaseHealthy: () => boolean;
@@ -32,7 +39,10 @@ export function registerConsumerMetrics(
 ): ConsumerMetrics {
   counterFrom(
     registry,
-    { name: 'sensors_readings_consumed_total', help: 'Messages taken from the queue, redeliveries included.' },
+    {
+      name: 'sensors_readings_consumed_total',
+      help: 'Readings taken from the queue (a message that cannot be read counts as one), redeliveries included.',
+    },
     () => stats.consumed,
   );
   counterFrom(
@@ -52,8 +62,9 @@ export function registerConsumerMetrics(
     registry,
     {
       name: 'sensors_readings_dead_lettered_total',
-      help: 'Messages (or readings taken out of an envelope) moved to the dead-letter queue, by reason.',
+      help: 'Readings moved to the dead-letter queue (a message that cannot be read counts as one), by reason.',
       labelName: 'reason',
+      labelValues: Object.values(DEAD_LETTER_CODES),
     },
     () => stats.deadLetteredByReason,
   );
@@ -79,8 +90,11 @@ export function registerConsumerMetrics(
   );
   gaugeFrom(
     registry,
-    { name: 'sensors_consumer_waiting_readings', help: 'Valid readings waiting for their batch to be written.' },
-    gauges.waiting,
+    {
+      name: 'sensors_consumer_buffered_readings',
+      help: 'Valid readings in memory, not yet taken into a batch write (their messages are unacked).',
+    },
+    gauges.bufferedReadings,
   );
   gaugeFrom(
     registry,

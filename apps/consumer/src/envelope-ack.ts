@@ -1,4 +1,5 @@
-import { DEAD_LETTER_HEADERS, type DeadLetterReason, type Delivery } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
+import type { DeadLetterReason, Delivery } from '@sensors/messaging';
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
 
 /**

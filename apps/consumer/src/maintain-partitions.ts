@@ -14,24 +14,15 @@ export interface PartitionMaintainer {
   stop(): Promise<void>;
 }
 
-export interface PartitionMaintenanceOptions {
-  /** The schema owner's URL: the apps' role may not create or drop tables. */
-  ownerUrl: string;
-  config: PartitionConfig;
-  log: Logger;
-  registry: Registry;
-  /** Between runs. Default one hour. */
-  intervalMs?: number;
+/** What partition upkeep has done, read by its metrics. */
+export interface PartitionTotals {
+  dropped: number;
+  expiredRowsDeleted: number;
+  failures: number;
 }
 
-/**
- * Runs `maintainPartitions` as the schema owner now (resolving once that run is over) and then
- * every `intervalMs`, logging what it created and dropped and counting it in metrics. A failed
- * run is logged and tried again at the next tick: the default partition takes the readings of
- * any period without a partition meanwhile.
- */
-export async function startPartitionMaintenance(options: PartitionMaintenanceOptions): Promise<PartitionMaintainer> {
-  const { ownerUrl, config, log, registry, intervalMs = HOUR_MS } = options;
+/** Registers the metrics of partition upkeep, at 0 until {@link startPartitionMaintenance} runs. */
+export function registerPartitionMetrics(registry: Registry): PartitionTotals {
   const totals = { dropped: 0, expiredRowsDeleted: 0, failures: 0 };
   counterFrom(
     registry,
@@ -51,6 +42,28 @@ export async function startPartitionMaintenance(options: PartitionMaintenanceOpt
     { name: 'sensors_partition_maintenance_failures_total', help: 'Partition maintenance runs that failed.' },
     () => totals.failures,
   );
+  return totals;
+}
+
+export interface PartitionMaintenanceOptions {
+  /** The schema owner's URL: the apps' role may not create or drop tables. */
+  ownerUrl: string;
+  config: PartitionConfig;
+  log: Logger;
+  /** Counted into; see {@link registerPartitionMetrics}. */
+  totals: PartitionTotals;
+  /** Between runs. Default one hour. */
+  intervalMs?: number;
+}
+
+/**
+ * Runs `maintainPartitions` as the schema owner now (resolving once that run is over) and then
+ * every `intervalMs`, logging what it created and dropped and counting it in `totals`. A failed
+ * run is logged and tried again at the next tick: the default partition takes the readings of
+ * any period without a partition meanwhile.
+ */
+export async function startPartitionMaintenance(options: PartitionMaintenanceOptions): Promise<PartitionMaintainer> {
+  const { ownerUrl, config, log, totals, intervalMs = HOUR_MS } = options;
 
   async function run(): Promise<void> {
     const owner = createDataSource({ url: ownerUrl, poolSize: 2, applicationName: 'sensors-consumer-partitions' });

@@ -1,9 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { PrefetchTuner, QueueConsumer, type BrokerConnection, type Topology } from '@sensors/messaging';
-import { DEFAULT_ENVELOPE_READINGS, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  DEAD_LETTER_CODES,
+  DEAD_LETTER_HEADERS,
+  DEFAULT_ENVELOPE_READINGS,
+  type EnrichedSensorReading,
+} from '@sensors/sensor-model';
 import { Batcher, type EventLogger } from '@sensors/runtime';
 import type { SaveReport } from '@sensors/persistence';
-import { consumeReadings, type ConsumeReadings, type ConsumerStats, type PendingReading } from './consume-readings';
+import { consumeReadings, type ConsumeReadings, type ConsumerStats, type BufferedReading } from './consume-readings';
 import { writeFailureCause, type DatabaseHealth } from './database-health';
 
 
@@ -41,7 +46,7 @@ export interface ReadingConsumerEvents {
  */
 export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
   private readonly queue: QueueConsumer;
-  private readonly batcher: Batcher<PendingReading>;
+  private readonly batcher: Batcher<BufferedReading>;
   private readonly pipeline: ConsumeReadings;
   private readonly tuner: PrefetchTuner;
 
@@ -61,7 +66,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
       maxSize: options.batchSize,
       maxWaitMs: options.flushIntervalMs,
       concurrency: options.writeConcurrency,
-      // Every message the broker may lend is held: nothing more arrives until a write settles some.
+      // Every message the broker may lend is unacked: nothing more arrives until a write settles some.
       starved: () => this.queue.unacked >= this.queue.prefetch,
       onRoom: () => this.pipeline.resume(),
       write: (batch) => this.write(batch),
@@ -76,7 +81,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
       {
         saveReadings: options.saveReadings,
         isDataError: options.isDataError,
-        enqueue: (pending) => this.batcher.add(pending),
+        enqueue: (buffered) => this.batcher.add(buffered),
         // Enough read ahead to keep every writer busy; the rest waits unread, as compact bytes.
         hasRoom: () => this.batcher.size < options.batchSize * (options.writeConcurrency + 1),
         onRead: (readings) => this.tuner.observe(readings),
@@ -90,6 +95,8 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     );
     this.queue = new QueueConsumer(options.broker, {
       topology: options.topology,
+      deadLetterHeaders: DEAD_LETTER_HEADERS,
+      errorCode: DEAD_LETTER_CODES.consumerError,
       prefetch: this.tuner.prefetch,
       onMessage: (delivery) => this.pipeline.onMessage(delivery),
       onMessageError: (delivery, err) =>
@@ -102,20 +109,28 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     return this.queue.unacked;
   }
 
-  /** Valid readings waiting for their batch. */
-  get waiting(): number {
+  /** Valid readings in memory, not yet taken into a batch write. */
+  get bufferedReadings(): number {
     return this.batcher.size;
   }
 
-  /** Messages held unread while the batches have no room. */
-  get heldUnread(): number {
-    return this.pipeline.held;
+  /** Messages delivered and kept unread while the batches have no room. */
+  get bufferedMessages(): number {
+    return this.pipeline.bufferedMessages;
   }
 
-  /** The totals and what is waiting, for the progress log. */
+  /** The totals and what is not done yet, for the progress log. */
   progress(): Record<string, number> {
     const { consumed, stored, duplicates, deadLettered } = this.options.stats;
-    return { consumed, stored, duplicates, deadLettered, waiting: this.waiting, heldUnread: this.heldUnread };
+    return {
+      consumed,
+      stored,
+      duplicates,
+      deadLettered,
+      unacked: this.unacked,
+      bufferedReadings: this.bufferedReadings,
+      bufferedMessages: this.bufferedMessages,
+    };
   }
 
   /** Messages ready in the queue, as the broker counts them. */
@@ -142,7 +157,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     }
   }
 
-  private async write(batch: PendingReading[]): Promise<void> {
+  private async write(batch: BufferedReading[]): Promise<void> {
     try {
       await this.pipeline.writeBatch(batch);
       this.options.database.succeeded();

@@ -5,7 +5,7 @@ import {
   consumeReadings,
   newConsumerStats,
   type ConsumeReadingsDeps,
-  type PendingReading,
+  type BufferedReading,
 } from '../src/consume-readings';
 
 class FakeDelivery implements Delivery {
@@ -57,7 +57,7 @@ function pipelineWith(
   saveReadings: (readings: EnrichedSensorReading[]) => Promise<number>,
   deps: Partial<ConsumeReadingsDeps> = {},
 ) {
-  const queued: PendingReading[] = [];
+  const queued: BufferedReading[] = [];
   const stats = newConsumerStats();
   const pipeline = consumeReadings(
     {
@@ -394,7 +394,7 @@ describe('consumeReadings with envelopes', () => {
 
 describe('consumeReadings read-ahead', () => {
   function boundedPipeline(room: number) {
-    const queued: PendingReading[] = [];
+    const queued: BufferedReading[] = [];
     const stats = newConsumerStats();
     const pipeline = consumeReadings(
       {
@@ -414,12 +414,12 @@ describe('consumeReadings read-ahead', () => {
     pipeline.onMessage(new FakeDelivery(reading('c')));
     pipeline.onMessage(envelopeOf([reading('d')], 'env-2'));
     expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b']);
-    expect([pipeline.held, stats.consumed]).toEqual([2, 2]);
+    expect([pipeline.bufferedMessages, stats.consumed]).toEqual([2, 2]);
 
     queued.length = 0;
     pipeline.resume();
     expect(queued.map((p) => p.reading.id)).toEqual(['c', 'd']);
-    expect(pipeline.held).toBe(0);
+    expect(pipeline.bufferedMessages).toBe(0);
   });
 
   it('keeps the order: a new message waits behind held ones even when there is room', () => {
@@ -468,6 +468,6 @@ describe('consumeReadings read-ahead', () => {
     ['a', 'b', 'c'].forEach((id) => pipeline.onMessage(new FakeDelivery(reading(id))));
     pipeline.readAll();
     expect(queued.map((p) => p.reading.id)).toEqual(['a', 'b', 'c']);
-    expect(pipeline.held).toBe(0);
+    expect(pipeline.bufferedMessages).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 // Dead letters' properties as amqplib decodes them, shared by the unit tests.
 import type { MessageProperties } from 'amqplib';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 
 /** Message properties as amqplib decodes them, headers loosely typed (the typings miss `delivery_limit`). */
 export function properties({

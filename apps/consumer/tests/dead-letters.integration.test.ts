@@ -1,7 +1,14 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { countQueueMessages, deleteBrokerObjects, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
 import {
-  DEAD_LETTER_HEADERS,
+  countQueueMessages,
+  deleteBrokerObjects,
+  testAmqpUrl,
+  uniqueName,
+  waitFor,
+  takeMessages,
+} from '@sensors/testing';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
+import {
   PublishRejectedError,
   declareDeadLetterQueue,
   declareTopology,
@@ -70,14 +77,7 @@ async function deadLetterByDeliveryLimit(id: string): Promise<Letter> {
 }
 
 /** Takes every message out of a queue, in queue order. */
-async function drain(queue: string): Promise<GetMessage[]> {
-  const channel = await connection.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true }))
-    taken.push(m);
-  await channel.close();
-  return taken;
-}
+const drain = (queue: string) => takeMessages(queue);
 
 /** Every message in a queue, left in place: taken with acks and put back as they were, in order. */
 async function peek(queue: string): Promise<GetMessage[]> {

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { describeDeadLetter } from '../src/dead-letters/describe-dead-letter';
 import { brokerDeath, consumerHeaders, properties } from './dead-letter-fixtures';
 

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { freePort, createTestDatabase, type TestDatabase } from '@sensors/testing';
 import { createDataSource, migrate } from '@sensors/persistence';
-import { startPartitionMaintenance } from '../src/maintain-partitions';
+import { registerPartitionMetrics, startPartitionMaintenance } from '../src/maintain-partitions';
 
 describe('startPartitionMaintenance', () => {
   let database: TestDatabase;
@@ -24,7 +24,7 @@ describe('startPartitionMaintenance', () => {
       ownerUrl: database.url,
       config: { period: 'day', retentionMs: 90 * 86_400_000 },
       log: pino({ level: 'silent' }),
-      registry,
+      totals: registerPartitionMetrics(registry),
     });
     try {
       const partitions = await database.query<{ count: number }>(
@@ -47,7 +47,7 @@ describe('startPartitionMaintenance', () => {
       ownerUrl: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`,
       config: { period: 'day' },
       log: pino({ level: 'silent' }),
-      registry,
+      totals: registerPartitionMetrics(registry),
     });
     await maintainer.stop();
     expect(await registry.metrics()).toContain('sensors_partition_maintenance_failures_total 1');

@@ -1,7 +1,7 @@
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
+import { connect, type ChannelModel } from 'amqplib';
+import { deleteBrokerObjects, testAmqpUrl, uniqueName, takeMessages } from '@sensors/testing';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import {
-  DEAD_LETTER_HEADERS,
   TopologyMismatchError,
   declareDeadLetterQueue,
   declareTopology,
@@ -46,14 +46,7 @@ async function publishDeadLetters(topology: Topology, ids: string[]): Promise<vo
   await channel.close();
 }
 
-async function drain(queue: string): Promise<GetMessage[]> {
-  const channel = await connection.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true }))
-    taken.push(m);
-  await channel.close();
-  return taken;
-}
+const drain = (queue: string) => takeMessages(queue);
 
 async function queueExists(queue: string): Promise<boolean> {
   const channel = await connection.createChannel();

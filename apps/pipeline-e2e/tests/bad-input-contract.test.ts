@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
-import { startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
+import type { ChannelModel, GetMessage } from 'amqplib';
+import type { Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, MEASUREMENT_TIME_EXAMPLES } from '@sensors/sensor-model';
+import { startApp, waitFor, type AppProcess, takeMessages } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
+import { openTestBroker } from './test-broker';
 
 // The rows of issue 18 ("one contract from input to row"), each end to end: what is accepted is
 // stored exactly, nothing is dropped without a word.
@@ -54,16 +55,7 @@ async function countRows(where: string, parameters: unknown[]): Promise<number> 
   return Number(count);
 }
 
-async function takeDeadLetters(): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(topology.deadLetterQueue, { noAck: true }); m; ) {
-    taken.push(m);
-    m = await channel.get(topology.deadLetterQueue, { noAck: true });
-  }
-  await channel.close();
-  return taken;
-}
+const takeDeadLetters = () => takeMessages(topology.deadLetterQueue);
 
 /** Publishes straight to the consumer's exchange, bypassing the publisher's validation. */
 async function publishRaw(bodies: { id: string; body: unknown }[]): Promise<void> {
@@ -88,11 +80,7 @@ function rssKiB(pid: number): number {
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(testAmqpUrl);
-  const channel = await broker.createChannel();
-  await declareTopology(channel, topology);
-  await channel.close();
+  ({ connection: broker, topology } = await openTestBroker(pipeline));
   await pipeline.startConsumer();
   publisher = startApp('publisher', ['--source', 'http', '--http-port', '0', '--http-host', '127.0.0.1'], pipeline.env);
   const started = await waitFor('the publisher to start', () =>

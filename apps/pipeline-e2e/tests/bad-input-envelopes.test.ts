@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import { countQueueMessages, testAmqpUrl, waitFor } from '@sensors/testing';
-import { createPipeline, type Pipeline } from './pipeline-fixture';
+import type { ChannelModel, GetMessage, Options } from 'amqplib';
+import type { Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import type { Pipeline } from './pipeline-fixture';
+import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
 
 /** A message published straight to the exchange, bypassing the publisher and its validation. */
 interface Sent {
@@ -105,58 +105,25 @@ const expectedDeadLetters: ExpectedDeadLetter[] = [
 ];
 
 async function publish(sent: Sent[]): Promise<void> {
-  const channel = await broker.createConfirmChannel();
-  const returned: string[] = [];
-  channel.on('return', (m: Message) => returned.push(String(m.properties.messageId)));
-  for (const m of sent) {
-    channel.publish(topology.exchange, topology.routingKey, m.body, {
-      persistent: true,
-      mandatory: true,
-      messageId: m.messageId,
-      contentType: 'application/json',
-      ...m.properties,
-    });
-  }
-  await channel.waitForConfirms();
-  await channel.close();
-  expect(returned).toEqual([]);
+  expect(await publishRaw({ connection: broker, topology }, sent)).toEqual([]);
 }
 
-/** Every message in a queue, left in place: the channel closes without acking, so the broker requeues them. */
-async function peek(queue: string): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const seen: GetMessage[] = [];
-  for (let m = await channel.get(queue); m; m = await channel.get(queue)) seen.push(m);
-  await channel.close();
-  return seen;
+function peek(queue: string): Promise<GetMessage[]> {
+  return peekQueue(broker, queue);
 }
 
-beforeAll(async () => {
-  pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(testAmqpUrl);
-  const channel = await broker.createChannel();
-  await declareTopology(channel, topology);
-  await channel.close();
-});
-
-afterAll(async () => {
-  await broker.close();
-  await pipeline.teardown();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
+afterAll(() => close());
 
 describe('the consumer under bad envelopes', () => {
   it('stores the good readings of envelopes and single messages, and dead-letters the bad ones alone', async () => {
     const consumer = await pipeline.startConsumer();
     await publish(messages);
-    await waitFor('every good reading stored', async () => (await pipeline.storedCount()) >= storedIds.length, {
-      timeoutMs: 60_000,
+    await waitForEverySettled(pipeline, topology, {
+      stored: storedIds.length,
+      deadLettered: expectedDeadLetters.length,
     });
-    await waitFor(
-      'every bad one dead-lettered',
-      async () => (await countQueueMessages(topology.deadLetterQueue)) >= expectedDeadLetters.length,
-    );
-    await waitFor('every message acked', async () => (await countQueueMessages(topology.queue)) === 0);
     expect(await consumer.stop()).toBe(0);
     expect(consumer.logs.filter((l) => Number(l['level']) >= 50)).toEqual([]);
     expect(consumer.logs.find((l) => l['msg'] === 'consumer stopped')).toMatchObject({

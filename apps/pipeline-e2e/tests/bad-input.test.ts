@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type ChannelModel, type GetMessage, type Message, type Options } from 'amqplib';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { countQueueMessages, startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
-import { createPipeline, type Pipeline } from './pipeline-fixture';
+import type { ChannelModel, GetMessage, Options } from 'amqplib';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
+import type { Topology } from '@sensors/messaging';
+import { countQueueMessages, startApp, waitFor, type AppProcess } from '@sensors/testing';
+import type { Pipeline } from './pipeline-fixture';
+import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
 
 /** A message of the battery and what must become of it. */
 interface Case {
@@ -168,30 +170,12 @@ const messageId = (c: Case) => `${run}:${c.name}`;
 
 /** Publishes straight to the consumer's exchange, bypassing the publisher and its validation. */
 async function publish(cases: Case[]): Promise<void> {
-  const channel = await broker.createConfirmChannel();
-  const returned: string[] = [];
-  channel.on('return', (m: Message) => returned.push(String(m.properties.messageId)));
-  for (const c of cases) {
-    channel.publish(topology.exchange, topology.routingKey, c.body, {
-      persistent: true,
-      mandatory: true,
-      messageId: messageId(c),
-      contentType: 'application/json',
-      ...c.properties,
-    });
-  }
-  await channel.waitForConfirms();
-  await channel.close();
-  expect(returned).toEqual([]);
+  const sent = cases.map((c) => ({ body: c.body, messageId: messageId(c), properties: c.properties }));
+  expect(await publishRaw({ connection: broker, topology }, sent)).toEqual([]);
 }
 
-/** Every message in a queue, left in place: the channel closes without acking, so the broker requeues them. */
-async function peek(queue: string): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const seen: GetMessage[] = [];
-  for (let m = await channel.get(queue); m; m = await channel.get(queue)) seen.push(m);
-  await channel.close();
-  return seen;
+function peek(queue: string): Promise<GetMessage[]> {
+  return peekQueue(broker, queue);
 }
 
 /** Checks that the dead-letter queue holds each bad message exactly once, intact, with its reason. */
@@ -242,32 +226,15 @@ async function deadLettersCommand(
   return { code, lines: app.logs };
 }
 
-beforeAll(async () => {
-  pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(testAmqpUrl);
-  // Declared here too, so that nothing published before the consumer has subscribed is unroutable.
-  const channel = await broker.createChannel();
-  await declareTopology(channel, topology);
-  await channel.close();
-});
-
-afterAll(async () => {
-  await broker.close();
-  await pipeline.teardown();
-});
+let close: () => Promise<void>;
+beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
+afterAll(() => close());
 
 describe('the consumer under bad input', () => {
   it('stores every good reading, dead-letters every bad one once with its reason, and keeps going', async () => {
     const consumer = await pipeline.startConsumer();
     await publish(messages);
-    await waitFor('every good reading stored', async () => (await pipeline.storedCount()) >= storedIds.length, {
-      timeoutMs: 60_000,
-    });
-    await waitFor(
-      'every bad one dead-lettered',
-      async () => (await countQueueMessages(topology.deadLetterQueue)) >= deadLetters.length,
-    );
+    await waitForEverySettled(pipeline, topology, { stored: storedIds.length, deadLettered: deadLetters.length });
 
     const after = good('after the battery', `${run}-after`);
     await publish([after]);

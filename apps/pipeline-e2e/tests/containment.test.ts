@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import { Client } from 'pg';
-import { DEAD_LETTER_HEADERS, declareTopology, topologyFor, type Topology } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import type { Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { countQueueMessages, startApp, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
+import { openTestBroker, peekQueue } from './test-broker';
 
 /**
  * Each kind of message that once stalled, crash-looped or dragged its neighbours down, sitting
@@ -68,13 +69,8 @@ async function storedAmong(ids: string[]): Promise<number> {
   return Number(count);
 }
 
-/** Every message in a queue, left in place: the channel closes without acking. */
-async function peek(queue: string): Promise<GetMessage[]> {
-  const reader = await broker.createChannel();
-  const seen: GetMessage[] = [];
-  for (let m = await reader.get(queue); m; m = await reader.get(queue)) seen.push(m);
-  await reader.close();
-  return seen;
+function peek(queue: string): Promise<GetMessage[]> {
+  return peekQueue(broker, queue);
 }
 
 async function deadLettersOf(prefix: string): Promise<GetMessage[]> {
@@ -151,10 +147,8 @@ async function consumerWaitsOnLock(): Promise<boolean> {
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
-  broker = await connect(pipeline.env['SENSORS_AMQP_URL']);
+  ({ connection: broker, topology } = await openTestBroker(pipeline));
   channel = await broker.createConfirmChannel();
-  await declareTopology(channel, topology);
   // Created once, with the schema, before any backlog is published.
   (await pipeline.startConsumer()).child.kill('SIGTERM');
 });

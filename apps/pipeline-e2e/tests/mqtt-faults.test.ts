@@ -214,7 +214,7 @@ describe('the MQTT source under faults', () => {
     // The publisher is killed while it holds messages it has not acknowledged yet.
     await waitFor(
       'messages in flight',
-      async () => (await metric(publisher, 'sensors_mqtt_unacknowledged_messages')) > 0,
+      async () => (await metric(publisher, 'sensors_mqtt_unacked_messages')) > 0,
       {
         intervalMs: 10,
       },

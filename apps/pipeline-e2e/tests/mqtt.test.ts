@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect as connectAmqp, type ChannelModel } from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { closeBrokerConnections, startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 

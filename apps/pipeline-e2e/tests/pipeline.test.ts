@@ -2,17 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { countQueueMessages, waitFor } from '@sensors/testing';
+import { countQueueMessages, waitFor, type StoredReadingRow } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
-interface Row {
-  id: string;
-  sensor_type: string;
-  temperature_f: number;
-  temperature_c: number;
-  measured_at: Date;
-  ingested_at: Date;
-}
+type Row = StoredReadingRow;
 
 let pipeline: Pipeline;
 

@@ -26,11 +26,11 @@ describe('the pipeline under restarts', () => {
       '--sensors',
       '20',
     ]);
+    // The consumer runs throughout, so its connection is always there to cut; the publisher's
+    // only while it still publishes (on a fast run it may have finished before a cut).
     const cutBroker = async () => {
-      const closed =
-        (await closeBrokerConnections(`sensors-publisher:${pipeline.queue}`)) +
-        (await closeBrokerConnections(`sensors-consumer:${pipeline.queue}`));
-      expect(closed).toBe(2);
+      expect(await closeBrokerConnections(`sensors-publisher:${pipeline.queue}`)).toBeLessThanOrEqual(1);
+      expect(await closeBrokerConnections(`sensors-consumer:${pipeline.queue}`)).toBe(1);
     };
     const cutDatabase = async () => {
       // The pool closes idle sessions, so there may be none at this instant: cut the next one.

@@ -4,10 +4,18 @@ import { rm, writeFile } from 'node:fs/promises';
 import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { connect, type ChannelModel } from 'amqplib';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { freePort, startApp, testAmqpUrl, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
+import {
+  freePort,
+  startApp,
+  testAmqpUrl,
+  waitFor,
+  promtoolComplaints,
+  type AppProcess,
+  takeMessages,
+} from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -50,15 +58,7 @@ async function waitForRows(ids: string[]): Promise<Row[]> {
 }
 
 /** Takes every message from a queue (this test file's own). */
-async function takeAll(queue: string): Promise<GetMessage[]> {
-  const channel = await broker.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true })) {
-    taken.push(m);
-  }
-  await channel.close();
-  return taken;
-}
+const takeAll = (queue: string) => takeMessages(queue);
 
 beforeAll(async () => {
   pipeline = await createPipeline();

@@ -10,6 +10,7 @@ import {
   type RenamedVariable,
 } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
+import { VERSION } from './version';
 
 /** Where readings come from; see {@link loadPublisherConfig} for each. */
 export type SourceName = 'generator' | 'stdin' | 'file' | 'http' | 'mqtt';
@@ -45,6 +46,8 @@ export interface HttpSourceConfig {
   readonly host: string;
   /** Bearer tokens accepted; empty: no authentication. */
   readonly tokens: readonly string[];
+  /** PEM files of the certificate (chain) and its private key: HTTPS instead of HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly bodyLimit: number;
   readonly requestTimeoutMs: number;
   readonly confirmTimeoutMs: number;
@@ -85,6 +88,8 @@ export interface PublisherConfig {
   readonly logging: { readonly level: string; readonly pretty: boolean };
   readonly ops: {
     readonly metricsPort: number;
+    /** Address of the metrics endpoint; undefined: every interface. */
+    readonly metricsHost: string | undefined;
     readonly progressIntervalMs: number;
     readonly shutdownTimeoutMs: number;
   };
@@ -148,6 +153,10 @@ function commonOptions(): Option[] {
       .env('SENSORS_METRICS_PORT')
       .default(9464)
       .argParser(integerOption(0, 65_535)),
+    new Option(
+      '--metrics-host <address>',
+      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
+    ).env('SENSORS_METRICS_HOST'),
     new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
       .env('SENSORS_SHUTDOWN_TIMEOUT_MS')
       .default(15_000)
@@ -222,6 +231,10 @@ function httpOptions(): Option[] {
       '--http-token <tokens>',
       'bearer tokens accepted, comma-separated (prefer SENSORS_HTTP_TOKENS_FILE)',
     ).env('SENSORS_HTTP_TOKENS'),
+    new Option('--http-tls-cert <path>', 'PEM certificate (chain) of the HTTP source: HTTPS instead of HTTP').env(
+      'SENSORS_HTTP_TLS_CERT',
+    ),
+    new Option('--http-tls-key <path>', 'PEM private key of --http-tls-cert').env('SENSORS_HTTP_TLS_KEY'),
     new Option('--http-body-limit <bytes>', 'largest request body; larger ones get 413')
       .env('SENSORS_HTTP_BODY_LIMIT')
       .default(1024 * 1024)
@@ -275,6 +288,7 @@ function mqttOptions(): Option[] {
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
   const env = process.env;
   const program = new Command('publisher')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
       'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, HTTP or MQTT), validates and enriches them, and publishes them durably to RabbitMQ.',
     )
@@ -308,6 +322,12 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       "error: option '--http-token' (env SENSORS_HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
     );
   }
+  const [certFile, keyFile] = [values['httpTlsCert'] as string | undefined, values['httpTlsKey'] as string | undefined];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    program.error(
+      "error: options '--http-tls-cert' and '--http-tls-key' (env SENSORS_HTTP_TLS_CERT, SENSORS_HTTP_TLS_KEY) go together",
+    );
+  }
   return {
     command: command as PublisherConfig['command'],
     amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
@@ -334,6 +354,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         port: values['httpPort'],
         host: values['httpHost'] ?? (tokens.length > 0 ? '0.0.0.0' : '127.0.0.1'),
         tokens,
+        tls: certFile && keyFile ? { certFile, keyFile } : undefined,
         bodyLimit: values['httpBodyLimit'],
         requestTimeoutMs: values['httpRequestTimeoutMs'],
         confirmTimeoutMs: values['httpConfirmTimeoutMs'],
@@ -351,6 +372,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     logging: { level: values['logLevel'], pretty: values['logPretty'] },
     ops: {
       metricsPort: values['metricsPort'],
+      metricsHost: values['metricsHost'],
       progressIntervalMs: values['progressIntervalMs'],
       shutdownTimeoutMs: values['shutdownTimeoutMs'],
     },

@@ -1,6 +1,7 @@
 import type { OutgoingMessage } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE, MAX_ENVELOPE_BYTES, envelopeBytes, formatSensorEnvelope } from '@sensors/sensor-model';
 import type { ReadingSink } from './publish-readings';
+import type { ReadingValue } from './to-reading-message';
 
 export interface EnvelopeSinkOptions {
   /** Where envelopes go: the confirm publisher. */
@@ -9,18 +10,22 @@ export interface EnvelopeSinkOptions {
   size: number;
   /** …or once its first reading has waited this long, in milliseconds. */
   lingerMs: number;
-  /** Readings held at most, waiting in an open envelope or for their envelope's confirm. */
-  maxInFlight: number;
+  /** Unconfirmed readings at most, those in the open envelope included. */
+  maxUnconfirmed: number;
   /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
   maxBytes?: number;
 }
 
 /** How a sender is told of its message's fate; it must not throw. */
-type Settled = (message: OutgoingMessage, err?: Error) => void;
+type Settled<M = OutgoingMessage> = (message: M, err?: Error) => void;
 
-interface Waiting {
-  message: OutgoingMessage;
-  settled: Settled;
+/** A reading in an envelope: its JSON text, or the reading itself, serialized with the envelope. */
+type EnvelopedReading =
+  | { message: OutgoingMessage; settled: Settled }
+  | { value: ReadingValue; settled: Settled<ReadingValue> };
+
+function idOf(waiting: EnvelopedReading): string {
+  return 'value' in waiting ? waiting.value.id : waiting.message.id;
 }
 
 /**
@@ -30,14 +35,16 @@ interface Waiting {
  * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
  * is unchanged.
  *
- * The window counts readings, not envelopes: memory stays bounded by `maxInFlight` readings
+ * The window counts readings, not envelopes: memory stays bounded by `maxUnconfirmed` readings
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: Waiting[] = [];
+  private open: EnvelopedReading[] = [];
   private openBytes = 0;
+  /** Readings of the open envelope that are not serialized yet. */
+  private openValues = 0;
   private timer: NodeJS.Timeout | undefined;
-  private held = 0;
+  private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
   private readonly maxBytes: number;
 
@@ -46,21 +53,23 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   /** Readings published and not yet confirmed or refused, in open envelopes included. */
-  get inFlight(): number {
-    return this.held;
+  get unconfirmed(): number {
+    return this.unconfirmedCount;
   }
 
   whenWritable(): Promise<void> {
     // Called for every reading: while there is room, no async frame of its own.
-    return this.held < this.options.maxInFlight ? this.options.target.whenWritable() : this.waitForRoom();
+    return this.unconfirmedCount < this.options.maxUnconfirmed
+      ? this.options.target.whenWritable()
+      : this.waitForRoom();
   }
 
   isWritable(): boolean {
-    return this.held < this.options.maxInFlight && this.options.target.isWritable?.() === true;
+    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable?.() === true;
   }
 
   private async waitForRoom(): Promise<void> {
-    while (this.held >= this.options.maxInFlight) {
+    while (this.unconfirmedCount >= this.options.maxUnconfirmed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     await this.options.target.whenWritable();
@@ -76,9 +85,25 @@ export class EnvelopeSink implements ReadingSink {
     if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
       this.seal();
     }
-    this.held++;
+    this.unconfirmedCount++;
     this.open.push({ message, settled });
     this.openBytes += bytes;
+    this.opened();
+  }
+
+  /**
+   * Like {@link EnvelopeSink.publishWith}, for a reading not serialized yet: the envelope
+   * serializes all its readings in one `JSON.stringify` (the text of each is the same as
+   * alone), and is split in two if that outgrows `maxBytes`.
+   */
+  publishValueWith(value: ReadingValue, settled: Settled<ReadingValue>): void {
+    this.unconfirmedCount++;
+    this.open.push({ value, settled });
+    this.openValues++;
+    this.opened();
+  }
+
+  private opened(): void {
     if (this.open.length >= this.options.size) this.seal();
     else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
   }
@@ -89,12 +114,40 @@ export class EnvelopeSink implements ReadingSink {
     this.timer = undefined;
     const readings = this.open;
     if (readings.length === 0) return;
+    const values = this.openValues;
     this.open = [];
     this.openBytes = 0;
+    this.openValues = 0;
+    this.send(readings, values);
+  }
+
+  private send(readings: EnvelopedReading[], values: number): void {
+    let body: Buffer;
+    if (values === 0) {
+      body = asBuffer(formatSensorEnvelope(readings.map((r) => (r as { message: OutgoingMessage }).message.body)));
+    } else {
+      body =
+        values === readings.length
+          ? Buffer.from(JSON.stringify({ readings: readings.map((r) => (r as { value: ReadingValue }).value.reading) }))
+          : asBuffer(
+              formatSensorEnvelope(
+                readings.map((r) => ('value' in r ? JSON.stringify(r.value.reading) : r.message.body)),
+              ),
+            );
+      // Their size was not known before: split an envelope that outgrew the limit.
+      if (body.length > this.maxBytes && readings.length > 1) {
+        const half = readings.length >> 1;
+        const first = readings.slice(0, half);
+        const second = readings.slice(half);
+        this.send(first, first.filter((r) => 'value' in r).length);
+        this.send(second, second.filter((r) => 'value' in r).length);
+        return;
+      }
+    }
     const envelope: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
-      id: `${readings[0].message.id}+${readings.length}`,
-      body: asBuffer(formatSensorEnvelope(readings.map((r) => r.message.body))),
+      id: `${idOf(readings[0])}+${readings.length}`,
+      body,
       contentType: ENVELOPE_CONTENT_TYPE,
     };
     this.options.target.publish(envelope).then(
@@ -103,9 +156,12 @@ export class EnvelopeSink implements ReadingSink {
     );
   }
 
-  private settle(readings: Waiting[], err?: Error): void {
-    this.held -= readings.length;
-    for (const { message, settled } of readings) settled(message, err);
+  private settle(readings: EnvelopedReading[], err?: Error): void {
+    this.unconfirmedCount -= readings.length;
+    for (const waiting of readings) {
+      if ('value' in waiting) waiting.settled(waiting.value, err);
+      else waiting.settled(waiting.message, err);
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

@@ -1,12 +1,15 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from '@sensors/messaging';
 import {
   createMetricsRegistry,
   createShutdown,
-  serializeError,
+  loggerOptions,
+  registerBuildInfo,
   startOpsServer,
   startProgressLog,
+  StartupError,
+  startupFailureFields,
   usesDefaultPassword,
 } from '@sensors/runtime';
 import { checkPublisherConfig } from './check-publisher-config';
@@ -16,6 +19,12 @@ import { newPublisherStats } from './publish-readings';
 import { registerMqttMetrics, registerPublisherMetrics } from './publisher-metrics';
 import { startSource } from './start-source';
 import { summarizeRun, type RunEnd } from './summarize-run';
+import { VERSION } from './version';
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/** The app's logger; until the configuration is read, one without pretty printing. */
+let log: Logger = pino(loggerOptions('publisher', VERSION));
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -24,10 +33,7 @@ async function main(): Promise<void> {
     process.exitCode = await checkPublisherConfig(config, output);
     return;
   }
-  const log = pino(
-    { level: config.logging.level, base: { app: 'publisher' }, serializers: { err: serializeError } },
-    config.logging.pretty ? pretty() : undefined,
-  );
+  log = pino(loggerOptions('publisher', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
@@ -37,42 +43,55 @@ async function main(): Promise<void> {
   if (config.amqp.urls.some(usesDefaultPassword)) {
     log.warn({ setting: 'SENSORS_AMQP_URL' }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
   }
-  if (
-    config.source.type === 'http' &&
-    config.source.http.tokens.length === 0 &&
-    !/^(127\.|::1$|localhost$)/.test(config.source.http.host)
-  ) {
-    log.warn({ httpHost: config.source.http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set SENSORS_HTTP_TOKENS');
+  const { http } = config.source;
+  if (config.source.type === 'http' && !LOOPBACK.test(http.host)) {
+    if (http.tokens.length === 0) {
+      log.warn({ httpHost: http.host }, 'HTTP SOURCE OPEN WITHOUT A TOKEN: set SENSORS_HTTP_TOKENS');
+    } else if (!http.tls) {
+      log.warn(
+        { httpHost: http.host },
+        'HTTP TOKENS CROSS THE NETWORK IN CLEAR: set --http-tls-cert and --http-tls-key, or put a TLS proxy in front',
+      );
+    }
   }
   const broker = new BrokerConnection({
     urls: config.amqp.urls,
     connectionName: `sensors-publisher:${config.topology.queue}`,
   });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
+  // Credentials, virtual host or permissions the broker refuses: no retry will help.
+  const refused = new Promise<StartupError>((resolve) =>
+    broker.once('gave-up', ({ url, err, reason, fix }) => {
+      stopping.abort();
+      const details = { url, detail: err.message };
+      resolve(new StartupError(reason, { fix: fix.replaceAll('the URL', '--amqp-url'), details, cause: err }));
+    }),
+  );
   const topology = topologyFor(config.topology);
-  const publisher = new ConfirmPublisher(broker, { topology, maxInFlight: config.publishing.maxInFlight });
+  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: config.publishing.maxInFlight });
   const sink =
     config.publishing.envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
           size: config.publishing.envelopeSize,
           lingerMs: config.publishing.envelopeLingerMs,
-          maxInFlight: config.publishing.maxInFlight,
+          maxUnconfirmed: config.publishing.maxInFlight,
         })
       : publisher;
   const deadLetters =
     config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
       ? new ConfirmPublisher(broker, {
           topology,
-          maxInFlight: config.publishing.maxInFlight,
+          maxUnconfirmed: config.publishing.maxInFlight,
           toDeadLetterExchange: true,
         })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry();
+  registerBuildInfo(registry, VERSION);
   registerPublisherMetrics(registry, stats, {
     source: config.source.type,
-    inFlight: () => sink.inFlight + (deadLetters?.inFlight ?? 0),
+    unconfirmed: () => sink.unconfirmed + (deadLetters?.unconfirmed ?? 0),
     brokerConnected: () => broker.connected,
     brokerBlocked: () => broker.blocked,
     reconnects: () => ({ broker: broker.reconnects }),
@@ -89,6 +108,7 @@ async function main(): Promise<void> {
   if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
   const ops = await startOpsServer({
     port: config.ops.metricsPort,
+    host: config.ops.metricsHost,
     registry,
     readiness: () => {
       const reasons = [
@@ -106,15 +126,18 @@ async function main(): Promise<void> {
     confirmed: stats.confirmed,
     failed: stats.failed,
     rejected: stats.rejected,
-    inFlight: sink.inFlight,
+    unconfirmed: sink.unconfirmed,
   }));
   log.info(
     {
+      // NDJSON lines carry the version in every line, human-readable ones only here.
+      ...(config.logging.pretty ? { version: VERSION } : {}),
       source: config.source.type,
       ...source.details,
       envelopeSize: config.publishing.envelopeSize,
       envelopeLingerMs: config.publishing.envelopeLingerMs,
       metricsPort: ops.port,
+      metricsHost: config.ops.metricsHost,
     },
     'publisher started',
   );
@@ -128,7 +151,7 @@ async function main(): Promise<void> {
       once: true,
     }),
   );
-  await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut]);
+  const failure = await Promise.race([source.finished.then((finished) => void (end = finished)), timedOut, refused]);
 
   await createShutdown({
     timeoutMs: config.ops.shutdownTimeoutMs,
@@ -140,12 +163,14 @@ async function main(): Promise<void> {
       { name: 'close the metrics endpoint', run: () => ops.close() },
     ],
   })();
+  if (failure) throw failure;
   const summary = summarizeRun(stats, end);
   log[summary.level](summary.fields, summary.message);
   process.exitCode = summary.exitCode;
 }
 
 main().catch((err: unknown) => {
-  pino({ base: { app: 'publisher' }, serializers: { err: serializeError } }).fatal({ err }, 'publisher failed');
-  process.exit(1);
+  log.fatal(startupFailureFields(err), 'publisher failed');
+  // pino-pretty writes through a stream: let it flush before exiting.
+  log.flush(() => process.exit(1));
 });

@@ -1,6 +1,7 @@
 import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
 import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { HTTP_SOURCE_STATUSES } from './http/create-http-source';
 import type { PublisherStats } from './publish-readings';
 import type { MqttSource } from './sources/mqtt-source';
 
@@ -8,7 +9,8 @@ import type { MqttSource } from './sources/mqtt-source';
 export interface PublisherGauges {
   /** The source's name, the `source` label of the readings received. */
   source: string;
-  inFlight: () => number;
+  /** Readings published and not yet confirmed or refused, those in an open envelope included. */
+  unconfirmed: () => number;
   brokerConnected: () => boolean;
   brokerBlocked: () => boolean;
   reconnects: () => Record<string, number>;
@@ -32,7 +34,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
   );
   counterFrom(
     registry,
-    { name: 'sensors_readings_published_total', help: 'Readings sent to the broker.' },
+    { name: 'sensors_readings_published_total', help: 'Readings sent to the broker (an envelope counts its readings).' },
     () => stats.published,
   );
   counterFrom(
@@ -46,6 +48,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       name: 'sensors_readings_publish_failed_total',
       help: 'Readings the broker returned as unroutable or nacked, by reason.',
       labelName: 'reason',
+      labelValues: ['returned', 'nacked', 'error'],
     },
     () => stats.failedByReason,
   );
@@ -53,8 +56,9 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
     registry,
     {
       name: 'sensors_readings_dead_lettered_total',
-      help: 'Invalid input lines the broker confirmed in the dead-letter queue, by reason.',
+      help: 'Invalid readings (input lines) the broker confirmed in the dead-letter queue, by reason.',
       labelName: 'reason',
+      labelValues: [DEAD_LETTER_CODES.invalidReading],
     },
     (): Record<string, number> => (stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {}),
   );
@@ -64,6 +68,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       name: 'sensors_http_requests_total',
       help: 'Requests the HTTP source answered, by status code.',
       labelName: 'status',
+      labelValues: gauges.source === 'http' ? HTTP_SOURCE_STATUSES : [],
     },
     () => stats.httpRequestsByStatus,
   );
@@ -78,8 +83,11 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
   );
   gaugeFrom(
     registry,
-    { name: 'sensors_publisher_in_flight_messages', help: 'Readings published and not yet confirmed.' },
-    gauges.inFlight,
+    {
+      name: 'sensors_publisher_unconfirmed_readings',
+      help: 'Readings published and not yet confirmed or refused by the broker, those in an open envelope included.',
+    },
+    gauges.unconfirmed,
   );
   gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
     Number(gauges.brokerConnected()),
@@ -91,7 +99,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
   );
 }
 
-/** Registers the MQTT source's metrics: connection state, redeliveries, messages not yet acknowledged. */
+/** Registers the MQTT source's metrics: connection state, redeliveries, unacked messages. */
 export function registerMqttMetrics(registry: Registry, source: MqttSource): void {
   gaugeFrom(registry, { name: 'sensors_mqtt_connected', help: '1 while connected to the MQTT broker.' }, () =>
     Number(source.connected),
@@ -107,9 +115,9 @@ export function registerMqttMetrics(registry: Registry, source: MqttSource): voi
   gaugeFrom(
     registry,
     {
-      name: 'sensors_mqtt_unacknowledged_messages',
-      help: 'MQTT messages taken whose readings RabbitMQ has not all confirmed yet (PUBACK held).',
+      name: 'sensors_mqtt_unacked_messages',
+      help: 'MQTT messages taken and not yet acked: their readings are not all confirmed by RabbitMQ (PUBACK not sent).',
     },
-    () => source.unacknowledged,
+    () => source.unacked,
   );
 }

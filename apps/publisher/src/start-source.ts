@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { redactUrl } from '@sensors/runtime';
+import { StartupError } from '@sensors/runtime';
 import { generateSensorReadingBatches } from '@sensors/sensor-generator';
 import type { SourceConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
@@ -114,7 +114,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         onFailed: (topic, err) =>
           log.error(
             { topic, err: err.message },
-            'reading not accepted by the broker: mqtt message left unacknowledged',
+            'reading not accepted by the broker: mqtt message left unacked',
           ),
         onConnectionChange: (connected, err) =>
           err
@@ -127,7 +127,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         .then(() => source.close())
         .then(() => ({ source: config.type }));
       const details = {
-        mqttUrls: mqtt.urls.map(redactUrl),
+        mqttUrls: mqtt.urls,
         mqttTopics: mqtt.topics,
         mqttClientId: mqtt.clientId,
         mqttProtocolVersion: mqtt.protocolVersion,
@@ -142,13 +142,21 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         stats,
         brokerAvailable: context.brokerAvailable,
         tokens: http.tokens,
+        tls: http.tls && (await readTlsFiles(http.tls)),
         bodyLimit: http.bodyLimit,
         requestTimeoutMs: http.requestTimeoutMs,
         confirmTimeoutMs: http.confirmTimeoutMs,
         unknownFields: config.unknownFields,
         onError: (err) => log.error({ err }, 'http request failed'),
       });
-      await app.listen({ port: http.port, host: http.host });
+      await app.listen({ port: http.port, host: http.host }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+        throw new StartupError(`port ${http.port} of the HTTP source is taken or needs privileges`, {
+          fix: 'stop what listens there, or choose another port with --http-port (0: any free port)',
+          details: { httpPort: http.port, httpHost: http.host, code: err.code },
+          cause: err,
+        });
+      });
       // Closing stops taking connections and waits for the requests in flight, each bounded
       // by the confirm timeout.
       const finished = whenAborted(signal)
@@ -158,6 +166,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         httpHost: http.host,
         httpPort: (app.server.address() as AddressInfo).port,
         authentication: http.tokens.length > 0,
+        tls: http.tls !== undefined,
       };
       const close = async () => {
         app.server.closeAllConnections();
@@ -166,4 +175,17 @@ export async function startSource(config: SourceConfig, context: SourceContext):
       return { finished, close, details };
     }
   }
+}
+
+/** Reads the HTTP source's certificate and key, stopping start-up with the setting to fix. */
+async function readTlsFiles(files: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (path: string, setting: string) =>
+    readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new StartupError(`cannot read ${path}: ${err.code ?? err.message}`, {
+        fix: `correct the path in ${setting}, or let this user read the file`,
+        details: { setting, path },
+        cause: err,
+      });
+    });
+  return { cert: await read(files.certFile, '--http-tls-cert'), key: await read(files.keyFile, '--http-tls-key') };
 }

@@ -1,6 +1,6 @@
-import { enrichReading } from '@sensors/enrichment';
+import { enrichReading, type CelsiusReading } from '@sensors/enrichment';
 import type { OutgoingMessage } from '@sensors/messaging';
-import { parseSensorReading, type UnknownFields } from '@sensors/sensor-model';
+import { parseSensorReading, type SensorReading, type UnknownFields } from '@sensors/sensor-model';
 import type { ReadingIdentities } from './reading-identities';
 
 export interface ToReadingMessageOptions {
@@ -8,6 +8,35 @@ export interface ToReadingMessageOptions {
   unknownFields?: UnknownFields;
   /** The readings seen before, to refuse one that conflicts with them; `label` names this one in a conflict. */
   identities?: { seen: ReadingIdentities; label: string };
+}
+
+/** A validated, enriched reading ready to publish, not yet serialized: an envelope serializes it with the others. */
+export interface ReadingValue {
+  id: string;
+  /** The enriched reading, with the fields of `content` the model does not know kept as sent. */
+  reading: SensorReadingToSend;
+}
+
+type SensorReadingToSend = Omit<CelsiusReading<SensorReading>, 'extra'>;
+
+/**
+ * Validates and enriches one reading (a parsed value, or JSON text as a string or bytes) into
+ * the reading to publish, with the fields of `content` the model does not know kept in
+ * `content` as sent. Throws `InvalidSensorReadingError` listing the problems.
+ */
+export function toReadingValue(
+  input: unknown,
+  options: Pick<ToReadingMessageOptions, 'unknownFields'> = {},
+): ReadingValue {
+  const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
+  // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
+  let reading: SensorReadingToSend = enriched;
+  if (enriched.extra) {
+    const { extra, ...known } = enriched;
+    known.content = Object.assign({}, extra, known.content);
+    reading = known;
+  }
+  return { id: reading.id, reading };
 }
 
 /**
@@ -18,16 +47,9 @@ export interface ToReadingMessageOptions {
  * that conflicts with one seen before.
  */
 export function toReadingMessage(input: unknown, options: ToReadingMessageOptions = {}): OutgoingMessage {
-  const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
-  // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
-  let reading: Omit<typeof enriched, 'extra'> = enriched;
-  if (enriched.extra) {
-    const { extra, ...known } = enriched;
-    known.content = Object.assign({}, extra, known.content);
-    reading = known;
-  }
+  const { id, reading } = toReadingValue(input, options);
   // A string: an envelope joins it with others before the one conversion to bytes.
   const body = JSON.stringify(reading);
-  options.identities?.seen.check(reading.id, reading.content.time_of_measurement, body, options.identities.label);
-  return { id: reading.id, body };
+  options.identities?.seen.check(id, reading.content.time_of_measurement, body, options.identities.label);
+  return { id, body };
 }

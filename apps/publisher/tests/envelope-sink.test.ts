@@ -1,12 +1,12 @@
 import { PublishRejectedError } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { EnvelopeSink } from '../src/envelope-sink';
-import { toReadingMessage } from '../src/to-reading-message';
+import { toReadingMessage, toReadingValue } from '../src/to-reading-message';
 import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
 
-function sinkWith(options: { size?: number; lingerMs?: number; maxInFlight?: number; maxBytes?: number } = {}) {
+function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
-  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxInFlight: 100, ...options });
+  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxUnconfirmed: 100, ...options });
   return { target, sink };
 }
 
@@ -75,14 +75,14 @@ describe('EnvelopeSink', () => {
     const results = ['a', 'b'].map((id) => sink.publish(message(id)));
     target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
     for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 
-  it('holds writers back while maxInFlight readings wait for confirms', async () => {
-    const { target, sink } = sinkWith({ size: 2, maxInFlight: 2 });
+  it('holds writers back while maxUnconfirmed readings are unconfirmed', async () => {
+    const { target, sink } = sinkWith({ size: 2, maxUnconfirmed: 2 });
     void sink.publish(message('a'));
     void sink.publish(message('b'));
-    expect(sink.inFlight).toBe(2);
+    expect(sink.unconfirmed).toBe(2);
     let writable = false;
     void sink.whenWritable().then(() => (writable = true));
     await settle();
@@ -90,7 +90,7 @@ describe('EnvelopeSink', () => {
     target.confirmOldest();
     await settle();
     expect(writable).toBe(true);
-    expect(sink.inFlight).toBe(0);
+    expect(sink.unconfirmed).toBe(0);
   });
 
   it('tells publishWith callers the fate of their readings through one function, without promises', () => {
@@ -107,17 +107,48 @@ describe('EnvelopeSink', () => {
     });
   });
 
+  it('serializes readings published as values in one go, to the same envelope as their JSON', async () => {
+    const texts = sinkWith();
+    const values = sinkWith();
+    const outcomes: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      void texts.sink.publish(message(id));
+      values.sink.publishValueWith(toReadingValue(reading(id)), (m, err) => outcomes.push(err ? 'failed' : m.id));
+    }
+    expect(values.target.published[0].id).toBe('a+3');
+    expect(values.target.published[0].body.toString()).toBe(texts.target.published[0].body.toString());
+    values.target.confirmOldest();
+    await settle();
+    expect(outcomes).toEqual(['a', 'b', 'c']);
+  });
+
+  it('splits an envelope of values that outgrew the byte limit', () => {
+    const bytes = message('a').body.length;
+    const { target, sink } = sinkWith({ size: 4, maxBytes: 2 * bytes + 20 });
+    for (const id of ['a', 'b', 'c', 'd']) sink.publishValueWith(toReadingValue(reading(id)), () => undefined);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+2']);
+    for (const published of target.published) expect(published.body.length).toBeLessThanOrEqual(2 * bytes + 20);
+    expect(readingsIn(target.published[1].body)).toEqual(['c', 'd']);
+  });
+
+  it('joins readings published as JSON and as values in one envelope', () => {
+    const { target, sink } = sinkWith({ size: 2 });
+    sink.publishWith(message('a'), () => undefined);
+    sink.publishValueWith(toReadingValue(reading('b')), () => undefined);
+    expect(readingsIn(target.published[0].body)).toEqual(['a', 'b']);
+  });
+
   it('says it is writable only while it and its target have room', () => {
     const target = new ManualSink(1);
-    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxInFlight: 2 });
+    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxUnconfirmed: 2 });
     expect(sink.isWritable()).toBe(true);
     void sink.publish(message('a'));
     expect(sink.isWritable()).toBe(false);
     target.confirmOldest();
     expect(sink.isWritable()).toBe(true);
     // A target that cannot say: the caller awaits whenWritable.
-    expect(new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxInFlight: 2 }).isWritable()).toBe(
-      false,
-    );
+    expect(
+      new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxUnconfirmed: 2 }).isWritable(),
+    ).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { newPublisherStats } from '../src/publish-readings';
 import { publishNdjson, type PublishNdjsonOptions } from '../src/sources/publish-ndjson';
 import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';

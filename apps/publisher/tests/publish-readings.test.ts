@@ -113,7 +113,7 @@ describe('publishReadings with batches', () => {
 
   it('publishes every reading of every batch through an envelope sink and waits for the confirms', async () => {
     const target = new ManualSink();
-    const sink = new EnvelopeSink({ target, size: 2, lingerMs: 1, maxInFlight: 100 });
+    const sink = new EnvelopeSink({ target, size: 2, lingerMs: 1, maxUnconfirmed: 100 });
     const stats = newStats();
     let finished = false;
     const done = publishReadings({

@@ -16,7 +16,7 @@ export class AckTracker {
    */
   constructor(private readonly sendAck: (upToTag: number) => void) {}
 
-  /** Records a delivery as outstanding. */
+  /** Records a delivery as unacked. */
   delivered(tag: number): void {
     this.settledFlags[tag - this.base] = false;
   }
@@ -33,7 +33,7 @@ export class AckTracker {
   }
 
   /** Deliveries not yet acked. */
-  get outstanding(): number {
+  get unacked(): number {
     return this.settledFlags.length;
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type ChannelModel } from 'amqplib';
-import { backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+import { RETRY_DELAYS, backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+import { brokerRefusal, type BrokerRefusal } from './broker-refusal';
 
 /** Something that opens its channels on each new connection: a publisher or a consumer. */
 export interface BrokerClient {
@@ -17,7 +18,7 @@ export interface BrokerConnectionOptions {
   connectionName: string;
   /** Heartbeat interval, so that a dead peer is noticed in seconds, not minutes (default 10). */
   heartbeatSeconds?: number;
-  /** Delays between connection attempts (default 100 ms doubling up to 2 s). */
+  /** Delays between connection attempts (default `RETRY_DELAYS.reconnect`). */
   backoff?: BackoffOptions;
 }
 
@@ -27,6 +28,11 @@ export interface BrokerConnectionEvents {
   disconnected: [{ url: string; err?: Error }];
   'connect-failed': [{ url: string; err: Error; retryInMs: number }];
   'attach-failed': [{ url: string; err: Error }];
+  /**
+   * Before the first connection, the broker refused what retrying cannot fix (credentials,
+   * virtual host, permissions): the connection stops trying, and the app should stop.
+   */
+  'gave-up': [{ url: string; err: Error } & BrokerRefusal];
   blocked: [{ reason: string }];
   unblocked: [];
 }
@@ -35,15 +41,12 @@ export interface BrokerConnectionEvents {
 const HEALTHY_AFTER_MS = 5_000;
 
 /**
- * Reconnect delays: short and capped low, because every second spent waiting after the broker
- * is back is a second of backlog (the fault drill measured 10 s recoveries with a 30 s cap).
- */
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000 };
-
-/**
- * A connection to RabbitMQ that never gives up: it connects (trying each URL in turn with
- * capped exponential backoff), lets every registered client attach its channels, and on loss
- * detaches them and starts again, until {@link BrokerConnection.close} is called.
+ * A connection to RabbitMQ that does not give up once it has worked: it connects (trying each
+ * URL in turn with capped exponential backoff), lets every registered client attach its
+ * channels, and on loss detaches them and starts again, until {@link BrokerConnection.close}
+ * is called. Before its first connection it stops at a refusal retrying cannot fix (see
+ * {@link brokerRefusal}) and emits `gave-up`; later, a refusal (a password being rotated) is
+ * retried like any loss.
  */
 export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   private readonly clients: BrokerClient[] = [];
@@ -115,7 +118,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
           clientProperties: { connection_name: this.options.connectionName },
         });
       } catch (err) {
-        const retryInMs = backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+        if (this.gaveUp(shown, err)) return;
+        const retryInMs = backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect);
         this.emit('connect-failed', { url: shown, err: err as Error, retryInMs });
         await sleep(retryInMs, this.stopping.signal);
         continue;
@@ -129,7 +133,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       if (this.stopping.signal.aborted) closeOnStop();
       else this.stopping.signal.addEventListener('abort', closeOnStop, { once: true });
       void lost.then(() => this.stopping.signal.removeEventListener('abort', closeOnStop));
-      if (await this.attachOrRecycle(connection, this.clients, shown)) {
+      const attached = await this.attachOrRecycle(connection, this.clients, shown);
+      if (attached === true) {
         this.current = connection;
         this.isBlocked = false;
         this.connects++;
@@ -139,9 +144,10 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       this.current = undefined;
       for (const client of this.clients) client.detach();
       if (this.stopping.signal.aborted) return;
+      if (attached !== true && this.gaveUp(shown, attached)) return;
       this.emit('disconnected', { url: shown, err });
       if (Date.now() - openedAt > HEALTHY_AFTER_MS) attempt = 0;
-      await sleep(backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF), this.stopping.signal);
+      await sleep(backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect), this.stopping.signal);
     }
   }
 
@@ -160,11 +166,20 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
     return new Promise((resolve) => connection.once('close', (err?: Error) => resolve(err ?? failure)));
   }
 
+  /** Whether `err` ends the connection for good: a refusal before any connection succeeded. */
+  private gaveUp(url: string, err: unknown): boolean {
+    const refusal = this.connects === 0 ? brokerRefusal(err) : undefined;
+    if (refusal === undefined) return false;
+    this.emit('gave-up', { url, err: err as Error, ...refusal });
+    return true;
+  }
+
+  /** Resolves `true` once every client attached, else with the error (the connection is then closed). */
   private async attachOrRecycle(
     connection: ChannelModel,
     clients: readonly BrokerClient[],
     url: string,
-  ): Promise<boolean> {
+  ): Promise<true | Error> {
     try {
       for (const client of clients) await client.attach(connection);
       return true;
@@ -173,7 +188,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       // gets a fresh start on a new connection after the backoff.
       this.emit('attach-failed', { url, err: err as Error });
       await connection.close().catch(() => undefined);
-      return false;
+      return err as Error;
     }
   }
 

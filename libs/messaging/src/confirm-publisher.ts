@@ -1,5 +1,5 @@
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
-import { backoffDelay, type BackoffOptions } from '@sensors/runtime';
+import { RETRY_DELAYS, backoffDelay } from '@sensors/runtime';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { declareTopology, type Topology } from './topology';
 
@@ -10,7 +10,7 @@ export interface OutgoingMessage {
   body: Buffer | string;
   /** MIME type of the body (default `application/json`). */
   contentType?: string;
-  /** AMQP headers, e.g. a dead letter's reason under the `DEAD_LETTER_HEADERS` names. */
+  /** AMQP headers, e.g. a dead letter's reason. */
   headers?: Record<string, string>;
 }
 
@@ -29,8 +29,8 @@ export class PublishRejectedError extends Error {
 
 export interface ConfirmPublisherOptions {
   topology: Topology;
-  /** Messages sent but not yet confirmed, at most (default 2,000). */
-  maxInFlight?: number;
+  /** Unconfirmed messages at most (default 2,000). */
+  maxUnconfirmed?: number;
   /** Told each time the broker nacks a message, which is then sent again after a delay. */
   onNack?: (messageId: string, nacks: number) => void;
   /**
@@ -40,7 +40,7 @@ export interface ConfirmPublisherOptions {
   toDeadLetterExchange?: boolean;
 }
 
-interface Pending {
+interface UnconfirmedMessage {
   message: OutgoingMessage;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -53,15 +53,12 @@ interface Pending {
   holding?: boolean;
 }
 
-/** Delays before resending a nacked message (the queue had no leader, or was full). */
-const NACK_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 2_000 };
-
 /** Nacks of one message after which the publisher opens a fresh channel. */
 const NACKS_BEFORE_FRESH_CHANNEL = 3;
 
 /**
  * Publishes persistent, mandatory messages with publisher confirms over a
- * {@link BrokerConnection}, keeping at most `maxInFlight` unconfirmed.
+ * {@link BrokerConnection}, keeping at most `maxUnconfirmed` unconfirmed.
  *
  * A message's promise resolves once the broker has confirmed it (it is then on disk in a
  * durable queue). Messages unconfirmed when a connection is lost are sent again on the next
@@ -78,8 +75,8 @@ const NACKS_BEFORE_FRESH_CHANNEL = 3;
  * await publisher.settled();
  */
 export class ConfirmPublisher implements BrokerClient {
-  private readonly maxInFlight: number;
-  private readonly pending = new Set<Pending>();
+  private readonly maxUnconfirmed: number;
+  private readonly unconfirmedMessages = new Set<UnconfirmedMessage>();
   private channel: ConfirmChannel | undefined;
   private freshChannelWanted = false;
   private draining = false;
@@ -89,13 +86,13 @@ export class ConfirmPublisher implements BrokerClient {
     private readonly connection: BrokerConnection,
     private readonly options: ConfirmPublisherOptions,
   ) {
-    this.maxInFlight = options.maxInFlight ?? 2000;
+    this.maxUnconfirmed = options.maxUnconfirmed ?? 2000;
     connection.register(this);
   }
 
   /** Messages published and not yet confirmed or rejected. */
-  get inFlight(): number {
-    return this.pending.size;
+  get unconfirmed(): number {
+    return this.unconfirmedMessages.size;
   }
 
   /**
@@ -110,21 +107,21 @@ export class ConfirmPublisher implements BrokerClient {
 
   /** Whether {@link ConfirmPublisher.whenWritable} would resolve at once: for hot loops, which skip the await. */
   isWritable(): boolean {
-    return this.pending.size < this.maxInFlight && !this.draining;
+    return this.unconfirmedMessages.size < this.maxUnconfirmed && !this.draining;
   }
 
   /** Publishes one message; resolves when the broker confirms it. */
   publish(message: OutgoingMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      const entry: Pending = { message, resolve, reject };
-      this.pending.add(entry);
+      const entry: UnconfirmedMessage = { message, resolve, reject };
+      this.unconfirmedMessages.add(entry);
       if (this.channel && !this.draining) this.send(entry, this.channel);
     });
   }
 
   /** Resolves when every message published so far is confirmed or rejected. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) {
+    while (this.unconfirmedMessages.size > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -155,10 +152,10 @@ export class ConfirmPublisher implements BrokerClient {
 
   detach(): void {
     this.channel = undefined;
-    for (const entry of this.pending) entry.channel = undefined;
+    for (const entry of this.unconfirmedMessages) entry.channel = undefined;
   }
 
-  private send(entry: Pending, channel: ConfirmChannel): void {
+  private send(entry: UnconfirmedMessage, channel: ConfirmChannel): void {
     const { message } = entry;
     entry.channel = channel;
     entry.returned = undefined;
@@ -186,7 +183,7 @@ export class ConfirmPublisher implements BrokerClient {
       entry.channel = undefined;
       // A closing channel refuses writes: the message goes out again on the next channel.
       if (err instanceof IllegalOperationError) return;
-      this.pending.delete(entry);
+      this.unconfirmedMessages.delete(entry);
       entry.reject(err as Error);
       this.wakeWaiters();
       return;
@@ -194,10 +191,10 @@ export class ConfirmPublisher implements BrokerClient {
     if (!ready) this.draining = true;
   }
 
-  private confirmed(entry: Pending, channel: ConfirmChannel, err: Error | null): void {
+  private confirmed(entry: UnconfirmedMessage, channel: ConfirmChannel, err: Error | null): void {
     // A confirm from a channel the entry no longer belongs to is stale: the entry was (or will
     // be) sent again on a newer channel.
-    if (entry.channel !== channel || !this.pending.has(entry)) return;
+    if (entry.channel !== channel || !this.unconfirmedMessages.has(entry)) return;
     if (err && err.message !== 'message nacked') {
       // The channel closed before the broker confirmed: keep it for the next channel.
       entry.channel = undefined;
@@ -207,7 +204,7 @@ export class ConfirmPublisher implements BrokerClient {
       this.retryNacked(entry);
       return;
     }
-    this.pending.delete(entry);
+    this.unconfirmedMessages.delete(entry);
     if (entry.returned) entry.reject(new PublishRejectedError(entry.message.id, 'returned', entry.returned));
     else entry.resolve();
     this.wakeWaiters();
@@ -218,7 +215,7 @@ export class ConfirmPublisher implements BrokerClient {
    * a new leader after a node loss, or a full queue refusing publishes): send it again after a
    * growing delay rather than give up on it.
    */
-  private retryNacked(entry: Pending): void {
+  private retryNacked(entry: UnconfirmedMessage): void {
     entry.channel = undefined;
     entry.holding = true;
     entry.nacks = (entry.nacks ?? 0) + 1;
@@ -232,9 +229,10 @@ export class ConfirmPublisher implements BrokerClient {
     setTimeout(
       () => {
         entry.holding = false;
-        if (this.channel && !this.draining && this.pending.has(entry) && !entry.channel) this.send(entry, this.channel);
+        if (this.channel && !this.draining && this.unconfirmedMessages.has(entry) && !entry.channel)
+          this.send(entry, this.channel);
       },
-      backoffDelay(entry.nacks - 1, NACK_BACKOFF),
+      backoffDelay(entry.nacks - 1, RETRY_DELAYS.resend),
     ).unref();
   }
 
@@ -243,7 +241,7 @@ export class ConfirmPublisher implements BrokerClient {
     // A returned message's fields carry the broker's reply, which the typings leave out.
     const fields = returned.fields as Message['fields'] & { replyCode?: number; replyText?: string };
     const detail = `${fields.replyCode} ${fields.replyText} (exchange "${fields.exchange}", routing key "${fields.routingKey}")`;
-    for (const entry of this.pending) {
+    for (const entry of this.unconfirmedMessages) {
       if (entry.channel === channel && entry.message.id === id && !entry.returned) {
         entry.returned = detail;
         return;
@@ -252,7 +250,7 @@ export class ConfirmPublisher implements BrokerClient {
   }
 
   private sendWaiting(channel: ConfirmChannel): void {
-    for (const entry of this.pending) {
+    for (const entry of this.unconfirmedMessages) {
       if (this.draining || this.channel !== channel) break;
       if (!entry.channel && !entry.holding) this.send(entry, channel);
     }
@@ -261,7 +259,7 @@ export class ConfirmPublisher implements BrokerClient {
 
   private wakeWaiters(): void {
     if (this.waiters.length === 0) return;
-    if (!this.isWritable() && this.pending.size > 0) return;
+    if (!this.isWritable() && this.unconfirmedMessages.size > 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

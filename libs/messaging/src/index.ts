@@ -5,6 +5,7 @@ export {
   type BrokerConnectionEvents,
   type BrokerConnectionOptions,
 } from './broker-connection';
+export { brokerRefusal, type BrokerRefusal } from './broker-refusal';
 export {
   ConfirmPublisher,
   PublishRejectedError,
@@ -12,9 +13,9 @@ export {
   type OutgoingMessage,
 } from './confirm-publisher';
 export {
-  CONSUMER_ERROR_CODE,
-  DEAD_LETTER_HEADERS,
+  DEFAULT_DEAD_LETTER_HEADERS,
   QueueConsumer,
+  type DeadLetterHeaderNames,
   type DeadLetterPart,
   type DeadLetterReason,
   type Delivery,

@@ -22,18 +22,30 @@ export interface DeadLetterReason {
 }
 
 /** Header names under which {@link Delivery.deadLetter} records the reason. */
-export const DEAD_LETTER_HEADERS = {
+export interface DeadLetterHeaderNames {
   /** `true` when the original headers did not fit and were left out of the dead letter. */
-  headersCut: 'x-sensors-headers-cut',
-  code: 'x-sensors-reason',
-  message: 'x-sensors-error',
-  fields: 'x-sensors-fields',
-  queue: 'x-sensors-source-queue',
-  at: 'x-sensors-dead-lettered-at',
-  /** For one reading taken out of an envelope: the envelope's message id and the reading's index. */
-  envelope: 'x-sensors-envelope-id',
-  index: 'x-sensors-envelope-index',
-} as const;
+  headersCut: string;
+  /** {@link DeadLetterReason.code}. */
+  code: string;
+  /** {@link DeadLetterReason.message}. */
+  message: string;
+  /** {@link DeadLetterReason.fields}, comma-separated. */
+  fields: string;
+  /** The queue the message was taken from. */
+  queue: string;
+  /** When it was dead-lettered, as an ISO 8601 time. */
+  at: string;
+}
+
+/** The header names a {@link QueueConsumer} uses unless told others. */
+export const DEFAULT_DEAD_LETTER_HEADERS: DeadLetterHeaderNames = {
+  headersCut: 'x-headers-cut',
+  code: 'x-dead-letter-reason',
+  message: 'x-dead-letter-error',
+  fields: 'x-dead-letter-fields',
+  queue: 'x-dead-letter-source-queue',
+  at: 'x-dead-lettered-at',
+};
 
 /** A piece of a message dead-lettered on its own, e.g. one bad reading of an envelope. */
 export interface DeadLetterPart {
@@ -87,10 +99,11 @@ export interface QueueConsumerOptions {
   onMessage: (delivery: Delivery) => void;
   /** Told about each error thrown by `onMessage`, before the message is dead-lettered with it. */
   onMessageError?: (delivery: Delivery, err: unknown) => void;
+  /** The reason code of a message whose `onMessage` threw (default `consumer-error`). */
+  errorCode?: string;
+  /** Where dead letters carry their reason (default {@link DEFAULT_DEAD_LETTER_HEADERS}). */
+  deadLetterHeaders?: DeadLetterHeaderNames;
 }
-
-/** The reason code of a message whose handler threw. */
-export const CONSUMER_ERROR_CODE = 'consumer-error';
 
 const MAX_REASON_LENGTH = 2000;
 
@@ -213,7 +226,14 @@ export class QueueConsumer implements BrokerClient {
         return;
       }
       acks.delivered(message.fields.deliveryTag);
-      const delivery = new ChannelDelivery(channel, state, acks, message, this.options.topology);
+      const delivery = new ChannelDelivery(
+        channel,
+        state,
+        acks,
+        message,
+        this.options.topology,
+        this.options.deadLetterHeaders ?? DEFAULT_DEAD_LETTER_HEADERS,
+      );
       const isolate = delivery.redelivered || delivery.deliveryCount > 0;
       if (isolate !== this.isolating) {
         this.isolating = isolate;
@@ -234,7 +254,7 @@ export class QueueConsumer implements BrokerClient {
       } catch {
         // A failing report of the failure must not stop the dead letter.
       }
-      void delivery.deadLetter({ code: CONSUMER_ERROR_CODE, message: describeError(err) });
+      void delivery.deadLetter({ code: this.options.errorCode ?? 'consumer-error', message: describeError(err) });
     }
   }
 
@@ -248,7 +268,7 @@ export class QueueConsumer implements BrokerClient {
 
   /** Messages delivered on the current channel and not yet acked. */
   get unacked(): number {
-    return this.acks?.outstanding ?? 0;
+    return this.acks?.unacked ?? 0;
   }
 
   /** Messages ready in the queue, as the broker counts them; undefined while disconnected. */
@@ -299,6 +319,7 @@ class ChannelDelivery implements Delivery {
     private readonly acks: AckTracker,
     private readonly message: ConsumeMessage,
     private readonly topology: Topology,
+    private readonly headers: DeadLetterHeaderNames,
   ) {}
 
   get content(): Buffer {
@@ -370,7 +391,7 @@ class ChannelDelivery implements Delivery {
     if (outcome !== 'refused') return outcome === 'confirmed';
     const cut = await this.publishDeadLetter(content, {
       ...properties,
-      headers: this.reasonHeaders(reason, { [DEAD_LETTER_HEADERS.headersCut]: true }),
+      headers: this.reasonHeaders(reason, { [this.headers.headersCut]: true }),
     });
     return cut === 'confirmed';
   }
@@ -378,11 +399,11 @@ class ChannelDelivery implements Delivery {
   private reasonHeaders(reason: DeadLetterReason, own: Record<string, unknown> | undefined): Record<string, unknown> {
     return {
       ...own,
-      [DEAD_LETTER_HEADERS.code]: reason.code,
-      [DEAD_LETTER_HEADERS.message]: reason.message.slice(0, MAX_REASON_LENGTH),
-      [DEAD_LETTER_HEADERS.fields]: (reason.fields ?? []).join(','),
-      [DEAD_LETTER_HEADERS.queue]: this.topology.queue,
-      [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+      [this.headers.code]: reason.code,
+      [this.headers.message]: reason.message.slice(0, MAX_REASON_LENGTH),
+      [this.headers.fields]: (reason.fields ?? []).join(','),
+      [this.headers.queue]: this.topology.queue,
+      [this.headers.at]: new Date().toISOString(),
     };
   }
 

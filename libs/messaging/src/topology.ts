@@ -25,8 +25,8 @@ export interface Topology {
 }
 
 export interface TopologyOptions {
-  exchange?: string;
-  queue?: string;
+  exchange: string;
+  queue: string;
   queueType?: Topology['queueType'];
   deliveryLimit?: number;
   queueReplicas?: number;
@@ -70,12 +70,12 @@ export class TopologyMismatchError extends Error {
  * derived from the queue.
  *
  * @example
- * topologyFor({ queue: 'sensor-readings' }).deadLetterQueue; // 'sensor-readings.dead-letter'
+ * topologyFor({ exchange: 'sensors', queue: 'sensor-readings' }).deadLetterQueue; // 'sensor-readings.dead-letter'
  */
-export function topologyFor(options: TopologyOptions = {}): Topology {
+export function topologyFor(options: TopologyOptions): Topology {
   const {
-    exchange = 'sensors',
-    queue = 'sensor-readings',
+    exchange,
+    queue,
     queueType = 'quorum',
     deliveryLimit = 20,
     queueReplicas = 0,

@@ -1,20 +1,12 @@
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
-import { BrokerConnection, ConfirmPublisher, DEAD_LETTER_HEADERS, topologyFor } from '../src';
+import { connect, type ChannelModel } from 'amqplib';
+import { deleteBrokerObjects, testAmqpUrl, uniqueName, takeMessages } from '@sensors/testing';
+import { BrokerConnection, ConfirmPublisher, DEFAULT_DEAD_LETTER_HEADERS, topologyFor } from '../src';
 
 const topology = topologyFor({ exchange: uniqueName('msg_dl_x'), queue: uniqueName('msg_dl_q') });
 let admin: ChannelModel;
 let connection: BrokerConnection;
 
-async function takeAll(queue: string): Promise<GetMessage[]> {
-  const channel = await admin.createChannel();
-  const taken: GetMessage[] = [];
-  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true })) {
-    taken.push(m);
-  }
-  await channel.close();
-  return taken;
-}
+const takeAll = (queue: string) => takeMessages(queue);
 
 beforeAll(async () => {
   admin = await connect(testAmqpUrl);
@@ -39,7 +31,10 @@ describe('ConfirmPublisher toDeadLetterExchange', () => {
     await deadLetters.publish({
       id: 'stdin:3',
       body,
-      headers: { [DEAD_LETTER_HEADERS.code]: 'invalid-reading', [DEAD_LETTER_HEADERS.fields]: '(reading)' },
+      headers: {
+        [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+        [DEFAULT_DEAD_LETTER_HEADERS.fields]: '(reading)',
+      },
     });
     await readings.publish({ id: 'good', body: Buffer.from('{}') });
 
@@ -48,8 +43,8 @@ describe('ConfirmPublisher toDeadLetterExchange', () => {
     expect(deadLetter.content.equals(body)).toBe(true);
     expect(deadLetter.properties.messageId).toBe('stdin:3');
     expect(deadLetter.properties.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
-      [DEAD_LETTER_HEADERS.fields]: '(reading)',
+      [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEFAULT_DEAD_LETTER_HEADERS.fields]: '(reading)',
     });
     expect((await takeAll(topology.queue)).map((m) => m.properties.messageId)).toEqual(['good']);
   });

@@ -11,7 +11,7 @@ import {
 import {
   BrokerConnection,
   ConfirmPublisher,
-  DEAD_LETTER_HEADERS,
+  DEFAULT_DEAD_LETTER_HEADERS,
   PublishRejectedError,
   QueueConsumer,
   declareTopology,
@@ -62,7 +62,7 @@ describe('ConfirmPublisher', () => {
     const publisher = new ConfirmPublisher(connection, { topology });
     connection.start();
     await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(message(`m${i}`))));
-    expect(publisher.inFlight).toBe(0);
+    expect(publisher.unconfirmed).toBe(0);
     expect(await countQueueMessages(topology.queue)).toBe(100);
   });
 
@@ -109,13 +109,13 @@ describe('ConfirmPublisher', () => {
     await channel.purgeQueue(topology.queue);
     await channel.close();
     await waitFor('every retried message to be confirmed', () => confirmed === 3);
-    expect(publisher.inFlight).toBe(0);
+    expect(publisher.unconfirmed).toBe(0);
   }, 60_000);
 
   it('republishes what was unconfirmed when its connection is force-closed', async () => {
     const name = uniqueName('pub');
     const connection = open(name);
-    const publisher = new ConfirmPublisher(connection, { topology, maxInFlight: 50 });
+    const publisher = new ConfirmPublisher(connection, { topology, maxUnconfirmed: 50 });
     connection.start();
     const confirms: Promise<void>[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -235,8 +235,8 @@ describe('QueueConsumer', () => {
     expect(dead.content.toString()).toBe('not json');
     expect(dead.properties.messageId).toBe('huge-headers');
     expect(dead.properties.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.headersCut]: true,
-      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEFAULT_DEAD_LETTER_HEADERS.headersCut]: true,
+      [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
     });
     expect(dead.properties.headers?.['x-trace']).toBeUndefined();
     await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
@@ -260,10 +260,10 @@ describe('QueueConsumer', () => {
     expect(dead.content.equals(body)).toBe(true);
     expect(dead.properties.messageId).toBe('bad-1');
     expect(dead.properties.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
-      [DEAD_LETTER_HEADERS.message]: 'id must not be empty',
-      [DEAD_LETTER_HEADERS.fields]: 'id',
-      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+      [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      [DEFAULT_DEAD_LETTER_HEADERS.message]: 'id must not be empty',
+      [DEFAULT_DEAD_LETTER_HEADERS.fields]: 'id',
+      [DEFAULT_DEAD_LETTER_HEADERS.queue]: topology.queue,
     });
     await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
   });
@@ -279,7 +279,7 @@ describe('QueueConsumer', () => {
         held.push(delivery);
         void delivery
           .deadLetterPart(
-            { content: Buffer.from('{"id":""}'), messageId: 'env-1#2', headers: { [DEAD_LETTER_HEADERS.index]: 2 } },
+            { content: Buffer.from('{"id":""}'), messageId: 'env-1#2', headers: { ['x-part-index']: 2 } },
             { code: 'invalid-reading', message: 'id must not be empty', fields: ['id'] },
           )
           .then((confirmed) => parts.push(confirmed));
@@ -296,9 +296,9 @@ describe('QueueConsumer', () => {
     expect(dead.content.toString()).toBe('{"id":""}');
     expect(dead.properties).toMatchObject({ messageId: 'env-1#2', contentType: 'application/json' });
     expect(dead.properties.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
-      [DEAD_LETTER_HEADERS.index]: 2,
-      [DEAD_LETTER_HEADERS.queue]: topology.queue,
+      [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
+      ['x-part-index']: 2,
+      [DEFAULT_DEAD_LETTER_HEADERS.queue]: topology.queue,
     });
     expect(held).toHaveLength(1);
     await connection.close();

@@ -15,5 +15,6 @@ export {
   type PartitionMaintenance,
   type PartitionPeriod,
 } from './maintain-partitions';
+export { databaseRefusal, type DatabaseRefusal } from './database-refusal';
 export { isDataError } from './is-data-error';
 export { SensorReadingEntity } from './sensor-reading.entity';

@@ -1,14 +1,8 @@
-import {
-  waitFor,
-  freePort,
-  createTestDatabase,
-  isRunningStatement,
-  terminateDatabaseSessions,
-  type TestDatabase,
-} from '@sensors/testing';
-import { type DataSource, QueryFailedError } from 'typeorm';
-import { createDataSource, isDataError, migrate, saveReadings } from '../src';
+import { waitFor, freePort, isRunningStatement, terminateDatabaseSessions } from '@sensors/testing';
+import { QueryFailedError } from 'typeorm';
+import { createDataSource, isDataError, saveReadings } from '../src';
 import { enrichedReading } from './readings';
+import { useMigratedDatabase } from './migrated-database';
 
 async function failure(work: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -20,23 +14,11 @@ async function failure(work: () => Promise<unknown>): Promise<unknown> {
 }
 
 describe('isDataError', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await createDataSource({ url: database.url }).initialize();
-    await migrate(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const migrated = useMigratedDatabase();
 
   it('is true when Postgres rejects a value in a batch, and the batch stores nothing', async () => {
     const err = await failure(() =>
-      saveReadings(dataSource, [
+      saveReadings(migrated.dataSource, [
         enrichedReading('data-error-good'),
         enrichedReading('data-error-bad', { time_of_measurement: '300000-01-01T00:00:00Z' }),
       ]),
@@ -45,11 +27,11 @@ describe('isDataError', () => {
     // A time the model cannot read is written as NULL, which the table refuses.
     expect(err).toMatchObject({ code: '23502' });
     expect(isDataError(err)).toBe(true);
-    expect(await dataSource.query("SELECT id FROM sensor_readings WHERE id LIKE 'data-error-%'")).toEqual([]);
+    expect(await migrated.dataSource.query("SELECT id FROM sensor_readings WHERE id LIKE 'data-error-%'")).toEqual([]);
   });
 
   it('is true for an id too long for its column', async () => {
-    const err = await failure(() => saveReadings(dataSource, [enrichedReading('x'.repeat(129))]));
+    const err = await failure(() => saveReadings(migrated.dataSource, [enrichedReading('x'.repeat(129))]));
     expect(err).toMatchObject({ code: '22001' });
     expect(isDataError(err)).toBe(true);
   });
@@ -100,8 +82,8 @@ describe('isDataError', () => {
   });
 
   it('is false when the server terminates the session', async () => {
-    const applicationName = `terminated_${database.name}`;
-    const victim = await createDataSource({ url: database.url, applicationName }).initialize();
+    const applicationName = `terminated_${migrated.database.name}`;
+    const victim = await createDataSource({ url: migrated.database.url, applicationName }).initialize();
     try {
       const running = failure(() => victim.query('SELECT pg_sleep(30)'));
       await waitFor('the statement to start', () => isRunningStatement(applicationName));
@@ -115,7 +97,7 @@ describe('isDataError', () => {
   });
 
   it('is false when a statement times out', async () => {
-    const impatient = await createDataSource({ url: database.url, statementTimeoutMs: 50 }).initialize();
+    const impatient = await createDataSource({ url: migrated.database.url, statementTimeoutMs: 50 }).initialize();
     try {
       const err = await failure(() => impatient.query('SELECT pg_sleep(10)'));
       expect(err).toMatchObject({ code: '57014' });

@@ -1,21 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@sensors/testing';
-import { createDataSource, maintainPartitions, migrate, saveReadings } from '../src';
+import { maintainPartitions, migrate, saveReadings } from '../src';
 import { enrichedReading } from './readings';
+import { useEmptyDatabasePerTest, useMigratedDatabase } from './migrated-database';
 
 const DAY_MS = 86_400_000;
 const now = new Date('2026-12-01T10:00:00Z');
 
 describe('maintainPartitions', () => {
-  let database: TestDatabase;
-  const opened: DataSource[] = [];
-
-  async function connect(): Promise<DataSource> {
-    const dataSource = createDataSource({ url: database.url, poolSize: 2 });
-    opened.push(dataSource);
-    await dataSource.initialize();
-    return dataSource;
-  }
+  const fresh = useEmptyDatabasePerTest();
+  const connect = () => fresh.connect();
 
   async function partitionOf(dataSource: DataSource, id: string): Promise<string[]> {
     const rows: { partition: string }[] = await dataSource.query(
@@ -24,15 +17,6 @@ describe('maintainPartitions', () => {
     );
     return rows.map((row) => row.partition);
   }
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const dataSource of opened.splice(0)) await dataSource.destroy();
-    await database.drop();
-  });
 
   it('creates the current day and two ahead, then nothing more when run again', async () => {
     const dataSource = await connect();
@@ -122,30 +106,18 @@ describe('maintainPartitions', () => {
 });
 
 describe('sensor_reading_buckets', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await createDataSource({ url: database.url }).initialize();
-    await migrate(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const migrated = useMigratedDatabase();
 
   it('gives count, min, max and mean °C per bucket of the range, leaving out empty buckets', async () => {
     const at = (time: string, celsius: number, id = `b-${time}`) =>
       enrichedReading(id, { time_of_measurement: time, temperature_c: celsius });
-    await saveReadings(dataSource, [
+    await saveReadings(migrated.dataSource, [
       at('2026-12-01T10:00:00Z', 10),
       at('2026-12-01T10:04:59Z', 20),
       at('2026-12-01T10:15:00Z', -5),
       at('2026-12-01T10:20:00Z', 99),
     ]);
-    const buckets = await dataSource.query(
+    const buckets = await migrated.dataSource.query(
       "SELECT * FROM sensor_reading_buckets('2026-12-01T10:00:00Z', '2026-12-01T10:20:00Z', '5 minutes')",
     );
     expect(buckets).toEqual([

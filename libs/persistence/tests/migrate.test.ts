@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { createDataSource, migrate, saveReadings } from '../src';
+import { migrate, saveReadings } from '../src';
 import { CreateSensorReadings1732838400000 } from '../src/migrations/1732838400000-create-sensor-readings';
-import { createTestDatabase, type TestDatabase } from '@sensors/testing';
 import { enrichedReading } from './readings';
+import { useEmptyDatabasePerTest } from './migrated-database';
 
 const MIGRATIONS = [
   'CreateSensorReadings1732838400000',
@@ -12,25 +12,8 @@ const MIGRATIONS = [
 
 describe('migrate', () => {
   // Every test starts from an empty database, since migrating is what is under test.
-  let database: TestDatabase;
-  const opened: DataSource[] = [];
-
-  async function connect(): Promise<DataSource> {
-    const dataSource = createDataSource({ url: database.url, poolSize: 2 });
-    opened.push(dataSource);
-    return dataSource.initialize();
-  }
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const dataSource of opened.splice(0)) {
-      if (dataSource.isInitialized) await dataSource.destroy();
-    }
-    await database.drop();
-  });
+  const fresh = useEmptyDatabasePerTest();
+  const connect = () => fresh.connect();
 
   it('creates sensor_readings partitioned by measured_at, with seven columns and the key (id, measured_at)', async () => {
     const dataSource = await connect();
@@ -110,11 +93,11 @@ describe('migrate', () => {
   it('upgrades an unpartitioned table with data without losing a row', async () => {
     const old = new DataSource({
       type: 'postgres',
-      url: database.url,
+      url: fresh.database.url,
       migrations: [CreateSensorReadings1732838400000],
       logging: false,
     });
-    opened.push(old);
+    fresh.adopt(old);
     await old.initialize();
     await old.runMigrations();
     await old.query(`

@@ -1,40 +1,21 @@
-import type { DataSource } from 'typeorm';
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
-import { createDataSource, isDataError, migrate, saveReadings } from '../src';
+import type { StoredReadingRow } from '@sensors/testing';
+import { createDataSource, isDataError, saveReadings } from '../src';
 import { enrichedReading } from './readings';
-import { createTestDatabase, type TestDatabase } from '@sensors/testing';
+import { useMigratedDatabase } from './migrated-database';
 
-interface StoredRow {
-  id: string;
-  sensor_type: string;
-  temperature_f: number;
-  temperature_c: number;
-  measured_at: Date;
-  ingested_at: Date;
-}
+type StoredRow = StoredReadingRow;
 
 describe('saveReadings', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await createDataSource({ url: database.url }).initialize();
-    await migrate(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const migrated = useMigratedDatabase();
 
   async function storedRows(ids: readonly string[]): Promise<StoredRow[]> {
-    return dataSource.query('SELECT * FROM sensor_readings WHERE id = ANY($1) ORDER BY id', [ids]);
+    return migrated.dataSource.query('SELECT * FROM sensor_readings WHERE id = ANY($1) ORDER BY id', [ids]);
   }
 
   it('reports nothing for an empty batch without querying', async () => {
     // Never initialized: any query would throw.
-    const unconnected = createDataSource({ url: database.url });
+    const unconnected = createDataSource({ url: migrated.database.url });
     expect(await saveReadings(unconnected, [])).toEqual({ stored: 0, duplicates: 0, rejected: [] });
   });
 
@@ -47,7 +28,7 @@ describe('saveReadings', () => {
         time_of_measurement: '2020-01-02T03:04:05.678Z',
       }),
     ];
-    expect(await saveReadings(dataSource, readings)).toEqual({ stored: 2, duplicates: 0, rejected: [] });
+    expect(await saveReadings(migrated.dataSource, readings)).toEqual({ stored: 2, duplicates: 0, rejected: [] });
 
     const rows = await storedRows(['store-1', 'store-2']);
     expect(rows).toEqual([
@@ -69,13 +50,15 @@ describe('saveReadings', () => {
   });
 
   it('absorbs a redelivered reading (same id, time and content) and keeps the stored row', async () => {
-    expect(await saveReadings(dataSource, [enrichedReading('again-1'), enrichedReading('again-2')])).toMatchObject({
+    expect(
+      await saveReadings(migrated.dataSource, [enrichedReading('again-1'), enrichedReading('again-2')]),
+    ).toMatchObject({
       stored: 2,
     });
     const [before] = await storedRows(['again-1']);
 
     const redelivered = [enrichedReading('again-1'), enrichedReading('again-2'), enrichedReading('again-3')];
-    expect(await saveReadings(dataSource, redelivered)).toEqual({ stored: 1, duplicates: 2, rejected: [] });
+    expect(await saveReadings(migrated.dataSource, redelivered)).toEqual({ stored: 1, duplicates: 2, rejected: [] });
 
     const [after] = await storedRows(['again-1']);
     expect(after).toEqual(before);
@@ -83,7 +66,7 @@ describe('saveReadings', () => {
   });
 
   it('stores the same id at another time as another reading', async () => {
-    const report = await saveReadings(dataSource, [
+    const report = await saveReadings(migrated.dataSource, [
       enrichedReading('sensor-7', { time_of_measurement: '2019-06-24T15:00:00Z' }),
       enrichedReading('sensor-7', { time_of_measurement: '2019-06-24T15:01:00Z' }),
     ]);
@@ -92,8 +75,8 @@ describe('saveReadings', () => {
   });
 
   it('refuses the same id and time with other content as a conflict naming both values, and keeps the stored row', async () => {
-    await saveReadings(dataSource, [enrichedReading('conflict-1')]);
-    const report = await saveReadings(dataSource, [
+    await saveReadings(migrated.dataSource, [enrichedReading('conflict-1')]);
+    const report = await saveReadings(migrated.dataSource, [
       enrichedReading('conflict-ok'),
       enrichedReading('conflict-1', { temperature_f: 20, temperature_c: -6.666666666666667 }),
     ]);
@@ -118,15 +101,17 @@ describe('saveReadings', () => {
       enrichedReading('twice-1', { temperature_f: 50, temperature_c: 10 }),
       enrichedReading('twice-2'),
     ];
-    const report = await saveReadings(dataSource, batch);
+    const report = await saveReadings(migrated.dataSource, batch);
     expect(report).toMatchObject({ stored: 2, duplicates: 1, rejected: [{ index: 2, code: 'conflicting-reading' }] });
     expect(await storedRows(['twice-1', 'twice-2'])).toHaveLength(2);
   });
 
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
-    expect(await saveReadings(dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({ stored: 2 });
-    const rows: { id: string; extra: unknown }[] = await dataSource.query(
+    expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({
+      stored: 2,
+    });
+    const rows: { id: string; extra: unknown }[] = await migrated.dataSource.query(
       "SELECT id, extra FROM sensor_readings WHERE id IN ('extra-1', 'extra-none') ORDER BY id",
     );
     expect(rows).toEqual([
@@ -134,9 +119,9 @@ describe('saveReadings', () => {
       { id: 'extra-none', extra: null },
     ]);
 
-    expect(await saveReadings(dataSource, [reading])).toMatchObject({ duplicates: 1, rejected: [] });
+    expect(await saveReadings(migrated.dataSource, [reading])).toMatchObject({ duplicates: 1, rejected: [] });
     const changed = { ...reading, extra: { humidity_pct: 42 } };
-    expect(await saveReadings(dataSource, [changed])).toMatchObject({
+    expect(await saveReadings(migrated.dataSource, [changed])).toMatchObject({
       stored: 0,
       rejected: [{ index: 0, code: 'conflicting-reading', message: expect.stringContaining('"humidity_pct":41') }],
     });
@@ -144,7 +129,7 @@ describe('saveReadings', () => {
 
   it('refuses readings measured before notBefore as expired and stores the rest', async () => {
     const report = await saveReadings(
-      dataSource,
+      migrated.dataSource,
       [
         enrichedReading('old-1', { time_of_measurement: '2019-06-24T14:59:59.999Z' }),
         enrichedReading('new-1', { time_of_measurement: '2019-06-24T15:00:00Z' }),
@@ -160,7 +145,7 @@ describe('saveReadings', () => {
   });
 
   it('stores readings far in the past and the future, which no partition covers', async () => {
-    const report = await saveReadings(dataSource, [
+    const report = await saveReadings(migrated.dataSource, [
       enrichedReading('far-past', { time_of_measurement: '1970-01-01T00:00:00Z' }),
       enrichedReading('far-future', { time_of_measurement: '9999-12-31T23:59:59Z' }),
     ]);
@@ -172,7 +157,7 @@ describe('saveReadings', () => {
     const readings = values.map((value, i) =>
       enrichedReading(`precision-${i}`, { temperature_f: value, temperature_c: value }),
     );
-    await saveReadings(dataSource, readings);
+    await saveReadings(migrated.dataSource, readings);
 
     const rows = await storedRows(readings.map((reading) => reading.id));
     expect(rows.map((row) => row.temperature_f)).toEqual(values);
@@ -180,7 +165,7 @@ describe('saveReadings', () => {
   });
 
   it('stores a time without an offset as UTC whatever the session time zone', async () => {
-    const url = new URL(database.url);
+    const url = new URL(migrated.database.url);
     url.searchParams.set('options', '-c TimeZone=America/New_York');
     const newYork = await createDataSource({ url: url.toString() }).initialize();
     try {
@@ -197,7 +182,7 @@ describe('saveReadings', () => {
   });
 
   it('respects an explicit offset', async () => {
-    await saveReadings(dataSource, [
+    await saveReadings(migrated.dataSource, [
       enrichedReading('offset-1', { time_of_measurement: '2019-06-24T15:00:00+02:00' }),
       enrichedReading('offset-2', { time_of_measurement: '2019-06-24T15:00:00-0530' }),
     ]);
@@ -209,9 +194,9 @@ describe('saveReadings', () => {
   });
 
   it('lets the database set ingested_at', async () => {
-    const [{ now: before }] = await dataSource.query('SELECT clock_timestamp() AS now');
-    await saveReadings(dataSource, [enrichedReading('ingested-1')]);
-    const [{ now: after }] = await dataSource.query('SELECT clock_timestamp() AS now');
+    const [{ now: before }] = await migrated.dataSource.query('SELECT clock_timestamp() AS now');
+    await saveReadings(migrated.dataSource, [enrichedReading('ingested-1')]);
+    const [{ now: after }] = await migrated.dataSource.query('SELECT clock_timestamp() AS now');
 
     const [row] = await storedRows(['ingested-1']);
     expect(row.ingested_at.getTime()).toBeGreaterThanOrEqual(before.getTime());
@@ -232,11 +217,14 @@ describe('saveReadings', () => {
       '🌡'.repeat(64),
     ];
     const readings = ids.map((id) => enrichedReading(id));
-    expect(await saveReadings(dataSource, readings)).toMatchObject({ stored: ids.length });
+    expect(await saveReadings(migrated.dataSource, readings)).toMatchObject({ stored: ids.length });
 
-    const stored: { id: string }[] = await dataSource.query('SELECT id FROM sensor_readings WHERE id = ANY($1)', [ids]);
+    const stored: { id: string }[] = await migrated.dataSource.query(
+      'SELECT id FROM sensor_readings WHERE id = ANY($1)',
+      [ids],
+    );
     expect(stored.map((row) => row.id).sort()).toEqual([...ids].sort());
-    const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM sensor_readings');
+    const [{ count }] = await migrated.dataSource.query('SELECT count(*)::int AS count FROM sensor_readings');
     expect(count).toBeGreaterThanOrEqual(ids.length);
   });
 
@@ -245,7 +233,9 @@ describe('saveReadings', () => {
     ['a temperature', (r: EnrichedSensorReading) => ({ ...r, content: { ...r.content, temperature_f: '1,2' } })],
   ])('lets the table refuse a reading without %s, from a caller without types, as a data error', async (_, spoil) => {
     const reading = spoil(enrichedReading('spoilt')) as unknown as EnrichedSensorReading;
-    const refusal = await saveReadings(dataSource, [enrichedReading('fine'), reading]).catch((err: unknown) => err);
+    const refusal = await saveReadings(migrated.dataSource, [enrichedReading('fine'), reading]).catch(
+      (err: unknown) => err,
+    );
     expect(isDataError(refusal)).toBe(true);
     expect(await storedRows(['fine', 'spoilt'])).toEqual([]);
   });
@@ -254,9 +244,9 @@ describe('saveReadings', () => {
     const readings = Array.from({ length: 20_000 }, (_, i) =>
       enrichedReading(`bulk-${i}`, { temperature_f: i, temperature_c: ((i - 32) * 5) / 9 }),
     );
-    expect(await saveReadings(dataSource, readings)).toEqual({ stored: 20_000, duplicates: 0, rejected: [] });
+    expect(await saveReadings(migrated.dataSource, readings)).toEqual({ stored: 20_000, duplicates: 0, rejected: [] });
 
-    const [{ count, sum }] = await dataSource.query(
+    const [{ count, sum }] = await migrated.dataSource.query(
       "SELECT count(*)::int AS count, sum(temperature_f)::float8 AS sum FROM sensor_readings WHERE id LIKE 'bulk-%'",
     );
     expect({ count, sum }).toEqual({ count: 20_000, sum: (19_999 * 20_000) / 2 });

@@ -1,8 +1,8 @@
 /** How long to wait between attempts: exponential, capped, with jitter. */
 export interface BackoffOptions {
-  /** Delay before the first retry, in milliseconds (default 250). */
+  /** Delay before the first retry, in milliseconds (default 100, as `RETRY_DELAYS.reconnect`). */
   initialMs?: number;
-  /** Longest delay, in milliseconds (default 30,000). */
+  /** Longest delay, in milliseconds (default 2,000, as `RETRY_DELAYS.reconnect`). */
   maxMs?: number;
   /** Growth per attempt (default 2). */
   factor?: number;
@@ -13,14 +13,16 @@ export interface BackoffOptions {
 /**
  * Returns the delay before retry number `attempt` (0 for the first retry): the capped
  * exponential delay, of which a random half is kept so that many clients retrying together
- * spread out instead of striking the server in step.
+ * spread out instead of striking the server in step (cockatiel's half jitter, which
+ * {@link retry} uses). For loops that are not one call retried: reconnecting with failover,
+ * resending a nacked message from a timer.
  *
  * @example
- * backoffDelay(0); // between 125 and 250
+ * backoffDelay(0); // between 50 and 100
  * backoffDelay(10, { maxMs: 5000 }); // between 2500 and 5000
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const { initialMs = 250, maxMs = 30_000, factor = 2, random = Math.random } = options;
+  const { initialMs = 100, maxMs = 2_000, factor = 2, random = Math.random } = options;
   const ceiling = Math.min(maxMs, initialMs * factor ** Math.max(0, attempt));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -1,5 +1,5 @@
-import { backoffDelay, type BackoffOptions } from './backoff-delay';
-import { sleep } from './sleep';
+import type { BackoffOptions } from './backoff-delay';
+import { RETRY_DELAYS, retry } from './retry';
 
 export interface BatcherOptions<T> {
   /** A batch is written as soon as it holds this many items. */
@@ -13,14 +13,14 @@ export interface BatcherOptions<T> {
    * used up): a partial batch is then written at once instead of waiting out `maxWaitMs`.
    */
   starved?: () => boolean;
-  /** Called (in a microtask) each time a batch leaves the waiting items, making room for more. */
+  /** Called (in a microtask) each time a batch leaves the buffered items, making room for more. */
   onRoom?: () => void;
   /** Writes one batch; a rejection is retried with backoff, holding the batch. */
   write: (batch: T[]) => Promise<void>;
   /** Told about each failed write before the retry. */
   onWriteError?: (err: unknown, attempt: number, retryInMs: number) => void;
   /**
-   * Delays between attempts (default 100 ms doubling up to 2 s: the batch is held meanwhile,
+   * Delays between attempts (default `RETRY_DELAYS.reconnect`: the batch is held meanwhile,
    * so a short cap means a short catch-up once the database is back).
    */
   backoff?: BackoffOptions;
@@ -41,7 +41,7 @@ export interface BatcherOptions<T> {
 export class Batcher<T> {
   // Two arrays rather than an object per item: items wait long enough to survive a garbage
   // collection or two, and each object that survives is copied.
-  private waiting: T[] = [];
+  private buffered: T[] = [];
   private addedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writes = 0;
@@ -59,7 +59,7 @@ export class Batcher<T> {
 
   /** Items added and not yet handed to a write. */
   get size(): number {
-    return this.waiting.length;
+    return this.buffered.length;
   }
 
   /** Batches being written (retries included). */
@@ -68,7 +68,7 @@ export class Batcher<T> {
   }
 
   add(item: T): void {
-    this.waiting.push(item);
+    this.buffered.push(item);
     this.addedAt.push(Date.now());
     this.schedule();
   }
@@ -78,7 +78,7 @@ export class Batcher<T> {
     this.draining++;
     try {
       this.schedule();
-      while ((this.waiting.length > 0 || this.writes > 0) && !this.closing.signal.aborted) {
+      while ((this.buffered.length > 0 || this.writes > 0) && !this.closing.signal.aborted) {
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       }
     } finally {
@@ -97,11 +97,11 @@ export class Batcher<T> {
   }
 
   private schedule(): void {
-    while (this.waiting.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
+    while (this.buffered.length > 0 && this.writes < this.concurrency && !this.closing.signal.aborted) {
       const age = Date.now() - this.addedAt[0];
       const due =
         this.draining > 0 ||
-        this.waiting.length >= this.options.maxSize ||
+        this.buffered.length >= this.options.maxSize ||
         age >= this.options.maxWaitMs ||
         this.options.starved?.() === true;
       if (!due) {
@@ -115,7 +115,7 @@ export class Batcher<T> {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.addedAt.splice(0, this.options.maxSize);
-      void this.write(this.waiting.splice(0, this.options.maxSize));
+      void this.write(this.buffered.splice(0, this.options.maxSize));
       if (this.options.onRoom) queueMicrotask(this.options.onRoom);
     }
   }
@@ -138,15 +138,13 @@ export class Batcher<T> {
   }
 
   private async writeWithRetry(batch: T[]): Promise<void> {
-    for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
-      try {
-        await this.options.write(batch);
-        return;
-      } catch (err) {
-        const retryInMs = backoffDelay(attempt, this.options.backoff ?? { initialMs: 100, maxMs: 2_000 });
-        this.options.onWriteError?.(err, attempt, retryInMs);
-        await sleep(retryInMs, this.closing.signal);
-      }
-    }
+    if (this.closing.signal.aborted) return;
+    await retry(() => this.options.write(batch), {
+      backoff: this.options.backoff ?? RETRY_DELAYS.reconnect,
+      signal: this.closing.signal,
+      onError: this.options.onWriteError,
+    }).catch(() => {
+      // Closed while failing: the batch stays unwritten.
+    });
   }
 }

@@ -21,14 +21,16 @@ export function createMetricsRegistry(): Registry {
 /**
  * Registers a counter whose value is read, at scrape time, from a running total the app keeps
  * anyway (so the hot path pays for one integer increment, not a metric update). With
- * `labelName`, `read` returns one total per label value, e.g. dead letters by reason.
+ * `labelName`, `read` returns one total per label value, e.g. dead letters by reason; the
+ * `labelValues` known in advance are exported at 0 until they happen, so that `rate()` and
+ * `increase()` see the first one.
  *
  * @example
  * counterFrom(registry, { name: 'sensors_readings_stored_total', help: 'Readings written.' }, () => stats.stored);
  */
 export function counterFrom(
   registry: Registry,
-  meta: { name: string; help: string; labelName?: string },
+  meta: { name: string; help: string; labelName?: string; labelValues?: readonly string[] },
   read: () => number | Record<string, number>,
 ): void {
   new Counter({
@@ -39,8 +41,11 @@ export function counterFrom(
     collect() {
       const value = read();
       this.reset();
+      const labelName = meta.labelName ?? 'label';
       if (typeof value === 'number') this.inc(value);
-      else for (const [label, total] of Object.entries(value)) this.inc({ [meta.labelName ?? 'label']: label }, total);
+      else for (const [label, total] of Object.entries(value)) this.inc({ [labelName]: label }, total);
+      // Adding 0 creates a missing series and leaves a present one as it is.
+      for (const label of meta.labelValues ?? []) this.inc({ [labelName]: label }, 0);
     },
   });
 }
@@ -61,4 +66,17 @@ export function gaugeFrom(
       else this.set(value);
     },
   });
+}
+
+/**
+ * Registers `sensors_build_info{version, nodejs} 1`, the usual way to put a version on a
+ * dashboard or in an alert (`* on(instance) group_left(version) sensors_build_info`).
+ */
+export function registerBuildInfo(registry: Registry, version: string): void {
+  new Gauge({
+    name: 'sensors_build_info',
+    help: 'Always 1; the labels say which version runs, on which Node.js.',
+    labelNames: ['version', 'nodejs'],
+    registers: [registry],
+  }).set({ version, nodejs: process.version }, 1);
 }

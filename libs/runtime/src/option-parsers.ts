@@ -38,7 +38,7 @@ export function booleanOption(value: string | boolean): boolean {
 }
 
 /**
- * Reads an option holding a comma-separated list of URLs (e.g. the broker nodes of `AMQP_URL`)
+ * Reads an option holding a comma-separated list of URLs (e.g. the broker nodes of `--amqp-url`)
  * after commander has parsed it, and stops the program with an error naming the option when a
  * URL is malformed or of another scheme. Unlike commander's own errors, this one never repeats
  * the value, which may hold a password.

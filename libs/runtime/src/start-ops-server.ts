@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { StartupError } from './startup-error';
 
 /** Whether the app can do its work now, and if not, why. */
 export interface Readiness {
@@ -11,7 +12,7 @@ export interface Readiness {
 
 export interface OpsServerOptions {
   port: number;
-  /** Address to listen on (default all interfaces, so Prometheus in a container can scrape). */
+  /** Address to listen on (default every interface, so that Prometheus in a container can scrape). */
   host?: string;
   registry: Registry;
   readiness: () => Readiness;
@@ -26,7 +27,8 @@ export interface OpsServer {
 /**
  * Serves what operators and orchestrators poll: `/metrics` (Prometheus text format),
  * `/healthz` (200 while the process is alive) and `/readyz` (200 when ready, else 503 with the
- * reasons as JSON).
+ * reasons as JSON). A port that is taken or not allowed, or an address not of this machine,
+ * rejects with a {@link StartupError} naming `--metrics-port` or `--metrics-host`.
  *
  * @example
  * const ops = await startOpsServer({ port: 9465, registry, readiness: () => ({ ready: broker.connected, reasons: [] }) });
@@ -54,7 +56,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(explainListenError(err, options)));
     server.listen(options.port, options.host, () => resolve());
   });
   return {
@@ -65,4 +67,31 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         server.close(() => resolve());
       }),
   };
+}
+
+function explainListenError(err: NodeJS.ErrnoException, { port, host }: OpsServerOptions): Error {
+  const details = { metricsPort: port, metricsHost: host ?? '(every interface)' };
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} of the metrics endpoint is already in use`, {
+        fix: 'stop what listens there, or choose another port with --metrics-port (0: any free port)',
+        details,
+        cause: err,
+      });
+    case 'EACCES':
+      return new StartupError(`port ${port} of the metrics endpoint needs privileges this process lacks`, {
+        fix: 'choose a port above 1023 with --metrics-port',
+        details,
+        cause: err,
+      });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new StartupError(`address ${host} of the metrics endpoint is not one of this machine's`, {
+        fix: 'choose an address of this machine with --metrics-host (127.0.0.1: this machine only)',
+        details,
+        cause: err,
+      });
+    default:
+      return err;
+  }
 }

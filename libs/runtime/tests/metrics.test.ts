@@ -1,4 +1,4 @@
-import { counterFrom, createMetricsRegistry, gaugeFrom } from '../src';
+import { counterFrom, createMetricsRegistry, gaugeFrom, registerBuildInfo } from '../src';
 
 describe('createMetricsRegistry', () => {
   it('holds the process metrics but no gauge named like a counter', async () => {
@@ -24,6 +24,25 @@ describe('counterFrom', () => {
     const text = await registry.getSingleMetricAsString('test_dead_total');
     expect(text).toContain('test_dead_total{reason="a"} 2');
     expect(text).toContain('test_dead_total{reason="b"} 1');
+  });
+
+  it('reports each known label value at 0 until it happens', async () => {
+    const registry = createMetricsRegistry();
+    const meta = { name: 'test_failed_total', help: 'Failed.', labelName: 'reason', labelValues: ['x', 'y'] };
+    counterFrom(registry, meta, () => ({ y: 4 }));
+    const text = await registry.getSingleMetricAsString('test_failed_total');
+    expect(text).toContain('test_failed_total{reason="x"} 0');
+    expect(text).toContain('test_failed_total{reason="y"} 4');
+  });
+});
+
+describe('registerBuildInfo', () => {
+  it('exports 1 labelled with the version and the Node.js version', async () => {
+    const registry = createMetricsRegistry();
+    registerBuildInfo(registry, '1.2.3');
+    expect(await registry.getSingleMetricAsString('sensors_build_info')).toContain(
+      `sensors_build_info{version="1.2.3",nodejs="${process.version}"} 1`,
+    );
   });
 });
 

@@ -44,7 +44,7 @@ describe('readUrlList', () => {
     const command = new Command('test')
       .exitOverride()
       .configureOutput({ writeErr: () => undefined })
-      .addOption(new Option('--amqp-url <urls>').env('AMQP_URL'));
+      .addOption(new Option('--amqp-url <urls>').env('SENSORS_AMQP_URL'));
     command.parse(['--amqp-url', value], { from: 'user' });
     return command;
   }
@@ -58,7 +58,7 @@ describe('readUrlList', () => {
 
   it('rejects another scheme, naming the option and its variable', () => {
     expect(() => readUrlList(program('http://a'), 'amqpUrl', ['amqp', 'amqps'])).toThrow(
-      "option '--amqp-url' (env AMQP_URL) must be a amqp or amqps URL, not http",
+      "option '--amqp-url' (env SENSORS_AMQP_URL) must be a amqp or amqps URL, not http",
     );
   });
 

@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { startOpsServer, type OpsServer, type Readiness } from '../src';
+import { StartupError, startOpsServer, startupFailureFields, type OpsServer, type Readiness } from '../src';
 
 let server: OpsServer;
 let readiness: Readiness = { ready: true, reasons: [] };
@@ -40,5 +40,21 @@ describe('startOpsServer', () => {
 
   it('answers 404 elsewhere', async () => {
     expect((await get('/nope')).status).toBe(404);
+  });
+
+  it('refuses a taken port with a StartupError that names --metrics-port', async () => {
+    const taken = startOpsServer({ port: server.port, host: '127.0.0.1', registry, readiness: () => readiness });
+    await expect(taken).rejects.toBeInstanceOf(StartupError);
+    const fields = startupFailureFields(await taken.catch((err: unknown) => err));
+    expect(fields).toMatchObject({
+      reason: `port ${server.port} of the metrics endpoint is already in use`,
+      fix: expect.stringContaining('--metrics-port'),
+    });
+    expect(fields).not.toHaveProperty('err');
+  });
+
+  it('refuses an address not of this machine with a StartupError that names --metrics-host', async () => {
+    const elsewhere = startOpsServer({ port: 0, host: '192.0.2.1', registry, readiness: () => readiness });
+    await expect(elsewhere).rejects.toMatchObject({ fix: expect.stringContaining('--metrics-host') });
   });
 });

@@ -14,6 +14,7 @@ Options:
   -s, --seed <seed>    reproduce a stream, ids included (default: random)
       --sensors <n>    number of simulated sensors (default: 10)
   -r, --rate <n>       readings per second (default: as fast as stdout takes them)
+  -V, --version        print the version
   -h, --help           show this help
 
 Example:
@@ -26,6 +27,7 @@ const FLAGS = {
   sensors: { type: 'string' },
   rate: { type: 'string', short: 'r' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
 /** A decimal number as people type it; `Number()` alone would also take '', '0x10' and ' 5'. */
@@ -39,6 +41,8 @@ const EXIT_USAGE = 2;
 export interface RunCliOptions {
   stdout: Writable;
   stderr: Writable;
+  /** Printed by `--version` (the entry point reads it from the package's package.json). */
+  version?: string;
   /** Ends the stream after a whole line, with exit code 0 (e.g. on SIGINT). */
   signal?: AbortSignal;
   /** For tests: see {@link GenerateSensorReadingsOptions.clock}. */
@@ -56,12 +60,16 @@ export interface RunCliOptions {
  * process.exitCode = await runCli(['--count', '5', '--seed', '42'], { stdout: process.stdout, stderr: process.stderr });
  */
 export async function runCli(argv: readonly string[], options: RunCliOptions): Promise<number> {
-  const { stdout, stderr, ...injected } = options;
+  const { stdout, stderr, version = 'unknown', ...injected } = options;
   let readings: AsyncIterable<SensorReading>;
   try {
     const { values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false });
     if (values.help) {
       stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    if (values.version) {
+      stdout.write(`${version}\n`);
       return EXIT_OK;
     }
     readings = generateSensorReadings({

@@ -1,5 +1,6 @@
 import { parseSensorReading, type SensorReading } from '@sensors/sensor-model';
 import { createSensorSimulator, InvalidGeneratorOptionError, type SensorSimulatorOptions } from '../src';
+import { thrownBy } from './thrown-by';
 
 const FIXED_CLOCK = () => new Date('2019-06-24T15:00:00.000Z');
 
@@ -144,12 +145,3 @@ describe('createSensorSimulator', () => {
     });
   });
 });
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but none was thrown');
-}

@@ -7,6 +7,7 @@ import {
   type GenerateSensorReadingBatchesOptions,
   type GenerateSensorReadingsOptions,
 } from '../src';
+import { thrownBy } from './thrown-by';
 
 const START = Date.parse('2019-06-24T15:00:00.000Z');
 
@@ -279,12 +280,3 @@ describe('generateSensorReadingBatches', () => {
     });
   });
 });
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but none was thrown');
-}

@@ -85,6 +85,13 @@ describe('runCli', () => {
     expect(stdout.text).toContain('--count');
   });
 
+  it.each([['--version'], ['-V']])('prints the version for %s', async (flag) => {
+    const stdout = new Capture();
+    const code = await runCli([flag], { stdout, stderr: new Capture(), version: '1.2.3' });
+    expect(code).toBe(0);
+    expect(stdout.text).toBe('1.2.3\n');
+  });
+
   it.each([
     [['--count', 'abc'], /--count must be a number \(got "abc"\)/],
     [['--count', '1.5'], /--count must be an integer of at least 0 \(got "1.5"\)/],

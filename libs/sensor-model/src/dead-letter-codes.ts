@@ -27,3 +27,21 @@ export const DEAD_LETTER_CODES = {
 
 /** One of {@link DEAD_LETTER_CODES}. */
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];
+
+/**
+ * The headers under which a dead letter carries its reason, written by both apps and read by
+ * the consumer's `dead-letters` command.
+ */
+export const DEAD_LETTER_HEADERS = {
+  /** `true` when the original headers did not fit and were left out of the dead letter. */
+  headersCut: 'x-sensors-headers-cut',
+  /** One of {@link DEAD_LETTER_CODES}. */
+  code: 'x-sensors-reason',
+  message: 'x-sensors-error',
+  fields: 'x-sensors-fields',
+  queue: 'x-sensors-source-queue',
+  at: 'x-sensors-dead-lettered-at',
+  /** For one reading taken out of an envelope: the envelope's message id and the reading's index. */
+  envelope: 'x-sensors-envelope-id',
+  index: 'x-sensors-envelope-index',
+} as const;

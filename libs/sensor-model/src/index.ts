@@ -36,5 +36,5 @@ export {
   type MeasurementTimeProblem,
 } from './measurement-time';
 export { MEASUREMENT_TIME_EXAMPLES, type MeasurementTimeExample } from './measurement-time-examples';
-export { DEAD_LETTER_CODES, type DeadLetterCode } from './dead-letter-codes';
+export { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, type DeadLetterCode } from './dead-letter-codes';
 export { InvalidEnvelopeError, InvalidSensorReadingError, describeValue, type ReadingProblem } from './errors';

@@ -26,11 +26,13 @@ export {
   peekQueue,
   queueDepth,
   setQueuePolicy,
+  takeMessages,
   withChannel,
   type Broker,
   type PeekedMessage,
   type QueueDepth,
 } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
+export type { StoredReadingRow } from './stored-reading-row';
 export { uniqueName } from './unique-name';
 export { sleep, waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';

@@ -58,7 +58,12 @@ export interface PostgresCluster {
  * const pg = await startPostgresCluster();
  * try { await pg.stop(); await pg.start(); … } finally { await pg.remove(); }
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(
+  options: {
+    /** Server settings, passed as `-c name=value`, e.g. `{ ssl: 'on', ssl_cert_file: … }`; files must be readable by `postgres`. */
+    settings?: Record<string, string>;
+  } = {},
+): Promise<PostgresCluster> {
   const bin = postgresBin();
   const root = mkdtempSync(join(tmpdir(), 'sensors-postgres-'));
   const data = join(root, 'data');
@@ -75,8 +80,20 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   let removed = false;
 
   const start = async () => {
-    const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
-    await run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'postgres.log'), '-w', '-t', '120', 'start']);
+    const settings = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`);
+    const serverOptions = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${settings.join('')}`;
+    await run('pg_ctl', [
+      '-D',
+      data,
+      '-o',
+      serverOptions,
+      '-l',
+      join(root, 'postgres.log'),
+      '-w',
+      '-t',
+      '120',
+      'start',
+    ]);
     await waitFor(
       'the throwaway Postgres to accept queries',
       () =>

@@ -1,4 +1,4 @@
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { execCommand } from './exec-command';
 import { testAmqpUrl } from './services';
 import { sleep, withTimeout } from './wait';
@@ -118,6 +118,23 @@ export function peekQueue(
         });
       }
       return messages;
+    },
+    { broker, timeoutMs: 120_000 },
+  );
+}
+
+/** Takes every message of a queue (acked as taken, so they are gone): for a queue of the test's own. */
+export function takeMessages(
+  queue: string,
+  { broker = machineBroker }: { broker?: Broker } = {},
+): Promise<GetMessage[]> {
+  return withChannel(
+    async (channel) => {
+      const taken: GetMessage[] = [];
+      for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true })) {
+        taken.push(m);
+      }
+      return taken;
     },
     { broker, timeoutMs: 120_000 },
   );

@@ -22,7 +22,7 @@ const BROKER_STOPPED_MS = 1500;
 /** How long a cluster node stays down: long enough for the queue to elect a new leader (~1–2 s). */
 const NODE_DOWN_MS = 3000;
 /** The publisher's default `--max-in-flight`. */
-const MAX_IN_FLIGHT = 2000;
+const MAX_UNCONFIRMED = 2000;
 
 const BATCH_RETRY = 'batch write failed, holding the batch and retrying';
 const BROKER_LOST = 'broker connection lost, reconnecting';
@@ -355,16 +355,16 @@ const memoryAlarm: Scenario = {
       blockedAt = publisher.lines('broker blocked publishing')[0]?.time;
       // Held until the window of unconfirmed readings is full (a condition, not a clock), then
       // two more progress intervals, so the lines show whether generation stopped.
-      // (or until the publisher has generated every reading, when the rest fits in the window).
+      // (or until the publisher has received every reading, when the rest fits in the window).
       const progress = () => publisher.logs.filter((l) => l.msg === 'progress' && (l.time ?? 0) >= start);
       await waitFor(
         'the window to fill',
         () =>
-          progress().some((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT) ||
+          progress().some((l) => Number(l['unconfirmed']) >= MAX_UNCONFIRMED) ||
           progress().some((l) => Number(l['received']) >= ctx.size),
         { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
       ).catch(() => undefined);
-      filledAt = progress().find((l) => Number(l['inFlight']) >= MAX_IN_FLIGHT)?.time;
+      filledAt = progress().find((l) => Number(l['unconfirmed']) >= MAX_UNCONFIRMED)?.time;
       await ctx.sleep(1000);
     } finally {
       await restore();
@@ -389,7 +389,7 @@ const memoryAlarm: Scenario = {
     const rssBefore = peak(start - 3000, start);
     const rssDuring = peak(start, end);
     const rssAfter = peak(end, end + 3000);
-    // Backpressure as a bound that holds at any speed: while blocked, the readings generated
+    // Backpressure as a bound that holds at any speed: while blocked, the readings received
     // and not settled never exceed the window (plus the one reading waiting for room).
     const unblockedAt = publisher.lines('broker unblocked publishing')[0]?.time ?? end;
     const blockEnd = Math.min(end, unblockedAt);
@@ -397,10 +397,10 @@ const memoryAlarm: Scenario = {
       (l) =>
         l.msg === 'progress' && typeof l['received'] === 'number' && (l.time ?? 0) >= start && (l.time ?? 0) < blockEnd,
     );
-    const inFlightMax = Math.max(0, ...during.map((l) => Number(l['inFlight'])));
+    const unconfirmedMax = Math.max(0, ...during.map((l) => Number(l['unconfirmed'])));
     const unsettledMax = Math.max(0, ...during.map(unsettled));
     ctx.notes.push(
-      `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); unconfirmed at most ${inFlightMax}, received and unsettled at most ${unsettledMax}`,
+      `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); unconfirmed at most ${unconfirmedMax}, received and unsettled at most ${unsettledMax}`,
     );
     if (filledAt === undefined) {
       ctx.notes.push(`the window never filled at ${ctx.settings.rate}/s, so this run does not exercise the stop`);
@@ -416,9 +416,9 @@ const memoryAlarm: Scenario = {
       `${rssBefore.toFixed(1)} → ${rssDuring.toFixed(1)} MiB`,
     );
     ctx.check(
-      `the publisher waits while blocked (≤ ${MAX_IN_FLIGHT} unconfirmed, ≤ ${MAX_IN_FLIGHT + 1} received and unsettled)`,
-      inFlightMax <= MAX_IN_FLIGHT && unsettledMax <= MAX_IN_FLIGHT + 1,
-      `unconfirmed at most ${inFlightMax}, received and unsettled at most ${unsettledMax} over ${during.length} progress lines`,
+      `the publisher waits while blocked (≤ ${MAX_UNCONFIRMED} unconfirmed, ≤ ${MAX_UNCONFIRMED + 1} received and unsettled)`,
+      unconfirmedMax <= MAX_UNCONFIRMED && unsettledMax <= MAX_UNCONFIRMED + 1,
+      `unconfirmed at most ${unconfirmedMax}, received and unsettled at most ${unsettledMax} over ${during.length} progress lines`,
     );
   },
 };

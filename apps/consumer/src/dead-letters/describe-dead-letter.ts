@@ -1,5 +1,5 @@
 import type { MessageProperties } from 'amqplib';
-import { DEAD_LETTER_HEADERS } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 
 /** Why a message sits in the dead-letter queue, read from its headers. */
 export interface DeadLetterDescription {

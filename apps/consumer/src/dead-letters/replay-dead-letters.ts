@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel, GetMessage, Message, MessageProperties, Options } from 'amqplib';
-import { DEAD_LETTER_HEADERS, PublishRejectedError, type Topology } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
+import { PublishRejectedError, type Topology } from '@sensors/messaging';
 import { describeDeadLetter, text } from './describe-dead-letter';
 import { copyProperties, walkQueue } from './walk-queue';
 

@@ -13,6 +13,8 @@ export interface HttpSourceOptions {
   brokerAvailable: () => boolean;
   /** Bearer tokens, one of which each request must carry; none: no authentication. */
   tokens: readonly string[];
+  /** PEM certificate (chain) and private key: HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Largest request body, in bytes. */
   bodyLimit: number;
   /** Longest a client may take to send a whole request (headers and body), in ms. */
@@ -34,6 +36,9 @@ const NDJSON = 'application/x-ndjson';
  */
 export const MAX_REQUEST_READINGS = 10_000;
 
+/** The statuses the source answers, each counted in `sensors_http_requests_total{status}` from 0. */
+export const HTTP_SOURCE_STATUSES = ['202', '400', '401', '404', '408', '413', '415', '500', '503'] as const;
+
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message });
 }
@@ -53,22 +58,26 @@ function fail(reply: FastifyReply, status: number, message: string): FastifyRepl
  * - `401` without a valid bearer token, `413` past `bodyLimit`, `415` another content type,
  *   `408` (and the connection closed) when the request takes longer than `requestTimeoutMs`;
  * - `500` an unexpected failure, handed to `onError` and not described to the client.
+ *
+ * With `tls`, it serves HTTPS, so that bearer tokens do not cross the network in clear.
  */
 export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
   const { stats, requestTimeoutMs, confirmTimeoutMs } = options;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const server = {
+    headersTimeout: requestTimeoutMs,
+    // Node checks the request and headers timeouts this often (by default every 30 s).
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+  };
   const app = fastify({
     bodyLimit: options.bodyLimit,
     requestTimeout: requestTimeoutMs,
     // A backstop for sockets that go quiet; a request's own wait for confirms stays below it.
     connectionTimeout: requestTimeoutMs + confirmTimeoutMs + 1000,
     keepAliveTimeout: 5000,
-    http: {
-      headersTimeout: requestTimeoutMs,
-      // Node checks the request and headers timeouts this often (by default every 30 s).
-      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
-    },
-  });
+    // Fastify hands `https` (TLS and server options in one) to https.createServer, else `http`.
+    ...(options.tls ? { https: { ...server, ...options.tls } } : { http: server }),
+  }) as FastifyInstance;
 
   app.addHook('onResponse', async (_request, reply) => {
     const status = String(reply.statusCode);

@@ -109,7 +109,7 @@ export async function publishBatch(items: readonly RequestItem[], options: Publi
       const entry = { index, id: message.id, outcome: 'timeout' };
       sent.push(entry);
       if (timedOut) continue;
-      entry.outcome = 'pending';
+      entry.outcome = 'unconfirmed';
       confirmations.push(
         publishCounted(sink, stats, message).then((err) => {
           entry.outcome = err ? (err instanceof PublishRejectedError ? err.reason : 'error') : 'confirmed';
@@ -127,7 +127,7 @@ export async function publishBatch(items: readonly RequestItem[], options: Publi
     rejectedByReason,
     unconfirmed: sent
       .filter((s) => s.outcome !== 'confirmed')
-      .map(({ index, id, outcome }) => ({ index, id, reason: outcome === 'pending' ? 'timeout' : outcome })),
+      .map(({ index, id, outcome }) => ({ index, id, reason: outcome === 'unconfirmed' ? 'timeout' : outcome })),
   };
 }
 

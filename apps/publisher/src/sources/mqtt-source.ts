@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { DEAD_LETTER_HEADERS, type OutgoingMessage } from '@sensors/messaging';
-import { InvalidSensorReadingError } from '@sensors/sensor-model';
+import type { OutgoingMessage } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
 import { countRejection, publishCounted, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { toReadingMessage } from '../to-reading-message';
 import { PubackQueue } from './puback-queue';
@@ -37,7 +37,7 @@ export interface MqttSourceOptions {
  * Takes readings from an MQTT broker and publishes them, losing none on the way: it subscribes
  * at QoS 1 with a persistent session under a stable client id, and acknowledges each MQTT
  * message (PUBACK) only after RabbitMQ has confirmed every reading it carried, in the order the
- * messages came. A publisher killed at any moment leaves the unacknowledged messages with the
+ * messages came. A publisher killed at any moment leaves the unacked messages with the
  * broker, which redelivers them; the readings' `(id, time)` key absorbs the repeats.
  */
 export class MqttSource {
@@ -45,7 +45,7 @@ export class MqttSource {
   readonly #client: MqttClient;
   #pubacks: PubackQueue;
   #waitingForRoom: (() => void) | undefined;
-  #outstanding = new Set<Promise<void>>();
+  #unacked = new Set<Promise<void>>();
   #closed = false;
   /** Messages the broker sent again (DUP flag): taken by an earlier connection, never acknowledged. */
   redeliveries = 0;
@@ -104,7 +104,7 @@ export class MqttSource {
   }
 
   /** Messages taken whose PUBACK is not sent yet. */
-  get unacknowledged(): number {
+  get unacked(): number {
     return this.#pubacks.size;
   }
 
@@ -121,7 +121,7 @@ export class MqttSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#outstanding);
+    await Promise.all(this.#unacked);
     await this.#client.endAsync();
   }
 
@@ -166,7 +166,7 @@ export class MqttSource {
   }
 
   #take(packet: IPublishPacket, callback: (err?: Error) => void): void {
-    // Closing: the packet is left unhandled (and unacknowledged), which stops MQTT.js reading more.
+    // Closing: the packet is left unhandled (and unacked), which stops MQTT.js reading more.
     if (this.#closed) return;
     if (packet.qos === 0 || packet.messageId === undefined) {
       void this.#settle(packet);
@@ -181,9 +181,9 @@ export class MqttSource {
       this.#options.onFailed?.(packet.topic, err);
       this.#client.stream?.destroy();
     });
-    this.#outstanding.add(done);
+    this.#unacked.add(done);
     void done.finally(() => {
-      this.#outstanding.delete(done);
+      this.#unacked.delete(done);
       if (pubacks.size < this.#options.maxUnacknowledged) this.#room();
     });
     // Brokers may send more than the receive maximum (Mosquitto does): hold the next packet

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { DEAD_LETTER_HEADERS, type OutgoingMessage } from '@sensors/messaging';
-import { DEAD_LETTER_CODES, InvalidSensorReadingError, type UnknownFields } from '@sensors/sensor-model';
+import type { OutgoingMessage } from '@sensors/messaging';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, InvalidSensorReadingError, type UnknownFields } from '@sensors/sensor-model';
 import { publishReadings, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { ConflictingReadingError, ReadingIdentities } from '../reading-identities';
 import { readNdjsonLines, type NdjsonLine } from './read-ndjson-lines';
