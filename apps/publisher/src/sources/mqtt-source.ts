@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { OutgoingMessage } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
@@ -122,6 +123,11 @@ export class MqttSource {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all(this.#unacked);
+    // MQTT.js's graceful end waits for the socket to close, which needs its reading side to end
+    // too: with a backlog the source no longer reads, it never does (the stop then took the whole
+    // shutdown timeout). Once the PUBACKs and the DISCONNECT are written, the socket goes.
+    const stream = this.#client.stream as Duplex | undefined;
+    stream?.once('finish', () => stream.destroy());
     await this.#client.endAsync();
   }
 
