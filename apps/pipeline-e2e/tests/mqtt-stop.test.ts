@@ -1,12 +1,5 @@
 import mqtt from 'mqtt';
-import {
-  startApp,
-  startMosquitto,
-  uniqueName,
-  waitFor,
-  type AppProcess,
-  type MosquittoBroker,
-} from '@sensors/testing';
+import { startApp, startMosquitto, uniqueName, waitFor, type AppProcess, type MosquittoBroker } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** Messages Mosquitto holds for the publisher's session when it starts: far more than a stop lets it take. */
@@ -95,7 +88,9 @@ describe('stopping the MQTT source', () => {
     // did not need its shutdown timeout (a bound a slow machine keeps; a drain of the backlog would not).
     expect(stopMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
     expect((await stored()).ids).toBeLessThan(BACKLOG);
-    expect(publisher.logs.some((l) => l['msg'] === 'publisher stopped; every published reading is confirmed')).toBe(true);
+    expect(publisher.logs.some((l) => l['msg'] === 'publisher stopped; every published reading is confirmed')).toBe(
+      true,
+    );
 
     // What it left unacknowledged comes again: every reading is stored.
     publisher = startPublisher();
