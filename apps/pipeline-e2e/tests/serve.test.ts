@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { deleteBrokerObjects, testAmqpUrl, uniqueName } from '@sensors/testing';
+import { deleteBrokerObjects, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
 
 const root = join(__dirname, '../../..');
 
@@ -40,6 +40,40 @@ describe('nx serve', () => {
       expect(output).toContain('"confirmed":5');
       expect(output).not.toContain('Debugger listening');
     } finally {
+      await deleteBrokerObjects({ queues: [queue, `${queue}.dead-letter`], exchanges: [queue] });
+    }
+  }, 180_000);
+
+  it('shows the graceful shutdown on Ctrl-C at a terminal', async () => {
+    const queue = uniqueName('serve-ctrl-c');
+    // util-linux's `script` gives Nx a terminal; a ^C typed into it reaches the foreground
+    // process group as SIGINT, as it does for a user at a shell.
+    const command = [
+      'npx nx serve publisher --output-style=stream --',
+      '--rate=10',
+      `--amqp-url=${testAmqpUrl}`,
+      `--queue=${queue}`,
+      `--exchange=${queue}`,
+      '--metrics-port=0',
+    ].join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: root,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    try {
+      await waitFor('the publisher to connect', () => output.includes('broker connected'), { timeoutMs: 150_000 });
+      child.stdin.write('\x03');
+      const [code] = await exited;
+      // 130: Nx ends as a process stopped by SIGINT does, after the app's own shutdown.
+      expect(code).toBe(130);
+      expect(output).toContain('publisher stopped; every published reading is confirmed');
+    } finally {
+      child.kill('SIGKILL');
       await deleteBrokerObjects({ queues: [queue, `${queue}.dead-letter`], exchanges: [queue] });
     }
   }, 180_000);
