@@ -20,11 +20,6 @@ import { migrateLaunch, type Pipeline, type Target } from './define-pipelines';
 import { readMachineBusyCpu } from './proc-stats';
 import type { Launch, MeasuredProcess } from './process-tracker';
 
-const COUNT_INTERVAL_MS = 250;
-/** A publisher that has exited while no row arrived for this long means readings were lost. */
-const STALL_MS = 30_000;
-const PROBE_IDLE_MS = 1000;
-
 /** A row count at `t` seconds from the start of a run. */
 export interface RowSample {
   t: number;
@@ -68,6 +63,11 @@ export interface PipelineRun {
   start(name: string, launch: Launch): MeasuredProcess;
   startConsumer(): Promise<MeasuredProcess>;
 }
+
+const COUNT_INTERVAL_MS = 250;
+/** A publisher that has exited while no row arrived for this long means readings were lost. */
+const STALL_MS = 30_000;
+const PROBE_IDLE_MS = 1000;
 
 /** Reads what a process wrote, e.g. to quote its last lines in an error. */
 export function tailOf(logFile: string, lines = 15): string {

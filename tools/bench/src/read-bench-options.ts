@@ -112,33 +112,26 @@ const SPEC = {
     help: 'MQTT broker of product-mqtt (default: a Mosquitto of its own per run, with tools/mosquitto/mosquitto.conf)',
   },
   help: { type: 'boolean', short: 'h', help: 'this text' },
-} satisfies Record<string, FlagSpec>;
+} as const satisfies Record<string, FlagSpec>;
 
-/** The benchmark's settings, from its flags and BENCH_* variables. */
-export interface BenchOptions {
-  quick: boolean;
-  count: number;
-  naiveCount: number;
-  latencyCount: number;
-  latencyRate: number;
-  probes: number;
-  reps: number;
-  retries: number;
+type Spec = typeof SPEC;
+type FlagName = keyof Spec;
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+type ValueOf<F> = F extends { type: 'boolean' }
+  ? boolean
+  : F extends { default: number }
+    ? number
+    : F extends { default: string }
+      ? string
+      : string | undefined;
+
+/** The benchmark's settings, from its flags and BENCH_* variables: a camel-cased field per flag. */
+export type BenchOptions = Omit<{ [K in FlagName as CamelCase<K>]: ValueOf<Spec[K]> }, 'pipelines'> & {
   pipelines: PipelineName[];
-  backlog: boolean;
-  backlogCount: number;
-  blocked: boolean;
-  blockedSeconds: number;
-  blockedCount: number;
-  skipBuild: boolean;
-  out: string;
-  amqpUrl: string;
-  databaseUrl: string;
-  mqttUrl: string | undefined;
-  help: boolean;
-}
+};
 
-type FlagName = keyof typeof SPEC;
 const specs = Object.entries(SPEC) as [FlagName, FlagSpec][];
 
 /** The `--help` text: every flag with its default, its --quick default and its variable. */
@@ -173,13 +166,14 @@ export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     return spec.type === 'boolean' ? text === 'true' || text === '1' : text;
   };
   const quick = Boolean(values['quick'] ?? fromEnv(SPEC.quick) ?? false);
-  const read: Record<string, string | number | boolean | undefined> = {};
+  const read: Record<string, unknown> = { quick };
   for (const [name, spec] of specs) {
     let value: string | number | boolean | undefined = values[name] ?? fromEnv(spec);
     if (value === undefined) {
       value = spec.type === 'boolean' ? false : quick && spec.quick !== undefined ? spec.quick : spec.default;
     }
-    read[name] =
+    const key = name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    read[key] =
       typeof spec.default === 'number' && value !== undefined ? wholeNumber(name, value as string | number) : value;
   }
   const pipelines = String(read['pipelines'])
@@ -190,28 +184,8 @@ export function readBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   if (unknown.length > 0) {
     throw new Error(`--pipelines: unknown ${unknown.join(', ')} (known: ${PIPELINE_NAMES.join(', ')})`);
   }
-  const options: BenchOptions = {
-    quick,
-    count: read['count'] as number,
-    naiveCount: read['naive-count'] as number,
-    latencyCount: read['latency-count'] as number,
-    latencyRate: read['latency-rate'] as number,
-    probes: read['probes'] as number,
-    reps: read['reps'] as number,
-    retries: read['retries'] as number,
-    pipelines: pipelines.filter(isPipelineName),
-    backlog: read['backlog'] as boolean,
-    backlogCount: read['backlog-count'] as number,
-    blocked: read['blocked'] as boolean,
-    blockedSeconds: read['blocked-seconds'] as number,
-    blockedCount: read['blocked-count'] as number,
-    skipBuild: read['skip-build'] as boolean,
-    out: read['out'] as string,
-    amqpUrl: read['amqp-url'] as string,
-    databaseUrl: read['database-url'] as string,
-    mqttUrl: read['mqtt-url'] as string | undefined,
-    help: read['help'] as boolean,
-  };
+  // Every field is set above from its flag's spec, which the type is derived from.
+  const options = { ...read, quick, pipelines: pipelines.filter(isPipelineName) } as BenchOptions;
   if (options.count < 1) throw new Error('--count must be at least 1');
   if (options.reps < 1 && !options.backlog && !options.blocked) {
     throw new Error('--reps must be at least 1 (0 only with --backlog or --blocked, to run just those)');

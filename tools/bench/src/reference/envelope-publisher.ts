@@ -5,23 +5,14 @@
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  ConfirmWindow,
-  finishPublishing,
-  openChannel,
-  publish,
-  readPublisherArgs,
-  withCelsius,
-} from './reference-pipeline';
+import { openPublisher, withCelsius } from './reference-pipeline';
 
 const K = 100;
-const WINDOW = 20;
 
 async function main(): Promise<void> {
-  const { count, rate, seed } = readPublisherArgs();
-  const { connection, channel } = await openChannel((c) => c.createConfirmChannel());
+  const publisher = await openPublisher({ confirmWindow: 20 });
+  const { count, rate, seed } = publisher.plan;
   const simulator = createSensorSimulator({ seed });
-  const window = new ConfirmWindow(WINDOW);
   const start = Date.now();
   for (let sent = 0; sent < count; ) {
     // Paced: an envelope holds what is due by now (at least one reading), as a linger would.
@@ -33,11 +24,12 @@ async function main(): Promise<void> {
     const envelope = new Array<EnrichedSensorReading>(Math.min(K, due - sent));
     for (let i = 0; i < envelope.length; i++) envelope[i] = withCelsius(simulator.next());
     sent += envelope.length;
-    await window.take();
-    const properties = { persistent: true, messageId: envelope[0].id, contentType: 'application/json' };
-    await publish(channel, Buffer.from(JSON.stringify(envelope)), properties, window.settle);
+    await publisher.send(Buffer.from(JSON.stringify(envelope)), {
+      messageId: envelope[0].id,
+      contentType: 'application/json',
+    });
   }
-  await finishPublishing(connection, channel, window, 'envelopes');
+  await publisher.close();
 }
 
 void main();

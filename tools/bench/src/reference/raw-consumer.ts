@@ -2,23 +2,12 @@
 // to 1,000 readings or 50 ms, one write in flight, then one `multiple` ack. No validation, no
 // retry: a failure ends the process.
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
-import { BatchWriter, consumeUntilSigterm, openChannel } from './reference-pipeline';
+import { runBatchConsumer } from './reference-pipeline';
 
-const PREFETCH = 2000;
-const BATCH_READINGS = 1000;
-const FLUSH_INTERVAL_MS = 50;
-
-async function main(): Promise<void> {
-  const db = await BatchWriter.connectDatabase('bench-raw-consumer');
-  const broker = await openChannel((c) => c.createChannel());
-  await broker.channel.prefetch(PREFETCH);
-  const writer = new BatchWriter(db, broker.channel, BATCH_READINGS, FLUSH_INTERVAL_MS);
-  await consumeUntilSigterm(
-    broker,
-    (message) => writer.add(message, [JSON.parse(message.content.toString()) as EnrichedSensorReading]),
-    () => writer.drain(),
-    () => db.end(),
-  );
-}
-
-void main();
+void runBatchConsumer({
+  applicationName: 'bench-raw-consumer',
+  prefetch: 2000,
+  batchReadings: 1000,
+  flushIntervalMs: 50,
+  readingsOf: (message) => [JSON.parse(message.content.toString()) as EnrichedSensorReading],
+});

@@ -2,27 +2,15 @@
 // of 2,000 (refilled from half empty), persistent messages, no validation.
 // Usage: node raw-publisher.js --count N [--rate R] [--seed S]
 import { generateSensorReadings } from '@sensors/sensor-generator';
-import {
-  ConfirmWindow,
-  finishPublishing,
-  openChannel,
-  publish,
-  readPublisherArgs,
-  withCelsius,
-} from './reference-pipeline';
-
-const WINDOW = 2000;
+import { openPublisher, withCelsius } from './reference-pipeline';
 
 async function main(): Promise<void> {
-  const { count, rate, seed } = readPublisherArgs();
-  const { connection, channel } = await openChannel((c) => c.createConfirmChannel());
-  const window = new ConfirmWindow(WINDOW);
-  for await (const reading of generateSensorReadings({ count, rate, seed })) {
-    await window.take();
-    const properties = { persistent: true, messageId: reading.id, contentType: 'application/json' };
-    await publish(channel, Buffer.from(JSON.stringify(withCelsius(reading))), properties, window.settle);
+  const publisher = await openPublisher({ confirmWindow: 2000 });
+  for await (const reading of generateSensorReadings(publisher.plan)) {
+    const body = Buffer.from(JSON.stringify(withCelsius(reading)));
+    await publisher.send(body, { messageId: reading.id, contentType: 'application/json' });
   }
-  await finishPublishing(connection, channel, window, 'readings');
+  await publisher.close();
 }
 
 void main();

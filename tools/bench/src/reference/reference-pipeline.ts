@@ -1,10 +1,17 @@
 // What the reference pipelines share with each other and with the product: the same topology
 // names and environment variables, the same readings (the product's own generator, with
-// `temperature_c` added as the product publisher does), and the few pieces two of them use
-// alike: a window of publisher confirms and a batch writer acking after commit. Each pipeline
-// file stays a few dozen lines of its own choices (prefetch, window, batch size, envelopes).
+// `temperature_c` added as the product publisher does), and what they do alike: a publisher
+// with (or without) a window of confirms, and a consumer writing `unnest` batches, acking after
+// commit. Each pipeline file holds only its own choices (prefetch, window, batch size, envelopes).
 import type { EnrichedSensorReading, SensorReading } from '@sensors/sensor-model';
-import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
+import {
+  connect,
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type Options,
+} from 'amqplib';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -17,15 +24,7 @@ export const config = {
   queueType: process.env['SENSORS_QUEUE_TYPE'] ?? 'classic',
 };
 
-export const ROUTING_KEY = 'sensor.reading';
-
-/** `--count`, `--rate` and `--seed`, as the product publisher takes them. */
-export function readPublisherArgs(): { count: number; rate: number; seed: string | undefined } {
-  const { values } = parseArgs({
-    options: { count: { type: 'string' }, rate: { type: 'string', default: '0' }, seed: { type: 'string' } },
-  });
-  return { count: Number(values.count), rate: Number(values.rate), seed: values.seed };
-}
+const ROUTING_KEY = 'sensor.reading';
 
 /** Connects to the broker, opens a channel with `open`, and declares the topology. */
 export async function openChannel<C extends Channel>(
@@ -47,29 +46,11 @@ export function withCelsius(reading: SensorReading): EnrichedSensorReading {
   return enriched;
 }
 
-/** Publishes one message to the topology, waiting only when the socket is backed up. */
-export async function publish(
-  channel: Channel,
-  body: Buffer,
-  properties: Options.Publish,
-  onConfirm?: (err: unknown) => void,
-): Promise<void> {
-  // A confirm channel takes the callback as a fifth argument; a plain one ignores it.
-  const sent = (channel.publish as (...args: unknown[]) => boolean)(
-    config.exchange,
-    ROUTING_KEY,
-    body,
-    properties,
-    onConfirm,
-  );
-  if (!sent) await once(channel, 'drain');
-}
-
 /**
  * Publisher confirms in a sliding window of `size` messages, refilled from half empty: a
  * publish per confirm makes tiny socket writes and a wake-up per message.
  */
-export class ConfirmWindow {
+class ConfirmWindow {
   nacked = 0;
   private inFlight = 0;
   private roomFreed = () => undefined as void;
@@ -90,19 +71,51 @@ export class ConfirmWindow {
   };
 }
 
-/** Waits for the last confirms, closes, and fails the process if the broker nacked anything. */
-export async function finishPublishing(
-  connection: ChannelModel,
-  channel: Channel & { waitForConfirms(): Promise<void> },
-  window: ConfirmWindow,
-  what: string,
-): Promise<void> {
-  await channel.waitForConfirms().catch(() => undefined); // nacks are counted by the window
-  await connection.close();
-  if (window.nacked > 0) {
-    console.error(`${window.nacked} ${what} were nacked by the broker`);
-    process.exitCode = 1;
-  }
+/** A reference publisher's connection; see {@link openPublisher}. */
+export interface ReferencePublisher {
+  /** What to publish: `--count`, `--rate` and `--seed`. */
+  plan: { count: number; rate: number; seed: string | undefined };
+  /** Publishes one persistent message, waiting for room in the confirm window and on a backed-up socket. */
+  send(body: Buffer, properties?: Options.Publish): Promise<void>;
+  /** Waits for the last confirms, closes, and fails the process if the broker nacked anything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the plan, connects and declares the topology. With `confirmWindow`, a confirm channel
+ * with at most that many messages unconfirmed; without, a plain channel and no confirms.
+ */
+export async function openPublisher({ confirmWindow }: { confirmWindow?: number } = {}): Promise<ReferencePublisher> {
+  const { values } = parseArgs({
+    options: { count: { type: 'string' }, rate: { type: 'string', default: '0' }, seed: { type: 'string' } },
+  });
+  const plan = { count: Number(values.count), rate: Number(values.rate), seed: values.seed };
+  const window = confirmWindow === undefined ? undefined : new ConfirmWindow(confirmWindow);
+  const { connection, channel } = await openChannel((c) => (window ? c.createConfirmChannel() : c.createChannel()));
+  return {
+    plan,
+    send: async (body, properties = {}) => {
+      await window?.take();
+      // A confirm channel takes the callback as a fifth argument.
+      const publish = channel.publish.bind(channel) as (...args: unknown[]) => boolean;
+      if (!publish(config.exchange, ROUTING_KEY, body, { persistent: true, ...properties }, window?.settle)) {
+        await once(channel, 'drain');
+      }
+    },
+    close: async () => {
+      if (window) {
+        await (channel as ConfirmChannel).waitForConfirms().catch(() => undefined); // nacks are counted by the window
+      } else {
+        // Closing the channel flushes what is buffered; without confirms nothing says it arrived.
+        await channel.close();
+      }
+      await connection.close();
+      if (window && window.nacked > 0) {
+        console.error(`${window.nacked} messages were nacked by the broker`);
+        process.exitCode = 1;
+      }
+    },
+  };
 }
 
 /**
@@ -127,6 +140,31 @@ export async function consumeUntilSigterm(
       await close();
     })();
   });
+}
+
+/** How a batch consumer reads and writes; see {@link runBatchConsumer}. */
+export interface BatchConsumerOptions {
+  applicationName: string;
+  prefetch: number;
+  batchReadings: number;
+  flushIntervalMs: number;
+  /** The readings a message holds. */
+  readingsOf(message: ConsumeMessage): EnrichedSensorReading[];
+}
+
+/** A consumer writing through a {@link BatchWriter} until SIGTERM. */
+export async function runBatchConsumer(options: BatchConsumerOptions): Promise<void> {
+  const db = new Client({ connectionString: config.databaseUrl, application_name: options.applicationName });
+  await db.connect();
+  const broker = await openChannel((c) => c.createChannel());
+  await broker.channel.prefetch(options.prefetch);
+  const writer = new BatchWriter(db, broker.channel, options.batchReadings, options.flushIntervalMs);
+  await consumeUntilSigterm(
+    broker,
+    (message) => writer.add(message, options.readingsOf(message)),
+    () => writer.drain(),
+    () => db.end(),
+  );
 }
 
 const INSERT_READINGS = `
@@ -159,13 +197,6 @@ export class BatchWriter {
     private readonly batchReadings: number,
     private readonly flushIntervalMs: number,
   ) {}
-
-  /** Connects to the database the pipeline writes to. */
-  static async connectDatabase(applicationName: string): Promise<Client> {
-    const db = new Client({ connectionString: config.databaseUrl, application_name: applicationName });
-    await db.connect();
-    return db;
-  }
 
   /** Adds the readings of `message`; a message's readings always go into one batch. */
   add(message: ConsumeMessage, readings: readonly EnrichedSensorReading[]): void {
