@@ -12,6 +12,15 @@ const DEFAULT_WATERMARK = '0.4';
 /** Where the harness finds the RabbitMQ server scripts (Debian's rabbitmq-server package). */
 const RABBITMQ_SCRIPTS = process.env['RABBITMQ_SCRIPTS'] ?? '/usr/lib/rabbitmq/bin';
 
+/**
+ * The blocked run's pace: its readings take the block and 20 s more, so that the publisher is
+ * still sending when the alarm rises (`rabbitmqctl` takes seconds on a loaded machine), however
+ * fast the machine; at least 1,000/s, so that a block meets a full in-flight window.
+ */
+export function blockedRunRate(count: number, blockedSeconds: number): number {
+  return Math.max(1000, Math.floor(count / (blockedSeconds + 20)));
+}
+
 /** What {@link checkBlocked} found. */
 export interface BlockedResult {
   count: number;
@@ -74,7 +83,11 @@ async function blockOn(
   return withPipeline(ctx, product, 'blocked', async (run) => {
     const publisher = run.start(
       'publisher',
-      product.publisher(run.target, { count, rate: 0, seed: `blocked-${Date.now()}` }),
+      product.publisher(run.target, {
+        count,
+        rate: blockedRunRate(count, blockedSeconds),
+        seed: `blocked-${Date.now()}`,
+      }),
     );
     const before = Math.min(10_000, Math.floor(count / 10));
     await waitFor(
@@ -93,6 +106,9 @@ async function blockOn(
     let rows: BlockedResult['rows'];
     try {
       await setWatermark(BLOCKING_WATERMARK);
+      if (!publisher.running) {
+        throw new Error('the publisher had sent every reading before the block began; raise --blocked-count');
+      }
       const atBlock = await countRows(run.counter);
       // What was already queued still drains; after that nothing new may arrive.
       await sleep(Math.min(5000, (blockedSeconds * 1000) / 2), ctx.signal);

@@ -51,7 +51,7 @@ export class MeasuredProcess {
     return this.app.running;
   }
 
-  /** CPU seconds so far; once it has exited, its whole life's. */
+  /** CPU seconds so far, with those of the children it reaped; once it has exited, its whole life's. */
   cpuSeconds(): number {
     if (this.running) this.sample();
     return this.finalCpuS ?? this.lastCpuS;
@@ -78,7 +78,8 @@ export class MeasuredProcess {
 
   private sample(): void {
     const cpu = readProcessCpu(this.app.pid);
-    if (cpu) this.lastCpuS = cpu.cpuS;
+    // With the children it has reaped: a process tree (the source publisher's) counts whole.
+    if (cpu) this.lastCpuS = cpu.cpuS + cpu.childrenCpuS;
     const memory = readProcessMemory(this.app.pid);
     if (memory) this.peakKb = Math.max(this.peakKb, memory.rssKb, this.phase ? 0 : memory.peakKb);
   }

@@ -146,9 +146,15 @@ async function fromMqtt(): Promise<number | string> {
   return publisher.exited;
 }
 
+/** Long enough for the benchmark's /proc samples (every 100 ms) to see the children reaped. */
+const LINGER_MS = 300;
+
 async function cleanUp(): Promise<void> {
   for (let step = cleanups.pop(); step; step = cleanups.pop()) await step().catch(() => undefined);
   rmSync(workDir, { recursive: true, force: true });
+  // This process's CPU counts with its reaped children (the publisher, Mosquitto): the
+  // benchmark's last sample of it must come after they are reaped, or it sees only its own.
+  await sleep(LINGER_MS);
 }
 
 async function main(): Promise<void> {
