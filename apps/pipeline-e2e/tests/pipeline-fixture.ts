@@ -29,6 +29,7 @@ export async function createPipeline(): Promise<Pipeline> {
     SENSORS_DATABASE_URL: db.url,
     SENSORS_QUEUE: queue,
     SENSORS_EXCHANGE: exchange,
+    SENSORS_ROUTING_KEY: 'e2e.reading',
     SENSORS_PROGRESS_INTERVAL_MS: '0',
     SENSORS_METRICS_PORT: '0',
   };

@@ -21,7 +21,11 @@ export interface TestBroker {
  * before the consumer has subscribed is unroutable.
  */
 export async function openTestBroker(pipeline: Pipeline): Promise<TestBroker> {
-  const topology = topologyFor({ exchange: pipeline.env['SENSORS_EXCHANGE'], queue: pipeline.queue });
+  const topology = topologyFor({
+    exchange: pipeline.env['SENSORS_EXCHANGE'],
+    routingKey: pipeline.env['SENSORS_ROUTING_KEY'],
+    queue: pipeline.queue,
+  });
   const connection = await connect(pipeline.env['SENSORS_AMQP_URL']);
   const channel = await connection.createChannel();
   await declareTopology(channel, topology);

@@ -154,6 +154,28 @@ export async function deleteBrokerObjects(
   );
 }
 
+/** The names of a topology (`Topology` of @sensors/messaging, which this harness does not import). */
+export interface TopologyNames {
+  readonly exchange: string;
+  readonly queue: string;
+  readonly deadLetterExchange: string;
+  readonly deadLetterQueue: string;
+}
+
+/** Deletes a topology a test declared: its queue and exchange, their dead-letter pair and `otherQueues`. */
+export function deleteTopology(
+  topology: TopologyNames,
+  { otherQueues = [], broker = machineBroker }: { otherQueues?: readonly string[]; broker?: Broker } = {},
+): Promise<void> {
+  return deleteBrokerObjects(
+    {
+      queues: [topology.queue, topology.deadLetterQueue, ...otherQueues],
+      exchanges: [topology.exchange, topology.deadLetterExchange],
+    },
+    broker,
+  );
+}
+
 /** Number of ready messages in a queue (what `basic.get` would see). */
 export function countQueueMessages(queue: string, broker: Broker = machineBroker): Promise<number> {
   return withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount, { broker });

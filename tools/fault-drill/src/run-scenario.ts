@@ -92,6 +92,8 @@ export class ScenarioContext {
    * once each: no good reading beside them.
    */
   readonly expectedDeadLetters = new Map<string, string>();
+  /** The routing key the drill gives its apps (SENSORS_ROUTING_KEY), for messages it publishes itself. */
+  readonly routingKey = 'sensor.reading';
   private publishers = 0;
   private consumers = 0;
 
@@ -143,6 +145,7 @@ export class ScenarioContext {
       ...broker,
       SENSORS_QUEUE: this.queue,
       SENSORS_EXCHANGE: this.exchange,
+      SENSORS_ROUTING_KEY: this.routingKey,
       SENSORS_PROGRESS_INTERVAL_MS: '200',
       SENSORS_LOG_LEVEL: 'info',
       // Any free port: another copy of the apps (someone's tests) may hold the default one.

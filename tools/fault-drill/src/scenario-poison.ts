@@ -9,8 +9,6 @@ import { terminateSessions } from './sessions';
 const MAX_REDELIVERIES = 5;
 /** The queue's delivery limit: past it the broker, not the consumer, would have set the message aside. */
 const DELIVERY_LIMIT = 20;
-/** The apps' routing key (`topologyFor` in @sensors/messaging). */
-const ROUTING_KEY = 'sensor.reading';
 const POISON_TIME = '2019-06-24T15:00:00';
 
 /**
@@ -48,7 +46,7 @@ async function publishPoison(ctx: ScenarioContext, id: string): Promise<void> {
     let returned = false;
     channel.on('return', () => (returned = true));
     const body = { id, type: 'Sensor', content: { temperature_f: 70, time_of_measurement: POISON_TIME } };
-    channel.publish(ctx.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(body)), {
+    channel.publish(ctx.exchange, ctx.routingKey, Buffer.from(JSON.stringify(body)), {
       messageId: id,
       contentType: 'application/json',
       persistent: true,
