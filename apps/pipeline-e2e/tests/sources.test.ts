@@ -45,6 +45,12 @@ function lastLine(app: AppProcess, message: string): Record<string, unknown> | u
   return app.logs.findLast((l) => l['msg'] === message);
 }
 
+/** Waits for the publisher to exit 2 (some lines were invalid) and returns its closing summary. */
+async function summaryOfPartialRun(app: AppProcess): Promise<Record<string, unknown> | undefined> {
+  expect(await app.exited).toBe(2);
+  return lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid');
+}
+
 async function rows(ids: string[]): Promise<Row[]> {
   return pipeline.db.query<Row>(
     'SELECT id, temperature_f, temperature_c FROM sensor_readings WHERE id = ANY($1) ORDER BY id',
@@ -94,9 +100,7 @@ describe('the file source', () => {
     await writeFile(file, lines.map((l) => l.text).join('\n'));
 
     const app = publisher(['--source', 'file', '--file', file, '--on-invalid', 'dead-letter']);
-    expect(await app.exited).toBe(2);
-
-    expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
+    expect(await summaryOfPartialRun(app)).toMatchObject({
       received: 54,
       published: 50,
       confirmed: 50,
@@ -147,9 +151,7 @@ describe('the stdin source', () => {
     if (!generator.stdout || !stdin) throw new Error('expected piped streams');
     generator.stdout.pipe(stdin, { end: false });
     generator.stdout.on('end', () => stdin.end('not json\n'));
-    expect(await app.exited).toBe(2);
-
-    expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
+    expect(await summaryOfPartialRun(app)).toMatchObject({
       received: 1001,
       confirmed: 1000,
       rejected: 1,

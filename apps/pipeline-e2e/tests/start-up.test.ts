@@ -212,6 +212,11 @@ describe('the HTTP source over TLS', () => {
 
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
+  /** Starts the publisher's HTTP source on any free port with the test's token, and `args`. */
+  function startHttpSource(args: string[]): AppProcess {
+    return start('publisher', ['--source', 'http', '--http-port', '0', ...args], { SENSORS_HTTP_TOKENS: token });
+  }
+
   /** POSTs a body over HTTPS, trusting only the test's certificate. */
   function post(port: number, body: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -235,22 +240,14 @@ describe('the HTTP source over TLS', () => {
   }
 
   it('takes readings over HTTPS with a certificate the test made, and warns of none without TLS', async () => {
-    const publisher = start(
-      'publisher',
-      [
-        '--source',
-        'http',
-        '--http-port',
-        '0',
-        '--http-host',
-        '0.0.0.0',
-        '--http-tls-cert',
-        certFile,
-        '--http-tls-key',
-        keyFile,
-      ],
-      { SENSORS_HTTP_TOKENS: token },
-    );
+    const publisher = startHttpSource([
+      '--http-host',
+      '0.0.0.0',
+      '--http-tls-cert',
+      certFile,
+      '--http-tls-key',
+      keyFile,
+    ]);
     const startedLine = await line(publisher, 'publisher started');
     expect(startedLine).toMatchObject({ tls: true, authentication: true });
     await line(publisher, 'broker connected');
@@ -268,29 +265,14 @@ describe('the HTTP source over TLS', () => {
   });
 
   it('warns that tokens cross the network in clear without TLS off loopback', async () => {
-    const publisher = start('publisher', ['--source', 'http', '--http-port', '0', '--http-host', '0.0.0.0'], {
-      SENSORS_HTTP_TOKENS: token,
-    });
+    const publisher = startHttpSource(['--http-host', '0.0.0.0']);
     await line(publisher, 'publisher started');
     expect(publisher.logs.find((l) => /IN CLEAR/.test(String(l['msg'])))).toMatchObject({ level: 40 });
     await publisher.stop();
   });
 
   it('stops at start-up naming --http-tls-cert when the certificate cannot be read', async () => {
-    const publisher = start(
-      'publisher',
-      [
-        '--source',
-        'http',
-        '--http-port',
-        '0',
-        '--http-tls-cert',
-        join(folder, 'missing.pem'),
-        '--http-tls-key',
-        keyFile,
-      ],
-      { SENSORS_HTTP_TOKENS: token },
-    );
+    const publisher = startHttpSource(['--http-tls-cert', join(folder, 'missing.pem'), '--http-tls-key', keyFile]);
     expect(await publisher.exited).toBe(1);
     expect(publisher.logs.find((l) => l['level'] === 60)).toMatchObject({ setting: '--http-tls-cert' });
   });
