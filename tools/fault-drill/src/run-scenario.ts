@@ -271,6 +271,24 @@ export class ScenarioContext {
     }
   }
 
+  /**
+   * Runs `inject`, then `restore` (a registered restore: the drill runs it too when cut short)
+   * however `inject` ended; resolves to the fault's window, from the injection until the restore
+   * is done.
+   */
+  async injectFault(
+    restore: () => Promise<void>,
+    inject: () => Promise<void>,
+  ): Promise<{ start: number; end: number }> {
+    const start = Date.now();
+    try {
+      await inject();
+    } finally {
+      await restore();
+    }
+    return { start, end: Date.now() };
+  }
+
   check(name: string, ok: boolean, detail: string): void {
     this.checks.push({ name, ok, detail });
   }
