@@ -1,16 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as connectAmqp, type ChannelModel } from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
-import { closeBrokerConnections, startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
+import { closeBrokerConnections, startApp, takeMessages, waitFor, type AppProcess } from '@sensors/testing';
 import { mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 const mqttUrl = process.env['TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const run = randomBytes(4).toString('hex');
 let pipeline: Pipeline;
-let broker: ChannelModel;
 const started: AppProcess[] = [];
 const sensors: MqttClient[] = [];
 const sessions: string[] = [];
@@ -78,7 +76,6 @@ async function waitForStored(prefix: string, expected: number): Promise<void> {
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  broker = await connectAmqp(testAmqpUrl);
   await pipeline.startConsumer();
 });
 
@@ -90,7 +87,6 @@ afterAll(async () => {
     const client = await mqtt.connectAsync(mqttUrl, { clientId, clean: true, protocolVersion: 5 });
     await client.endAsync();
   }
-  await broker.close();
   await pipeline.teardown();
 });
 
@@ -131,19 +127,13 @@ describe('the MQTT source', () => {
     }
     await waitForStored(prefix, 100);
     const deadLetterQueue = `${pipeline.queue}.dead-letter`;
-    const channel = await broker.createChannel();
     const reasons: string[] = [];
     await waitFor('4 dead letters', async () => {
-      for (
-        let m = await channel.get(deadLetterQueue, { noAck: true });
-        m;
-        m = await channel.get(deadLetterQueue, { noAck: true })
-      ) {
+      for (const m of await takeMessages(deadLetterQueue)) {
         reasons.push(String(m.properties.headers?.[DEAD_LETTER_HEADERS.message]));
       }
       return reasons.length >= 4;
     });
-    await channel.close();
     expect(reasons).toHaveLength(4);
     for (const reason of reasons) expect(reason).toContain(topic);
     expect(await pipeline.countStored(prefix)).toEqual({ rows: 100, ids: 100 });

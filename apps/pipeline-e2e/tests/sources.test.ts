@@ -4,18 +4,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ChannelModel } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import {
-  freePort,
-  startApp,
-  testAmqpUrl,
-  waitFor,
-  promtoolComplaints,
-  type AppProcess,
-  takeMessages,
-} from '@sensors/testing';
+import { freePort, startApp, waitFor, promtoolComplaints, type AppProcess, takeMessages } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -27,7 +18,6 @@ interface Row {
 const root = join(__dirname, '../../..');
 const run = randomBytes(4).toString('hex');
 let pipeline: Pipeline;
-let broker: ChannelModel;
 const started: AppProcess[] = [];
 const files: string[] = [];
 
@@ -68,13 +58,11 @@ const takeAll = (queue: string) => takeMessages(queue);
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  broker = await connect(testAmqpUrl);
   await pipeline.startConsumer();
 });
 
 afterAll(async () => {
   await Promise.all(started.map((app) => app.stop()));
-  await broker.close();
   await pipeline.teardown();
   await Promise.all(files.map((file) => rm(file, { force: true })));
 });
