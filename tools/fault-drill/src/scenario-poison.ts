@@ -1,5 +1,6 @@
 import { connect } from 'amqplib';
 import { Client } from 'pg';
+import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import { waitFor, type AppProcess } from '@sensors/testing';
 import { peekDeadLetters } from './dead-letters';
 import type { Scenario, ScenarioContext } from './run-scenario';
@@ -112,7 +113,7 @@ export const poisonMessage: Scenario = {
     await ctx.waitForStored(0.2);
     const id = `poison-${ctx.queue}`;
     const release = await holdPoisonRow(ctx, id);
-    ctx.expectedDeadLetters.set(id, 'repeated-crash');
+    ctx.expectedDeadLetters.set(id, DEAD_LETTER_CODES.repeatedCrash);
     const start = Date.now();
     let kills = 0;
     let outcome: 'holding' | 'set aside' | 'exited' | undefined;
