@@ -7,12 +7,11 @@ import {
   sleep,
   startApp,
   startMosquitto,
-  uniqueName,
   waitFor,
   type AppProcess,
   type MosquittoBroker,
 } from '@sensors/testing';
-import { mqttSourceArgs, readingAt } from './mqtt-fixture';
+import { mqttNames, mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** Readings per MQTT message, and messages a sensor sends per second. */
@@ -21,9 +20,7 @@ const MESSAGES_PER_SECOND = 40;
 /** Messages a sensor has sent and Mosquitto not yet acknowledged, at most. */
 const SENSOR_WINDOW = 20;
 
-const run = uniqueName('mqttfault');
-const topic = `sensors-${run}`;
-const publisherClientId = `sensors-${run}-publisher`;
+const { run, topic, clientId: publisherClientId } = mqttNames('mqttfault');
 let pipeline: Pipeline;
 let mosquitto: MosquittoBroker;
 let proxy: TcpProxy;

@@ -1,15 +1,13 @@
 import mqtt from 'mqtt';
-import { startApp, startMosquitto, uniqueName, waitFor, type AppProcess, type MosquittoBroker } from '@sensors/testing';
-import { mqttSourceArgs, readingAt } from './mqtt-fixture';
+import { startApp, startMosquitto, waitFor, type AppProcess, type MosquittoBroker } from '@sensors/testing';
+import { mqttNames, mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** Messages Mosquitto holds for the publisher's session when it starts: far more than a stop lets it take. */
 const BACKLOG = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
-const run = uniqueName('mqttstop');
-const topic = `sensors-${run}`;
-const clientId = `sensors-${run}-publisher`;
+const { run, topic, clientId } = mqttNames('mqttstop');
 let pipeline: Pipeline;
 let mosquitto: MosquittoBroker;
 const started: AppProcess[] = [];
