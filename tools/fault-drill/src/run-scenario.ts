@@ -323,16 +323,22 @@ export class ScenarioContext {
     try {
       await client.query('BEGIN');
       await client.query('LOCK TABLE sensor_readings IN SHARE ROW EXCLUSIVE MODE');
-      const deadline = Date.now() + timeoutMs;
       let sessions: Session[] = [];
-      while (Date.now() < deadline) {
-        sessions = await this.consumerSessions();
-        if (sessions.some((s) => s.wait_event_type === 'Lock' && /^\s*INSERT INTO sensor_readings/i.test(s.query))) {
-          return { frozen: true, sessions, release };
-        }
-        await this.sleep(20);
-      }
-      return { frozen: false, sessions, release };
+      const frozen = await waitFor(
+        'an INSERT of the consumer waiting on the lock',
+        async () => {
+          sessions = await this.consumerSessions();
+          return sessions.some((s) => s.wait_event_type === 'Lock' && /^\s*INSERT INTO sensor_readings/i.test(s.query));
+        },
+        { timeoutMs, intervalMs: 20, signal: this.signal },
+      ).then(
+        () => true,
+        (err: unknown) => {
+          if (this.signal.aborted) throw err;
+          return false;
+        },
+      );
+      return { frozen, sessions, release };
     } catch (err) {
       await release();
       throw err;
