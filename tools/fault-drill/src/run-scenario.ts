@@ -259,6 +259,22 @@ export class ScenarioContext {
     });
   }
 
+  /**
+   * Waits until the first publisher has confirmed `fraction` of the readings. A fault that must
+   * meet a running publisher waits on this, not on rows stored: on a loaded machine the consumer
+   * can lag so far that the publisher has finished before a fraction of the rows is stored.
+   */
+  async waitForConfirmed(fraction: number): Promise<void> {
+    const target = Math.floor(this.settings.size * fraction);
+    const [publisher] = this.publisherApps;
+    if (!publisher) throw new Error('no publisher was started');
+    await waitFor(
+      `${target} readings confirmed`,
+      () => publisher.logs.some((line) => line.msg === 'progress' && Number(line['confirmed']) >= target),
+      { timeoutMs: 60_000 + this.streamMs * 3, intervalMs: 50, signal: this.signal },
+    );
+  }
+
   sleep(ms: number): Promise<void> {
     return sleep(ms, this.signal);
   }
