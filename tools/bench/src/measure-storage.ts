@@ -303,7 +303,8 @@ async function lastHour(client: Client, { bigRows, log }: StorageOptions): Promi
     Number(
       (
         await client.query<{ bytes: string }>(
-          'SELECT sum(pg_relation_size(relid)) AS bytes FROM pg_partition_tree($1)',
+          // pg_partition_tree is empty for a relation that is not partitioned.
+          'SELECT coalesce(sum(pg_relation_size(relid)), pg_relation_size($1)) AS bytes FROM pg_partition_tree($1)',
           [relation],
         )
       ).rows[0].bytes,
