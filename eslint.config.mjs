@@ -1,3 +1,4 @@
+import { defineConfig } from 'eslint/config';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -33,7 +34,7 @@ function boundaries({ tests }) {
   ];
 }
 
-export default [
+export default defineConfig([
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
@@ -49,10 +50,11 @@ export default [
     rules: { '@nx/enforce-module-boundaries': boundaries({ tests: true }) },
   },
   {
-    // Type-aware rules: a promise nobody awaits or handles is how errors go missing.
+    // Type-aware rules: a promise nobody awaits or handles is how errors go missing, and an
+    // `any` that flows on unchecked is how a wrong shape reaches the database.
     files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true } },
-    plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -67,4 +69,4 @@ export default [
     },
     languageOptions: { parser: await import('jsonc-eslint-parser') },
   },
-];
+]);
