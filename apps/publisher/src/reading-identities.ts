@@ -31,7 +31,7 @@ export class ReadingIdentities {
       throw new ConflictingReadingError([
         {
           field: 'content',
-          value: JSON.parse(body).content as unknown,
+          value: (JSON.parse(body) as { content?: unknown }).content,
           problem: `has the id and time_of_measurement of an earlier reading, with other content (${DEAD_LETTER_CODES.conflictingReading}: ${earlier.label} was ${earlier.body})`,
         },
       ]);

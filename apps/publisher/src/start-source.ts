@@ -72,7 +72,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         sensors: config.generator.sensors,
         seeded: config.generator.seed !== undefined,
       };
-      return { finished, close: async () => undefined, details };
+      return { finished, close: () => Promise.resolve(), details };
     }
     case 'stdin':
     case 'file': {
@@ -97,7 +97,10 @@ export async function startSource(config: SourceConfig, context: SourceContext):
       }).then(({ endOfInput }) => ({ source: config.type, endOfInput }));
       return {
         finished,
-        close: async () => void input.destroy(),
+        close: () => {
+          input.destroy();
+          return Promise.resolve();
+        },
         details: { input: label, onInvalid: config.onInvalid },
       };
     }

@@ -118,12 +118,12 @@ export async function maintainPartitions(
 }
 
 async function listPartitions(runner: QueryRunner): Promise<Partition[]> {
-  const rows: { name: string; bound: string }[] = await runner.query(`
+  const rows = (await runner.query(`
     SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
       FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'sensor_readings'::regclass
-  `);
+  `)) as { name: string; bound: string }[];
   const partitions: Partition[] = [];
   for (const { name, bound } of rows) {
     const match = /FROM \('([^']+)'\) TO \('([^']+)'\)/.exec(bound);

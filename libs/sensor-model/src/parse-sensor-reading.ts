@@ -156,7 +156,7 @@ function toProblems(error: ValidationError, parent: string): ReadingProblem[] {
   const own: ReadingProblem[] =
     error.value === undefined
       ? [{ field, value: undefined, problem: 'is missing' }]
-      : firstProblem(error.constraints ?? {}).map((problem) => ({ field, value: error.value, problem }));
+      : firstProblem(error.constraints ?? {}).map((problem) => ({ field, value: error.value as unknown, problem }));
   return [...own, ...(error.children ?? []).flatMap((child) => toProblems(child, field))];
 }
 

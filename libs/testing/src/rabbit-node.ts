@@ -137,14 +137,14 @@ export async function prepareRabbitNode({
     await ctl(['-q', 'wait', pidFile, '--timeout', '180'], 200_000);
   };
 
-  const kill = async () => {
+  const kill = (): Promise<void> => {
     const pid = beamPid();
-    if (pid === undefined) return;
     try {
-      process.kill(pid, 'SIGKILL');
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
+    return Promise.resolve();
   };
 
   return {

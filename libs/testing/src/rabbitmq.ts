@@ -8,7 +8,7 @@ export interface Broker {
   /** Its nodes' AMQP URLs; admin connections try them in order. */
   readonly urls: readonly string[];
   /** Runs `rabbitmqctl` against a node that answers; resolves to its output. */
-  ctl(args: readonly string[], timeoutMs?: number): Promise<string>;
+  readonly ctl: (args: readonly string[], timeoutMs?: number) => Promise<string>;
 }
 
 /** The machine's broker (TEST_AMQP_URL); `rabbitmqctl` there is RABBITMQCTL (e.g. `docker compose exec -T rabbitmq rabbitmqctl`). */
@@ -113,7 +113,7 @@ export function peekQueue(
         if (message === false) break;
         messages.push({
           messageId: message.properties.messageId as string | undefined,
-          headers: (message.properties.headers ?? {}) as Record<string, unknown>,
+          headers: message.properties.headers ?? {},
           content: message.content,
         });
       }

@@ -31,5 +31,6 @@ export async function peekDeadLetters(queue: string, broker: Broker): Promise<De
 
 function stringOrUndefined(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  return Buffer.isBuffer(value) ? value.toString() : String(value);
+  if (Buffer.isBuffer(value)) return value.toString();
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

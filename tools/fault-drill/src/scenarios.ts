@@ -75,9 +75,9 @@ interface Outage {
   label: string;
   /** What brings the service back, as the drill's restores name it. */
   restoreName: string;
-  stop(): Promise<void>;
-  restart(): Promise<void>;
-  isUp(): Promise<boolean>;
+  stop: () => Promise<void>;
+  restart: () => Promise<void>;
+  isUp: () => Promise<boolean>;
   /** How long it stays down once stopped. */
   downMs: number;
 }

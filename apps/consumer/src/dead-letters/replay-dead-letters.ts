@@ -91,7 +91,7 @@ export function replayProperties(properties: MessageProperties): Options.Publish
   return {
     ...copy,
     headers: Object.fromEntries(
-      Object.entries(copy.headers ?? {}).filter(([name]) => !REASON_HEADERS.has(name) && !BROKER_HEADERS.test(name)),
+      Object.entries((copy.headers ?? {}) as Record<string, unknown>).filter(([name]) => !REASON_HEADERS.has(name) && !BROKER_HEADERS.test(name)),
     ),
     mandatory: true,
   };
@@ -124,17 +124,14 @@ async function replay(
 ): Promise<void> {
   returned.last = undefined;
   const nacked = await new Promise<boolean>((resolve, reject) => {
-    try {
-      channel.publish(
-        topology.exchange,
-        topology.routingKey,
-        message.content,
-        replayProperties(message.properties),
-        (err: Error | null) => (err && err.message !== 'message nacked' ? reject(err) : resolve(err !== null)),
-      );
-    } catch (err) {
-      reject(err as Error);
-    }
+    // What `publish` throws rejects this promise: the executor's own contract.
+    channel.publish(
+      topology.exchange,
+      topology.routingKey,
+      message.content,
+      replayProperties(message.properties),
+      (err: Error | null) => (err && err.message !== 'message nacked' ? reject(err) : resolve(err !== null)),
+    );
   });
   if (nacked || returned.last) {
     const id = text(message.properties.messageId) ?? '(no messageId)';

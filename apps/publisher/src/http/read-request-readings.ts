@@ -53,7 +53,7 @@ export async function readRequestReadings(body: Buffer, ndjson: boolean, maxItem
       err instanceof SyntaxError ? `the body is not valid JSON (${err.message})` : 'the body is not valid UTF-8',
     );
   }
-  return (Array.isArray(value) ? value : [value]).map((input, index) => ({ index, input }));
+  return (Array.isArray(value) ? (value as unknown[]) : [value]).map((input, index) => ({ index, input }));
 }
 
 function countLines(body: Buffer): number {
