@@ -11,7 +11,7 @@ function run(command, args, cwd) {
   try {
     return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   } catch (err) {
-    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}`);
+    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}`, { cause: err });
   }
 }
 

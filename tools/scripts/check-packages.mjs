@@ -18,7 +18,7 @@ function run(command, args, cwd = root) {
   try {
     return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (err) {
-    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}${err.stderr}`);
+    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}${err.stderr}`, { cause: err });
   }
 }
 

@@ -2,7 +2,7 @@
 // database role and database, builds both apps and runs them until Ctrl-C, printing how many
 // readings Postgres holds every few seconds. Arguments after `--` go to the publisher, e.g.
 // `npm start -- --rate 1000`.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { supervise } from './supervise.mjs';

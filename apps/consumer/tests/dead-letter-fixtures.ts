@@ -22,7 +22,7 @@ export function properties({
     appId: undefined,
     clusterId: undefined,
     ...overrides,
-    headers: headers as MessageProperties['headers'],
+    headers,
   };
 }
 

@@ -164,7 +164,14 @@ describe('listDeadLetters', () => {
   it('loses nothing in 25 runs, keeps the order and headers, and spends no delivery', async () => {
     for (let run = 0; run < 25; run++) expect((await listDeadLetters(connection, topology)).total).toBe(6);
     const left = await drain(topology.deadLetterQueue);
-    expect(left.map((m) => m.properties.messageId)).toEqual(['bad-1', 'db-1', 'xml-1', 'bad-2', 'db-2', 'poison-1']);
+    expect(left.map((m) => m.properties.messageId as string | undefined)).toEqual([
+      'bad-1',
+      'db-1',
+      'xml-1',
+      'bad-2',
+      'db-2',
+      'poison-1',
+    ]);
     expect(contents(left)).toEqual(asContents(everything));
     for (const message of left) {
       expect(message.fields.redelivered).toBe(false);
@@ -226,7 +233,12 @@ describe('replayDeadLetters', () => {
       expect(Object.keys(headers).filter((name) => name.startsWith('x-sensors-'))).toEqual([]);
     }
     const left = await drain(topology.deadLetterQueue);
-    expect(left.map((m) => m.properties.messageId)).toEqual(['bad-1', 'xml-1', 'bad-2', 'poison-1']);
+    expect(left.map((m) => m.properties.messageId as string | undefined)).toEqual([
+      'bad-1',
+      'xml-1',
+      'bad-2',
+      'poison-1',
+    ]);
     expect(left.every((m) => (m.properties.headers?.['x-delivery-count'] ?? 0) === 0)).toBe(true);
   });
 

@@ -92,7 +92,7 @@ describe('migrateDeadLetterQueue', () => {
     // Still where dead letters go.
     await publishDeadLetters(topology, ['new-1']);
     const left = await drain(topology.deadLetterQueue);
-    expect(left.map((m) => m.properties.messageId)).toEqual([...ids, 'new-1']);
+    expect(left.map((m) => m.properties.messageId as string | undefined)).toEqual([...ids, 'new-1']);
     expect(left[0].content.toString()).toBe('{"id":"old-0"}');
     expect(left[0].properties.headers).toMatchObject({
       [DEAD_LETTER_HEADERS.code]: 'invalid-reading',
@@ -105,7 +105,10 @@ describe('migrateDeadLetterQueue', () => {
     expect(await declareAsTheApps(topology)).toBeUndefined();
     await publishDeadLetters(topology, ['a', 'b']);
     expect(await migrateDeadLetterQueue(connection, topology)).toEqual({ outcome: 'current', moved: 0 });
-    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId)).toEqual(['a', 'b']);
+    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId as string | undefined)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it('declares and binds the queue when there is none', async () => {
@@ -116,7 +119,9 @@ describe('migrateDeadLetterQueue', () => {
     expect(await deadLetterQueueState(connection, topology)).toBe('missing');
     expect(await migrateDeadLetterQueue(connection, topology)).toEqual({ outcome: 'created', moved: 0 });
     await publishDeadLetters(topology, ['c']);
-    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId)).toEqual(['c']);
+    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId as string | undefined)).toEqual([
+      'c',
+    ]);
   });
 
   it('finishes a migration that was cut off after the old queue was deleted', async () => {
@@ -132,6 +137,9 @@ describe('migrateDeadLetterQueue', () => {
 
     expect(await migrateDeadLetterQueue(connection, topology)).toEqual({ outcome: 'migrated', moved: 2 });
     expect(await queueExists(standIn)).toBe(false);
-    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId)).toEqual(['x', 'y']);
+    expect((await drain(topology.deadLetterQueue)).map((m) => m.properties.messageId as string | undefined)).toEqual([
+      'x',
+      'y',
+    ]);
   });
 });

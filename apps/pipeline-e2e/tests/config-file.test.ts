@@ -23,7 +23,8 @@ function write(name: string, text: string): string {
   return path;
 }
 
-const output = (app: AppProcess) => app.logs.map((l) => String(l['raw'] ?? JSON.stringify(l))).join('\n');
+const output = (app: AppProcess) =>
+  app.logs.map((l) => (typeof l['raw'] === 'string' ? l['raw'] : JSON.stringify(l))).join('\n');
 
 describe('one config file for both apps', () => {
   it('runs the pipeline from shared keys, a section per app, ${VAR} and a *_FILE secret', async () => {

@@ -109,7 +109,9 @@ describe('the file source', () => {
     for (const row of stored) expect(row.temperature_c).toBe(((row.temperature_f - 32) * 5) / 9);
 
     const deadLetters = await takeAll(`${pipeline.queue}.dead-letter`);
-    expect(deadLetters.map((m) => m.properties.messageId)).toEqual(invalid.map((i) => `${file}:${i.line}`));
+    expect(deadLetters.map((m) => m.properties.messageId as string | undefined)).toEqual(
+      invalid.map((i) => `${file}:${i.line}`),
+    );
     deadLetters.forEach((message, i) => {
       expect(message.content.toString()).toBe(invalid[i].text);
       expect(message.properties.headers?.[DEAD_LETTER_HEADERS.code]).toBe('invalid-reading');

@@ -159,7 +159,7 @@ describe('start-up', () => {
     try {
       const publisher = start('publisher', ['--count', '1', '--log-pretty', '--metrics-port', String(port)]);
       expect(await publisher.exited).toBe(1);
-      const output = publisher.logs.map((l) => String(l['raw'] ?? '')).join('\n');
+      const output = publisher.logs.map((l) => (typeof l['raw'] === 'string' ? l['raw'] : '')).join('\n');
       expect(output).toMatch(/FATAL.*publisher failed/);
       expect(output).toContain(`port ${port} of the metrics endpoint is already in use`);
       expect(output).toContain('--metrics-port');

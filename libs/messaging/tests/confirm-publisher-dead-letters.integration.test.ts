@@ -47,6 +47,6 @@ describe('ConfirmPublisher toDeadLetterExchange', () => {
       [DEFAULT_DEAD_LETTER_HEADERS.code]: 'invalid-reading',
       [DEFAULT_DEAD_LETTER_HEADERS.fields]: '(reading)',
     });
-    expect((await takeAll(topology.queue)).map((m) => m.properties.messageId)).toEqual(['good']);
+    expect((await takeAll(topology.queue)).map((m) => m.properties.messageId as string | undefined)).toEqual(['good']);
   });
 });

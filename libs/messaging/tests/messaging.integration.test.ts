@@ -176,7 +176,7 @@ describe('QueueConsumer', () => {
     held.forEach((d) => d.ack());
     held.forEach((d) => d.ack());
 
-    expect(held.map((d) => d.properties.messageId).sort()).toEqual([...ids].sort());
+    expect(held.map((d) => d.properties.messageId as string | undefined).sort()).toEqual([...ids].sort());
     expect(held.some((d) => d.redelivered)).toBe(false);
     await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
   });

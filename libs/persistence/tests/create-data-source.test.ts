@@ -50,7 +50,7 @@ describe('createDataSource', () => {
 
   it('sets the statement timeout and application name of every session', async () => {
     const dataSource = await connect({ applicationName: 'sensors-test-settings', statementTimeoutMs: 1500 });
-    const [settings] = await dataSource.query(
+    const [settings] = await dataSource.query<{ statement_timeout: string; application_name: string }[]>(
       "SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('application_name') AS application_name",
     );
     expect(settings).toEqual({ statement_timeout: '1500ms', application_name: 'sensors-test-settings' });
@@ -58,7 +58,7 @@ describe('createDataSource', () => {
 
   it('defaults to a 30 s statement timeout and the application name sensors', async () => {
     const dataSource = await connect();
-    const [settings] = await dataSource.query(
+    const [settings] = await dataSource.query<{ statement_timeout: string; application_name: string }[]>(
       "SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('application_name') AS application_name",
     );
     expect(settings).toEqual({ statement_timeout: '30s', application_name: 'sensors' });

@@ -117,7 +117,7 @@ describe('sensor_reading_buckets', () => {
       at('2026-12-01T10:15:00Z', -5),
       at('2026-12-01T10:20:00Z', 99),
     ]);
-    const buckets = await migrated.dataSource.query(
+    const buckets = await migrated.dataSource.query<unknown[]>(
       "SELECT * FROM sensor_reading_buckets('2026-12-01T10:00:00Z', '2026-12-01T10:20:00Z', '5 minutes')",
     );
     expect(buckets).toEqual([

@@ -38,7 +38,7 @@ describe('migrate', () => {
       ['extra', 'jsonb', null, 'YES', null],
     ]);
 
-    const primaryKey = await dataSource.query(
+    const primaryKey = await dataSource.query<{ column_name: string }[]>(
       `SELECT kcu.column_name
          FROM information_schema.table_constraints tc
          JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
@@ -47,7 +47,7 @@ describe('migrate', () => {
     );
     expect(primaryKey).toEqual([{ column_name: 'measured_at' }, { column_name: 'id' }]);
 
-    const [partitioning] = await dataSource.query(
+    const [partitioning] = await dataSource.query<{ key: string; pkey: string }[]>(
       "SELECT pg_get_partkeydef('sensor_readings'::regclass) AS key, pg_get_indexdef('sensor_readings_pkey'::regclass) AS pkey",
     );
     expect(partitioning.key).toBe('RANGE (measured_at)');
@@ -92,7 +92,7 @@ describe('migrate', () => {
 
     await expect(migrate(dataSource)).rejects.toThrow(/already exists/);
     expect(await dataSource.query('SELECT name FROM migrations')).toEqual([]);
-    const locks = await dataSource.query(
+    const locks = await dataSource.query<unknown[]>(
       "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
     expect(locks).toEqual([]);
@@ -116,7 +116,7 @@ describe('migrate', () => {
     `);
     const checksum = `SELECT count(*)::int AS count, md5(string_agg(id || sensor_type || temperature_f || temperature_c
                         || measured_at || ingested_at, ',' ORDER BY id)) AS digest FROM sensor_readings`;
-    const [before] = await old.query(checksum);
+    const [before] = await old.query<{ count: number; digest: string }[]>(checksum);
 
     const dataSource = await connect();
     expect(await migrate(dataSource)).toEqual(MIGRATIONS.slice(1));
@@ -158,13 +158,13 @@ describe('migrate', () => {
     const checksum = `SELECT count(*)::int AS count, md5(string_agg(tableoid::regclass || id || sensor_type || temperature_f
                         || temperature_c || measured_at || ingested_at || coalesce(extra::text, ''), ',' ORDER BY measured_at, id)) AS digest
                         FROM sensor_readings`;
-    const [before] = await old.query(checksum);
+    const [before] = await old.query<{ count: number; digest: string }[]>(checksum);
 
     const dataSource = await connect();
     expect(await migrate(dataSource)).toEqual(['KeySensorReadingsByTime1796083200002']);
     expect(await dataSource.query(checksum)).toEqual([before]);
     expect(before.count).toBe(7000);
-    const [{ pkey }] = await dataSource.query(
+    const [{ pkey }] = await dataSource.query<{ pkey: string }[]>(
       "SELECT pg_get_indexdef('sensor_readings_20261201_pkey'::regclass) AS pkey",
     );
     expect(pkey).toMatch(/USING btree \(measured_at, id\)$/);

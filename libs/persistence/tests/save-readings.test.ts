@@ -172,7 +172,7 @@ describe('saveReadings', () => {
       expect(await newYork.query('SHOW TimeZone')).toEqual([{ TimeZone: 'America/New_York' }]);
       await saveReadings(newYork, [enrichedReading('zone-1', { time_of_measurement: '2019-06-24T15:00:00' })]);
 
-      const stored = await newYork.query(
+      const stored = await newYork.query<{ utc: string }[]>(
         "SELECT to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS utc FROM sensor_readings WHERE id = 'zone-1'",
       );
       expect(stored).toEqual([{ utc: '2019-06-24 15:00:00' }]);
@@ -194,9 +194,9 @@ describe('saveReadings', () => {
   });
 
   it('lets the database set ingested_at', async () => {
-    const [{ now: before }] = await migrated.dataSource.query('SELECT clock_timestamp() AS now');
+    const [{ now: before }] = await migrated.dataSource.query<{ now: Date }[]>('SELECT clock_timestamp() AS now');
     await saveReadings(migrated.dataSource, [enrichedReading('ingested-1')]);
-    const [{ now: after }] = await migrated.dataSource.query('SELECT clock_timestamp() AS now');
+    const [{ now: after }] = await migrated.dataSource.query<{ now: Date }[]>('SELECT clock_timestamp() AS now');
 
     const [row] = await storedRows(['ingested-1']);
     expect(row.ingested_at.getTime()).toBeGreaterThanOrEqual(before.getTime());
@@ -224,7 +224,9 @@ describe('saveReadings', () => {
       [ids],
     );
     expect(stored.map((row) => row.id).sort()).toEqual([...ids].sort());
-    const [{ count }] = await migrated.dataSource.query('SELECT count(*)::int AS count FROM sensor_readings');
+    const [{ count }] = await migrated.dataSource.query<{ count: number }[]>(
+      'SELECT count(*)::int AS count FROM sensor_readings',
+    );
     expect(count).toBeGreaterThanOrEqual(ids.length);
   });
 
@@ -246,7 +248,7 @@ describe('saveReadings', () => {
     );
     expect(await saveReadings(migrated.dataSource, readings)).toEqual({ stored: 20_000, duplicates: 0, rejected: [] });
 
-    const [{ count, sum }] = await migrated.dataSource.query(
+    const [{ count, sum }] = await migrated.dataSource.query<{ count: number; sum: number }[]>(
       "SELECT count(*)::int AS count, sum(temperature_f)::float8 AS sum FROM sensor_readings WHERE id LIKE 'bulk-%'",
     );
     expect({ count, sum }).toEqual({ count: 20_000, sum: (19_999 * 20_000) / 2 });

@@ -58,11 +58,11 @@ describe('parseSensorReading', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(problemsOf(withContent({ deep }))).toEqual([expect.objectContaining({ field: 'content.deep' })]);
-    const proto = JSON.parse(
+    const proto: unknown = JSON.parse(
       '{"id":"p","type":"Sensor","content":{"temperature_f":1,"time_of_measurement":"2019-06-24T15:00:00","__proto__":{"x":1}}}',
     );
     expect(problemsOf(proto)).toEqual([expect.objectContaining({ field: 'content.__proto__' })]);
-    expect(problemsOf(withContent({ a: { b: JSON.parse('{"__proto__":1}') } }))).toHaveLength(1);
+    expect(problemsOf(withContent({ a: { b: JSON.parse('{"__proto__":1}') as unknown } }))).toHaveLength(1);
   });
 
   it('refuses fields beside id, type and content', () => {
@@ -124,7 +124,7 @@ describe('parseSensorReading', () => {
     expect(problemsOf(input)).toEqual([
       {
         field: '(reading)',
-        value: typeof input === 'string' ? JSON.parse(input) : input,
+        value: typeof input === 'string' ? (JSON.parse(input) as unknown) : input,
         problem: 'must be a JSON object',
       },
     ]);
