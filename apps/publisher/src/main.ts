@@ -15,6 +15,7 @@ import {
 import { checkPublisherConfig } from './check-publisher-config';
 import { loadPublisherConfig } from './config';
 import { EnvelopeSink } from './envelope-sink';
+import { MessageSink } from './message-sink';
 import { newPublisherStats } from './publish-readings';
 import { registerMqttMetrics, registerPublisherMetrics } from './publisher-metrics';
 import { startSource } from './start-source';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
           lingerMs: config.publishing.envelopeLingerMs,
           maxUnconfirmed: config.publishing.maxInFlight,
         })
-      : publisher;
+      : new MessageSink(publisher);
   const deadLetters =
     config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
       ? new ConfirmPublisher(broker, {
