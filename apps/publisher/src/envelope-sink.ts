@@ -107,7 +107,8 @@ export class EnvelopeSink implements ReadingSink {
   private send(envelope: Envelope): void {
     const { readings } = envelope;
     let body: Buffer;
-    const values = readings.filter((reading) => !isMessage(reading)).length;
+    let values = 0;
+    for (const reading of readings) if (!isMessage(reading)) values++;
     if (values === 0) {
       body = asBuffer(formatSensorEnvelope(readings.map((reading) => (reading as OutgoingMessage).body)));
     } else {

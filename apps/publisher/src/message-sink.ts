@@ -1,4 +1,10 @@
-import { isMessage, type MessageTarget, type OutgoingReading, type ReadingSink, type SettledReading } from './publish-readings';
+import {
+  isMessage,
+  type MessageTarget,
+  type OutgoingReading,
+  type ReadingSink,
+  type SettledReading,
+} from './publish-readings';
 
 /**
  * A {@link ReadingSink} that sends each reading as a message of its own (envelopes of one are

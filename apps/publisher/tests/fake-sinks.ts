@@ -1,11 +1,5 @@
 import type { OutgoingMessage } from '@sensors/messaging';
-import {
-  isMessage,
-  type MessageTarget,
-  type OutgoingReading,
-  type ReadingSink,
-  type SettledReading,
-} from '../src/publish-readings';
+import { isMessage, type MessageTarget, type OutgoingReading, type SettledReading } from '../src/publish-readings';
 
 /** A reading as the message a sink of single messages would send. */
 function asMessage(reading: OutgoingReading): OutgoingMessage {
@@ -14,15 +8,19 @@ function asMessage(reading: OutgoingReading): OutgoingMessage {
 
 /** Tells `settled` the fate that `confirmed` settles to. */
 function settleWith(confirmed: Promise<void>, id: string, settled: SettledReading | undefined): Promise<void> {
-  if (settled) confirmed.then(() => settled(id), (err: Error) => settled(id, err));
+  if (settled)
+    confirmed.then(
+      () => settled(id),
+      (err: Error) => settled(id, err),
+    );
   return confirmed;
 }
 
 /**
- * A sink with a window of `capacity` that confirms only when told to: a sink of readings, or the
- * target of an envelope sink (with `publish` returning the confirm).
+ * A sink with a window of `capacity` that confirms only when told to. It serves as a sink of
+ * readings (told through `settled`) and as the target of an envelope sink (through the promise).
  */
-export class ManualSink implements ReadingSink, MessageTarget {
+export class ManualSink implements MessageTarget {
   readonly published: OutgoingMessage[] = [];
   private readonly confirms: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private waiting: (() => void)[] = [];
@@ -41,11 +39,7 @@ export class ManualSink implements ReadingSink, MessageTarget {
   publish(reading: OutgoingReading, settled?: SettledReading): Promise<void> {
     const message = asMessage(reading);
     this.published.push(message);
-    return settleWith(
-      new Promise((resolve, reject) => this.confirms.push({ resolve, reject })),
-      message.id,
-      settled,
-    );
+    return settleWith(new Promise((resolve, reject) => this.confirms.push({ resolve, reject })), message.id, settled);
   }
 
   confirmOldest(error?: Error): void {
@@ -60,8 +54,11 @@ export class ManualSink implements ReadingSink, MessageTarget {
   }
 }
 
-/** A sink whose broker confirms every message at once, or refuses it with `refuse(message)`'s error. */
-export class ConfirmingSink implements ReadingSink, MessageTarget {
+/**
+ * A sink whose broker confirms every message at once, or refuses it with `refuse(message)`'s
+ * error; a sink of readings or an envelope sink's target, as {@link ManualSink}.
+ */
+export class ConfirmingSink implements MessageTarget {
   readonly published: OutgoingMessage[] = [];
 
   constructor(private readonly refuse: (message: OutgoingMessage) => Error | undefined = () => undefined) {}

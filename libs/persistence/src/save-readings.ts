@@ -259,6 +259,7 @@ function textArray(values: readonly (string | undefined)[]): string {
 
 const FLOAT8_OID = 701;
 const TIMESTAMPTZ_OID = 1184;
+const ARRAY_HEADER_BYTES = 20;
 /** 2000-01-01T00:00:00Z, where Postgres counts timestamps from, in milliseconds since 1970. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
@@ -272,20 +273,21 @@ function postgresMicros({ epochMs, measuredAt }: MeasurementTime): bigint {
   return BigInt(epochMs - POSTGRES_EPOCH_MS) * 1000n + BigInt(subMilli);
 }
 
-/** A one-dimensional binary array of `count` elements of `elementOid`, `elementBytes` each; NULL elements take none. */
-function binaryArray(elementOid: number, count: number, elementBytes: number): { buffer: Buffer; offset: number } {
-  const buffer = Buffer.allocUnsafe(20 + count * (4 + elementBytes));
+/** A one-dimensional binary array's header, with room for `count` elements of `elementOid`, `elementBytes` each. */
+function binaryArray(elementOid: number, count: number, elementBytes: number): Buffer {
+  const buffer = Buffer.allocUnsafe(ARRAY_HEADER_BYTES + count * (4 + elementBytes));
   buffer.writeInt32BE(1, 0); // dimensions
   buffer.writeInt32BE(0, 4); // has NULLs: set once one is written
   buffer.writeInt32BE(elementOid, 8);
   buffer.writeInt32BE(count, 12);
   buffer.writeInt32BE(1, 16); // lower bound
-  return { buffer, offset: 20 };
+  return buffer;
 }
 
 /** A float8[] parameter; anything but a number is NULL. */
 function float8Array(values: readonly (number | undefined)[]): Buffer {
-  let { buffer, offset } = binaryArray(FLOAT8_OID, values.length, 8);
+  const buffer = binaryArray(FLOAT8_OID, values.length, 8);
+  let offset = ARRAY_HEADER_BYTES;
   for (const value of values) {
     if (typeof value === 'number') {
       offset = buffer.writeInt32BE(8, offset);
@@ -300,7 +302,8 @@ function float8Array(values: readonly (number | undefined)[]): Buffer {
 
 /** A timestamptz[] parameter from microseconds since 2000-01-01 UTC; undefined is NULL. */
 function timestamptzArray(values: readonly (bigint | undefined)[]): Buffer {
-  let { buffer, offset } = binaryArray(TIMESTAMPTZ_OID, values.length, 8);
+  const buffer = binaryArray(TIMESTAMPTZ_OID, values.length, 8);
+  let offset = ARRAY_HEADER_BYTES;
   for (const value of values) {
     if (value === undefined) {
       buffer.writeInt32BE(1, 4);
