@@ -121,6 +121,9 @@ function commonOptions(): Option[] {
       .env('SENSORS_AMQP_URL')
       .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
     new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
+    new Option('--routing-key <key>', 'routing key readings are published and bound with')
+      .env('SENSORS_ROUTING_KEY')
+      .default('sensor.reading'),
     new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
       .env('SENSORS_QUEUE')
       .default('sensor-readings'),
@@ -333,6 +336,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
     topology: {
       exchange: values['exchange'],
+      routingKey: values['routingKey'],
       queue: values['queue'],
       queueType: values['queueType'],
       deliveryLimit: values['deliveryLimit'],
