@@ -157,6 +157,7 @@ interface PublishOptions<T> {
  */
 export async function publishReadings<T>(options: PublishReadingsOptions<T>): Promise<void> {
   const { sink, stats, signal, identities, unknownFields, onFailed } = options;
+  const valueOptions = { unknownFields };
   const readingOf = options.readingOf ?? ((item: T): unknown => item);
   // A count rather than a set of promises: this runs for every reading.
   let unconfirmed = 0;
@@ -190,7 +191,7 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
             unknownFields,
             identities: { seen: identities.seen, label: identities.labelOf(item) },
           })
-        : toReadingValue(readingOf(item), { unknownFields });
+        : toReadingValue(readingOf(item), valueOptions);
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       countRejection(stats, err);

@@ -25,7 +25,7 @@ export function toReadingValue(
   input: unknown,
   options: Pick<ToReadingMessageOptions, 'unknownFields'> = {},
 ): ReadingToSend {
-  const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
+  const enriched = enrichReading(parseSensorReading(input, options));
   // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
   if (!enriched.extra) return enriched;
   const { extra, ...known } = enriched;
