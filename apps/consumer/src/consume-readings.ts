@@ -287,9 +287,12 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   async function settle(batch: BufferedReading[], report: SaveReport): Promise<void> {
     stats.stored += report.stored;
     stats.duplicates += report.duplicates;
-    const { rejected } = report;
+    // In batch order, as the report promises; sorted again all the same, since a refusal missed
+    // here would be an ack.
+    const rejected =
+      report.rejected.length > 1 ? [...report.rejected].sort((a, b) => a.index - b.index) : report.rejected;
     const deadLetters: Promise<void>[] = [];
-    let next = 0; // rejections come in batch order
+    let next = 0;
     for (let index = 0; index < batch.length; index++) {
       const buffered = batch[index];
       if (next < rejected.length && rejected[next].index === index) {
