@@ -176,7 +176,9 @@ export async function saveReadings(
       const typeArray = textArray(types);
       const fahrenheitArray = float8Array(fahrenheit);
       const timeArray = timestamptzArray(measuredAt);
-      const extraArray = textArray(extras);
+      // Without unknown fields (the usual batch) no array of NULLs for Postgres to parse: `unnest`
+      // of several arrays pads a missing one with NULLs.
+      const extraArray = extras.some((extra) => extra !== undefined) ? textArray(extras) : null;
       const result = (await queryRunner.query(
         INSERT_READINGS,
         [idArray, typeArray, fahrenheitArray, float8Array(celsius), timeArray, extraArray],
