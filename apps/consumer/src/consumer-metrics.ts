@@ -6,19 +6,17 @@ import {
   parseMeasurementTime,
   type EnrichedSensorReading,
 } from '@sensors/sensor-model';
-import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { counterFrom, gaugeFrom, registerConnectionMetrics, type ConnectionGauges } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
 
 /** Live values the consumer's metrics read at scrape time. */
-export interface ConsumerGauges {
+export interface ConsumerGauges extends ConnectionGauges {
   /** Messages delivered and not yet acked. */
   unacked: () => number;
   /** Valid readings in memory, not yet taken into a batch write. */
   bufferedReadings: () => number;
   queueDepth: () => Promise<number | undefined>;
-  brokerConnected: () => boolean;
   databaseHealthy: () => boolean;
-  reconnects: () => Record<string, number>;
 }
 
 /** The histograms the pipeline feeds, one observation per stored batch. */
@@ -74,15 +72,6 @@ export function registerConsumerMetrics(
     { name: 'sensors_envelopes_consumed_total', help: 'Envelopes of readings taken from the queue.' },
     () => stats.envelopes,
   );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_reconnects_total',
-      help: 'Connections re-established after a loss, by target.',
-      labelName: 'target',
-    },
-    gauges.reconnects,
-  );
   gaugeFrom(
     registry,
     { name: 'sensors_consumer_unacked_messages', help: 'Messages delivered and not yet acked.' },
@@ -101,9 +90,7 @@ export function registerConsumerMetrics(
     { name: 'sensors_queue_ready_messages', help: 'Messages ready in the queue, as the broker counts them.' },
     gauges.queueDepth,
   );
-  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
-    Number(gauges.brokerConnected()),
-  );
+  registerConnectionMetrics(registry, gauges);
   gaugeFrom(registry, { name: 'sensors_database_healthy', help: '1 while Postgres answers and takes writes.' }, () =>
     Number(gauges.databaseHealthy()),
   );

@@ -1,19 +1,17 @@
 import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
-import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { counterFrom, gaugeFrom, registerConnectionMetrics, type ConnectionGauges } from '@sensors/runtime';
 import { HTTP_SOURCE_STATUSES } from './http/create-http-source';
 import type { PublisherStats } from './publish-readings';
 import type { MqttSource } from './sources/mqtt-source';
 
 /** Live values the publisher's metrics read at scrape time. */
-export interface PublisherGauges {
+export interface PublisherGauges extends ConnectionGauges {
   /** The source's name, the `source` label of the readings received. */
   source: string;
   /** Readings published and not yet confirmed or refused, those in an open envelope included. */
   unconfirmed: () => number;
-  brokerConnected: () => boolean;
   brokerBlocked: () => boolean;
-  reconnects: () => Record<string, number>;
 }
 
 /** Registers the publisher's metrics: totals read from {@link PublisherStats} and live gauges. */
@@ -34,7 +32,10 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
   );
   counterFrom(
     registry,
-    { name: 'sensors_readings_published_total', help: 'Readings sent to the broker (an envelope counts its readings).' },
+    {
+      name: 'sensors_readings_published_total',
+      help: 'Readings sent to the broker (an envelope counts its readings).',
+    },
     () => stats.published,
   );
   counterFrom(
@@ -60,7 +61,8 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       labelName: 'reason',
       labelValues: [DEAD_LETTER_CODES.invalidReading],
     },
-    (): Record<string, number> => (stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {}),
+    (): Record<string, number> =>
+      stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {},
   );
   counterFrom(
     registry,
@@ -72,15 +74,6 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
     },
     () => stats.httpRequestsByStatus,
   );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_reconnects_total',
-      help: 'Connections re-established after a loss, by target.',
-      labelName: 'target',
-    },
-    gauges.reconnects,
-  );
   gaugeFrom(
     registry,
     {
@@ -89,9 +82,7 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
     },
     gauges.unconfirmed,
   );
-  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
-    Number(gauges.brokerConnected()),
-  );
+  registerConnectionMetrics(registry, gauges);
   gaugeFrom(
     registry,
     { name: 'sensors_broker_blocked', help: '1 while the broker blocks publishing (memory or disk alarm).' },

@@ -9,13 +9,34 @@ const MISNAMED_DEFAULTS = [
 
 /**
  * A registry with the process metrics (CPU, memory, event loop lag, GC: `process_*`,
- * `nodejs_*`) already in it, less the three that break Prometheus's naming rules.
+ * `nodejs_*`) already in it, less the three that break Prometheus's naming rules, and, given
+ * the app's version, `sensors_build_info` (see {@link registerBuildInfo}).
  */
-export function createMetricsRegistry(): Registry {
+export function createMetricsRegistry(version?: string): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  if (version !== undefined) registerBuildInfo(registry, version);
   return registry;
+}
+
+/** Live connection state, read at scrape time by {@link registerConnectionMetrics}. */
+export interface ConnectionGauges {
+  brokerConnected: () => boolean;
+  /** Connections re-established after a loss, by target (`broker`, `database`, …). */
+  reconnects: () => Record<string, number>;
+}
+
+/**
+ * Registers what every app of the pipeline says of its connections: `sensors_broker_connected`
+ * and `sensors_reconnects_total{target}`.
+ */
+export function registerConnectionMetrics(registry: Registry, gauges: ConnectionGauges): void {
+  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
+    Number(gauges.brokerConnected()),
+  );
+  const meta = { help: 'Connections re-established after a loss, by target.', labelName: 'target' };
+  counterFrom(registry, { name: 'sensors_reconnects_total', ...meta }, gauges.reconnects);
 }
 
 /**

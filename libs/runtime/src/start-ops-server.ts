@@ -10,6 +10,18 @@ export interface Readiness {
   reasons: string[];
 }
 
+/**
+ * The readiness of an app given what it lacks: each reason that is a string is one, and ready
+ * means none.
+ *
+ * @example
+ * readinessFrom([broker.connected ? undefined : 'broker not connected']);
+ */
+export function readinessFrom(reasons: readonly (string | undefined)[]): Readiness {
+  const missing = reasons.filter((reason): reason is string => reason !== undefined);
+  return { ready: missing.length === 0, reasons: missing };
+}
+
 export interface OpsServerOptions {
   port: number;
   /** Address to listen on (default every interface, so that Prometheus in a container can scrape). */

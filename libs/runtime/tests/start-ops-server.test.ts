@@ -1,5 +1,12 @@
 import { Counter, Registry } from 'prom-client';
-import { StartupError, startOpsServer, startupFailureFields, type OpsServer, type Readiness } from '../src';
+import {
+  readinessFrom,
+  StartupError,
+  startOpsServer,
+  startupFailureFields,
+  type OpsServer,
+  type Readiness,
+} from '../src';
 
 let server: OpsServer;
 let readiness: Readiness = { ready: true, reasons: [] };
@@ -56,5 +63,18 @@ describe('startOpsServer', () => {
   it('refuses an address not of this machine with a StartupError that names --metrics-host', async () => {
     const elsewhere = startOpsServer({ port: 0, host: '192.0.2.1', registry, readiness: () => readiness });
     await expect(elsewhere).rejects.toMatchObject({ fix: expect.stringContaining('--metrics-host') });
+  });
+});
+
+describe('readinessFrom', () => {
+  it('is ready when no reason is given', () => {
+    expect(readinessFrom([undefined, undefined])).toEqual({ ready: true, reasons: [] });
+  });
+
+  it('lists the reasons given', () => {
+    expect(readinessFrom(['broker not connected', undefined])).toEqual({
+      ready: false,
+      reasons: ['broker not connected'],
+    });
   });
 });
