@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Registry } from 'prom-client';
-import { BrokerConnection, logBrokerEvents, topologyFor } from '@sensors/messaging';
+import { BrokerConnection, logBrokerEvents, topologyFor, whenBrokerRefuses } from '@sensors/messaging';
 import { createDataSource, databaseRefusal, isDataError, saveReadings } from '@sensors/persistence';
 import {
   createMetricsRegistry,
   createShutdown,
-  readinessFrom,
   redactUrl,
   retry,
   startOpsServer,
@@ -75,9 +74,8 @@ export async function startConsumer(config: ConsumerConfig, context: ConsumerCon
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   // Credentials, virtual host or permissions the broker refuses: no retry will help.
   let failure: StartupError | undefined;
-  broker.once('gave-up', ({ url, err, reason, fix }) => {
-    const details = { url, detail: err.message };
-    failure = new StartupError(reason, { fix: fix.replaceAll('the URL', '--amqp-url'), details, cause: err });
+  void whenBrokerRefuses(broker, '--amqp-url').then((refusal) => {
+    failure = refusal;
     stopping.abort();
   });
   const database = watchDatabase(() => dataSource.query('SELECT 1'), 5000);
@@ -208,6 +206,13 @@ function startedGauges(started: StartedParts): ConsumerGauges {
   };
 }
 
+function whyNotReady(started: StartedParts): (string | undefined)[] {
+  return [
+    started.database ? started.database.reason() : 'database not connected yet',
+    started.broker?.connected ? undefined : 'broker not connected',
+  ];
+}
+
 /** Serves metrics and health, and warns of default passwords. */
 async function startOps(
   config: Pick<ConsumerConfig, 'ops' | 'database' | 'amqp'>,
@@ -215,16 +220,7 @@ async function startOps(
   started: StartedParts,
   log: Logger,
 ): Promise<OpsServer> {
-  const ops = await startOpsServer({
-    port: config.ops.metricsPort,
-    host: config.ops.metricsHost,
-    registry,
-    readiness: () =>
-      readinessFrom([
-        started.database ? started.database.reason() : 'database not connected yet',
-        started.broker?.connected ? undefined : 'broker not connected',
-      ]),
-  });
+  const ops = await startOpsServer({ ...config.ops, registry, notReady: () => whyNotReady(started) });
   log.info({ metricsPort: ops.port, metricsHost: config.ops.metricsHost }, 'serving metrics and health');
   for (const [setting, value] of Object.entries({
     SENSORS_DATABASE_URL: config.database.url,

@@ -1,15 +1,20 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { BrokerConnection, ConfirmPublisher, logBrokerEvents, topologyFor } from '@sensors/messaging';
+import {
+  BrokerConnection,
+  ConfirmPublisher,
+  logBrokerEvents,
+  topologyFor,
+  whenBrokerRefuses,
+} from '@sensors/messaging';
 import {
   createMetricsRegistry,
   createShutdown,
-  readinessFrom,
   startOpsServer,
   startProgressLog,
-  StartupError,
   usesDefaultPassword,
   type OpsServer,
+  type StartupError,
 } from '@sensors/runtime';
 import type { PublisherConfig } from './config';
 import { EnvelopeSink } from './envelope-sink';
@@ -65,14 +70,10 @@ export async function startPublisher(config: PublisherConfig, context: Publisher
   });
   logBrokerEvents(broker, log.child({ component: 'broker' }));
   // Credentials, virtual host or permissions the broker refuses: no retry will help.
-  const refused = new Promise<RunOutcome>((resolve) =>
-    broker.once('gave-up', ({ url, err, reason, fix }) => {
-      stopping.abort();
-      const details = { url, detail: err.message };
-      const failure = new StartupError(reason, { fix: fix.replaceAll('the URL', '--amqp-url'), details, cause: err });
-      resolve({ end: unfinished, failure });
-    }),
-  );
+  const refused = whenBrokerRefuses(broker, '--amqp-url').then((failure): RunOutcome => {
+    stopping.abort();
+    return { end: unfinished, failure };
+  });
   const topology = topologyFor(config.topology);
   const { maxInFlight, envelopeSize, envelopeLingerMs } = config.publishing;
   const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: maxInFlight });
@@ -108,17 +109,12 @@ export async function startPublisher(config: PublisherConfig, context: Publisher
     log: log.child({ component: 'pipeline' }),
   });
   if (source.mqtt) registerMqttMetrics(registry, source.mqtt);
-  const ops = await startOpsServer({
-    port: config.ops.metricsPort,
-    host: config.ops.metricsHost,
-    registry,
-    readiness: () =>
-      readinessFrom([
-        broker.connected ? undefined : 'broker not connected',
-        broker.blocked ? 'broker blocks publishing (memory or disk alarm)' : undefined,
-        source.mqtt && !source.mqtt.connected ? 'mqtt broker not connected' : undefined,
-      ]),
-  });
+  const notReady = () => [
+    broker.connected ? undefined : 'broker not connected',
+    broker.blocked ? 'broker blocks publishing (memory or disk alarm)' : undefined,
+    source.mqtt && !source.mqtt.connected ? 'mqtt broker not connected' : undefined,
+  ];
+  const ops = await startOpsServer({ ...config.ops, registry, notReady });
   broker.start();
   const stopProgress = startProgressLog(log.child({ component: 'progress' }), config.ops.progressIntervalMs, () => ({
     received: stats.received,

@@ -25,13 +25,7 @@ export {
   type ServiceConfig,
   type ServiceOptionsSettings,
 } from './service-options';
-export {
-  readinessFrom,
-  startOpsServer,
-  type OpsServer,
-  type OpsServerOptions,
-  type Readiness,
-} from './start-ops-server';
+export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';
 export {
   counterFrom,
   createMetricsRegistry,
