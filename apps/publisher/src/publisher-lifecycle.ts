@@ -142,7 +142,8 @@ export async function startPublisher(config: PublisherConfig, context: Publisher
   // the publisher gives up, and its summary says how many were unconfirmed.
   const timedOut = new Promise<RunOutcome>((resolve) => {
     const giveUp = () => setTimeout(() => resolve({ end: unfinished }), timeoutMs).unref();
-    stopping.signal.addEventListener('abort', giveUp, { once: true });
+    if (stopping.signal.aborted) giveUp();
+    else stopping.signal.addEventListener('abort', giveUp, { once: true });
   });
   const finished = source.finished.then((end): RunOutcome => ({ end }));
   return {
