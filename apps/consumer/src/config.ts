@@ -6,9 +6,8 @@ import {
   readServiceOptions,
   readUrlList,
   serviceOptions,
-  type ServiceConfig,
-  type RenamedVariable,
 } from '@sensors/runtime';
+import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
 import {
   deadLettersOptions,
   readDeadLettersCommand,

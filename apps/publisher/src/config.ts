@@ -6,9 +6,8 @@ import {
   readServiceOptions,
   readUrlList,
   serviceOptions,
-  type ServiceConfig,
-  type RenamedVariable,
 } from '@sensors/runtime';
+import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import { VERSION } from './version';
 

@@ -28,10 +28,13 @@ export {
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';
 export {
   counterFrom,
+  countersFrom,
   createMetricsRegistry,
   gaugeFrom,
+  gaugesFrom,
   registerBuildInfo,
   registerConnectionMetrics,
   type ConnectionGauges,
+  type MetricReaders,
 } from './metrics';
 export { usesDefaultPassword } from './uses-default-password';

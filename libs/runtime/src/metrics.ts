@@ -89,6 +89,27 @@ export function gaugeFrom(
   });
 }
 
+/** Metrics by name, each with its help text and how to read its value at scrape time. */
+export type MetricReaders<T> = Readonly<Record<string, readonly [help: string, read: () => T]>>;
+
+/**
+ * Registers a counter without labels per entry, as {@link counterFrom} does.
+ *
+ * @example
+ * countersFrom(registry, { sensors_readings_stored_total: ['Readings written.', () => stats.stored] });
+ */
+export function countersFrom(registry: Registry, counters: MetricReaders<number>): void {
+  for (const [name, [help, read]] of Object.entries(counters)) counterFrom(registry, { name, help }, read);
+}
+
+/** Registers a gauge per entry, as {@link gaugeFrom} does. */
+export function gaugesFrom(
+  registry: Registry,
+  gauges: MetricReaders<number | undefined | Promise<number | undefined>>,
+): void {
+  for (const [name, [help, read]] of Object.entries(gauges)) gaugeFrom(registry, { name, help }, read);
+}
+
 /**
  * Registers `sensors_build_info{version, nodejs} 1`, the usual way to put a version on a
  * dashboard or in an alert (`* on(instance) group_left(version) sensors_build_info`).

@@ -1,4 +1,12 @@
-import { counterFrom, createMetricsRegistry, gaugeFrom, registerBuildInfo, registerConnectionMetrics } from '../src';
+import {
+  counterFrom,
+  countersFrom,
+  createMetricsRegistry,
+  gaugeFrom,
+  gaugesFrom,
+  registerBuildInfo,
+  registerConnectionMetrics,
+} from '../src';
 
 describe('createMetricsRegistry', () => {
   it('holds the process metrics but no gauge named like a counter', async () => {
@@ -73,5 +81,28 @@ describe('gaugeFrom', () => {
     expect(await registry.getSingleMetricAsString('test_depth')).toContain('test_depth 7');
     depth = undefined;
     expect(await registry.getSingleMetricAsString('test_depth')).not.toContain('test_depth 7');
+  });
+});
+
+describe('countersFrom', () => {
+  it('registers a counter per name, read at scrape time', async () => {
+    const registry = createMetricsRegistry();
+    const totals = { a: 1, b: 2 };
+    countersFrom(registry, { test_a_total: ['A.', () => totals.a], test_b_total: ['B.', () => totals.b] });
+    totals.b = 3;
+    const text = await registry.metrics();
+    expect(text).toContain('# HELP test_a_total A.');
+    expect(text).toContain('test_a_total 1');
+    expect(text).toContain('test_b_total 3');
+  });
+});
+
+describe('gaugesFrom', () => {
+  it('registers a gauge per name, read at scrape time', async () => {
+    const registry = createMetricsRegistry();
+    gaugesFrom(registry, { test_open: ['Open.', () => 4], test_depth: ['Depth.', async () => 9] });
+    const text = await registry.metrics();
+    expect(text).toContain('test_open 4');
+    expect(text).toContain('test_depth 9');
   });
 });
