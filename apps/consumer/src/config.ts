@@ -138,6 +138,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
       envPrefix: 'SENSORS_',
       configExample: 'batch-size: 500',
       exchange: 'sensors',
+      routingKey: 'sensor.reading',
       queue: 'sensor-readings',
       metricsPort: 9465,
     }),

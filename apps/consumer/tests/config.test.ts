@@ -21,7 +21,7 @@ describe('loadConsumerConfig', () => {
     expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
       command: 'run',
       amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
-      topology: { queue: 'sensor-readings', queueType: 'quorum' },
+      topology: { queue: 'sensor-readings', routingKey: 'sensor.reading', queueType: 'quorum' },
       database: { migrateOnStart: true },
       batching: { batchSize: 1000, flushIntervalMs: 10, prefetch: 2000, maxRedeliveries: 5 },
       partitions: { period: 'day', retentionMs: undefined },

@@ -65,7 +65,10 @@ function pipelineWith(
         const stored = await saveReadings(readings);
         return { stored, duplicates: readings.length - stored, rejected: [] };
       },
-      isDataError: (err) => err instanceof DataError, enqueue: (p) => queued.push(p), ...deps },
+      isDataError: (err) => err instanceof DataError,
+      enqueue: (p) => queued.push(p),
+      ...deps,
+    },
     stats,
   );
   return { pipeline, queued, stats };
@@ -163,42 +166,29 @@ describe('consumeReadings', () => {
     ]);
   });
 
-  it('dead-letters an invalid reading with the fields at fault, never queueing it', async () => {
+  it.each([
+    [
+      'an invalid reading with the fields at fault',
+      new FakeDelivery({ ...reading('a'), type: 'Thermostat' }),
+      { code: 'invalid-reading', message: expect.stringContaining('type must be "Sensor"'), fields: ['type'] },
+    ],
+    [
+      'a body that is not JSON',
+      new FakeDelivery('{not json'),
+      { code: 'invalid-reading', message: expect.stringContaining('is not valid JSON') },
+    ],
+    [
+      'a message whose headers claim another content type',
+      new FakeDelivery(reading('a'), 'application/xml'),
+      { code: 'unsupported-content-type', message: expect.stringContaining('application/xml') },
+    ],
+  ])('dead-letters %s, never queueing it', async (_, bad, reason) => {
     const { pipeline, queued, stats } = pipelineWith(async () => 0);
-    const bad = new FakeDelivery({ ...reading('a'), type: 'Thermostat' });
     pipeline.onMessage(bad);
     await settle();
     expect(queued).toEqual([]);
-    expect(bad.deadLettered).toEqual({
-      code: 'invalid-reading',
-      message: expect.stringContaining('type must be "Sensor"'),
-      fields: ['type'],
-    });
-    expect(stats.deadLettered).toBe(1);
-    expect(stats.deadLetteredByReason).toEqual({ 'invalid-reading': 1 });
-  });
-
-  it('dead-letters a body that is not JSON', async () => {
-    const { pipeline } = pipelineWith(async () => 0);
-    const bad = new FakeDelivery('{not json');
-    pipeline.onMessage(bad);
-    await settle();
-    expect(bad.deadLettered).toMatchObject({
-      code: 'invalid-reading',
-      message: expect.stringContaining('is not valid JSON'),
-    });
-  });
-
-  it('dead-letters a message whose headers claim another content type', async () => {
-    const { pipeline, queued } = pipelineWith(async () => 0);
-    const xml = new FakeDelivery(reading('a'), 'application/xml');
-    pipeline.onMessage(xml);
-    await settle();
-    expect(queued).toEqual([]);
-    expect(xml.deadLettered).toMatchObject({
-      code: 'unsupported-content-type',
-      message: expect.stringContaining('application/xml'),
-    });
+    expect(bad.deadLettered).toMatchObject(reason);
+    expect(stats.deadLetteredByReason).toEqual({ [reason.code]: 1 });
   });
 
   it('accepts a message without a content type', () => {

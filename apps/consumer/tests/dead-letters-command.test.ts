@@ -12,7 +12,7 @@ import {
 } from '../src/dead-letters/format-dead-letters';
 import type { DeadLetterReport, DeadLetterSample } from '../src/dead-letters/list-dead-letters';
 
-const topology = topologyFor({ exchange: 'sensors', queue: 'sensor-readings' });
+const topology = topologyFor({ exchange: 'sensors', routingKey: 'sensor.reading', queue: 'sensor-readings' });
 
 function sample(overrides: Partial<DeadLetterSample>): DeadLetterSample {
   return {

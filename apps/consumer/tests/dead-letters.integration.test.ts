@@ -1,29 +1,17 @@
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import {
-  countQueueMessages,
-  deleteBrokerObjects,
-  testAmqpUrl,
-  uniqueName,
-  waitFor,
-  takeMessages,
-} from '@sensors/testing';
+import { countQueueMessages, testAmqpUrl, waitFor, takeMessages } from '@sensors/testing';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
-import {
-  PublishRejectedError,
-  declareDeadLetterQueue,
-  declareTopology,
-  topologyFor,
-  type Topology,
-} from '@sensors/messaging';
+import { PublishRejectedError, declareDeadLetterQueue, declareTopology, type Topology } from '@sensors/messaging';
 import { listDeadLetters } from '../src/dead-letters/list-dead-letters';
 import { replayDeadLetters } from '../src/dead-letters/replay-dead-letters';
+import { ownTopologies } from './own-topologies';
 
 // Lists copy every message once per run; on a loaded machine that takes a while.
 jest.setTimeout(120_000);
 
 // A delivery limit of 1 lets a test make the broker itself dead-letter a message quickly.
-const topology = topologyFor({ exchange: uniqueName('dl_test_x'), queue: uniqueName('dl_test_q'), deliveryLimit: 1 });
-const declared: Topology[] = [topology];
+const topologies = ownTopologies();
+const topology = topologies.make('dl_test', { deliveryLimit: 1 });
 let connection: ChannelModel;
 
 interface Letter {
@@ -104,8 +92,7 @@ function asContents(letters: Letter[]): [string, string][] {
 
 /** A topology of the test's own with its own names, declared as the product declares it. */
 async function ownTopology(prefix: string): Promise<Topology> {
-  const own = topologyFor({ exchange: uniqueName(`${prefix}_x`), queue: uniqueName(`${prefix}_q`) });
-  declared.push(own);
+  const own = topologies.make(prefix);
   const channel = await connection.createChannel();
   await declareTopology(channel, own);
   await channel.close();
@@ -135,12 +122,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await connection.close();
-  for (const own of declared) {
-    await deleteBrokerObjects({
-      queues: [own.queue, own.deadLetterQueue],
-      exchanges: [own.exchange, own.deadLetterExchange],
-    });
-  }
+  await topologies.deleteAll();
 });
 
 describe('listDeadLetters', () => {
@@ -202,8 +184,7 @@ describe('listDeadLetters', () => {
 
   it('loses nothing in 25 runs even where the queue has a delivery limit of 5', async () => {
     // As RabbitMQ 4.x treats a quorum queue declared without a limit (20 there), scaled down.
-    const limited = topologyFor({ exchange: uniqueName('dl_lim_x'), queue: uniqueName('dl_lim_q') });
-    declared.push(limited);
+    const limited = topologies.make('dl_lim');
     const channel = await connection.createChannel();
     await channel.assertQueue(limited.deadLetterQueue, {
       durable: true,
@@ -305,8 +286,7 @@ describe('replayDeadLetters', () => {
   it('stops and keeps the dead letter when the main queue refuses it', async () => {
     // A main queue of the test's own that takes nothing: full at 0 messages, refusing publishes
     // (classic: a quorum queue may overshoot its length limit by a message).
-    const full = topologyFor({ exchange: uniqueName('dl_full_x'), queue: uniqueName('dl_full_q') });
-    declared.push(full);
+    const full = topologies.make('dl_full');
     const channel = await connection.createChannel();
     await channel.assertExchange(full.exchange, 'direct', { durable: true });
     await channel.assertQueue(full.queue, {

@@ -1,26 +1,17 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { deleteBrokerObjects, testAmqpUrl, uniqueName, takeMessages } from '@sensors/testing';
+import { testAmqpUrl, takeMessages } from '@sensors/testing';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
-import {
-  TopologyMismatchError,
-  declareDeadLetterQueue,
-  declareTopology,
-  topologyFor,
-  type Topology,
-} from '@sensors/messaging';
+import { TopologyMismatchError, declareDeadLetterQueue, declareTopology, type Topology } from '@sensors/messaging';
 import { deadLetterQueueState, migrateDeadLetterQueue } from '../src/dead-letters/migrate-dead-letter-queue';
+import { ownTopologies } from './own-topologies';
 
 jest.setTimeout(120_000);
 
-const declared: Topology[] = [];
+const topologies = ownTopologies();
 let connection: ChannelModel;
 
 /** A topology of the test's own, not declared yet. */
-function ownTopology(): Topology {
-  const topology = topologyFor({ exchange: uniqueName('dl_mig_x'), queue: uniqueName('dl_mig_q') });
-  declared.push(topology);
-  return topology;
-}
+const ownTopology = () => topologies.make('dl_mig');
 
 /** Declares the topology as the version before this one did: its dead-letter queue had no delivery limit. */
 async function declareAsEarlierVersion(topology: Topology): Promise<void> {
@@ -77,12 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await connection.close();
-  for (const topology of declared) {
-    await deleteBrokerObjects({
-      queues: [topology.queue, topology.deadLetterQueue, `${topology.deadLetterQueue}.migrating`],
-      exchanges: [topology.exchange, topology.deadLetterExchange],
-    });
-  }
+  await topologies.deleteAll();
 });
 
 describe('migrateDeadLetterQueue', () => {

@@ -1,16 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelModel, GetMessage, Options } from 'amqplib';
-import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import type { Pipeline } from './pipeline-fixture';
-import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
-
-/** A message published straight to the exchange, bypassing the publisher and its validation. */
-interface Sent {
-  messageId: string;
-  body: Buffer;
-  properties?: Options.Publish;
-}
+import { consumeAll, createPipelineWithBroker, type PipelineWithBroker, type RawMessage } from './test-broker';
 
 /** A dead letter the battery expects: by message id, with its reason and payload. */
 interface ExpectedDeadLetter {
@@ -25,9 +15,7 @@ interface ExpectedDeadLetter {
 
 const run = randomBytes(4).toString('hex');
 const MiB = 1024 * 1024;
-let pipeline: Pipeline;
-let topology: Topology;
-let broker: ChannelModel;
+let setup: PipelineWithBroker;
 
 function reading(id: string, temperatureF: unknown = 70) {
   return { id, type: 'Sensor', content: { temperature_f: temperatureF, time_of_measurement: '2019-06-24T15:00:00' } };
@@ -35,12 +23,12 @@ function reading(id: string, temperatureF: unknown = 70) {
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const envelopeBody = (readings: unknown[]) => json({ readings });
-const envelope = (messageId: string, body: Buffer): Sent => ({
+const envelope = (messageId: string, body: Buffer): RawMessage => ({
   messageId: `${run}:${messageId}`,
   body,
   properties: { contentType: ENVELOPE_CONTENT_TYPE },
 });
-const single = (id: string): Sent => ({ messageId: `${run}:${id}`, body: json(reading(`${run}-${id}`)) });
+const single = (id: string): RawMessage => ({ messageId: `${run}:${id}`, body: json(reading(`${run}-${id}`)) });
 
 const badReading = reading(`${run}-bad`, '90');
 const mixed = envelopeBody([reading(`${run}-m0`), badReading, reading(`${run}-m2`)]);
@@ -49,7 +37,7 @@ const tooMany = envelopeBody(Array.from({ length: 1001 }, (_, i) => reading(`${r
 const tooLarge = envelopeBody([reading(`${run}-large`, 70), { padding: 'p'.repeat(MiB) }]);
 const good = envelopeBody(Array.from({ length: 50 }, (_, i) => reading(`${run}-e${i}`)));
 
-const messages: Sent[] = [
+const messages: RawMessage[] = [
   single('s0'),
   envelope('mixed', mixed),
   single('s1'),
@@ -104,23 +92,13 @@ const expectedDeadLetters: ExpectedDeadLetter[] = [
   whole('version-2', 'unsupported-content-type', 'application/vnd.sensors.envelope+json; version=1'),
 ];
 
-async function publish(sent: Sent[]): Promise<void> {
-  expect(await publishRaw({ connection: broker, topology }, sent)).toEqual([]);
-}
-
-function peek(queue: string): Promise<GetMessage[]> {
-  return peekQueue(broker, queue);
-}
-
-let close: () => Promise<void>;
-beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
-afterAll(() => close());
+beforeAll(async () => (setup = await createPipelineWithBroker()));
+afterAll(() => setup.close());
 
 describe('the consumer under bad envelopes', () => {
   it('stores the good readings of envelopes and single messages, and dead-letters the bad ones alone', async () => {
-    const consumer = await pipeline.startConsumer();
-    await publish(messages);
-    await waitForEverySettled(pipeline, topology, {
+    const { pipeline, broker } = setup;
+    const consumer = await consumeAll(setup, messages, {
       stored: storedIds.length,
       deadLettered: expectedDeadLetters.length,
     });
@@ -136,7 +114,7 @@ describe('the consumer under bad envelopes', () => {
     const rows = await pipeline.db.query<{ id: string }>('SELECT id FROM sensor_readings');
     expect(rows.map((r) => r.id).sort()).toEqual([...storedIds].sort());
 
-    const held = await peek(topology.deadLetterQueue);
+    const held = await broker.peek(broker.topology.deadLetterQueue);
     expect(held.map((m) => String(m.properties.messageId)).sort()).toEqual(
       expectedDeadLetters.map((d) => d.messageId).sort(),
     );

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { ChannelModel, GetMessage, Options } from 'amqplib';
+import type { Options } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import type { Topology } from '@sensors/messaging';
 import { countQueueMessages, startApp, waitFor, type AppProcess } from '@sensors/testing';
 import type { Pipeline } from './pipeline-fixture';
-import { createPipelineWithBroker, peekQueue, publishRaw, waitForEverySettled } from './test-broker';
+import {
+  consumeAll,
+  createPipelineWithBroker,
+  type PipelineWithBroker,
+  type RawMessage,
+  type TestBroker,
+} from './test-broker';
 
 /** A message of the battery and what must become of it. */
 interface Case {
@@ -26,7 +32,7 @@ const run = randomBytes(4).toString('hex');
 const MiB = 1024 * 1024;
 let pipeline: Pipeline;
 let topology: Topology;
-let broker: ChannelModel;
+let broker: TestBroker;
 
 function reading(id: string, temperatureF: unknown = 70, time: unknown = '2019-06-24T15:00:00', extra = {}) {
   return { id, type: 'Sensor', content: { temperature_f: temperatureF, time_of_measurement: time }, ...extra };
@@ -168,19 +174,13 @@ const storedIds = messages.flatMap((m) => ('stored' in m.outcome ? [m.outcome.st
 const deadLetters = messages.filter((m) => 'reason' in m.outcome);
 const messageId = (c: Case) => `${run}:${c.name}`;
 
-/** Publishes straight to the consumer's exchange, bypassing the publisher and its validation. */
-async function publish(cases: Case[]): Promise<void> {
-  const sent = cases.map((c) => ({ body: c.body, messageId: messageId(c), properties: c.properties }));
-  expect(await publishRaw({ connection: broker, topology }, sent)).toEqual([]);
-}
-
-function peek(queue: string): Promise<GetMessage[]> {
-  return peekQueue(broker, queue);
-}
+/** The cases as messages published straight to the consumer's exchange, bypassing the publisher and its validation. */
+const asRawMessages = (cases: Case[]): RawMessage[] =>
+  cases.map((c) => ({ body: c.body, messageId: messageId(c), properties: c.properties }));
 
 /** Checks that the dead-letter queue holds each bad message exactly once, intact, with its reason. */
 async function expectEachDeadLetterOnce(): Promise<void> {
-  const held = await peek(topology.deadLetterQueue);
+  const held = await broker.peek(topology.deadLetterQueue);
   expect(held.map((m) => String(m.properties.messageId)).sort()).toEqual(deadLetters.map(messageId).sort());
   for (const message of held) {
     const sent = deadLetters.find((c) => messageId(c) === message.properties.messageId);
@@ -226,18 +226,23 @@ async function deadLettersCommand(
   return { code, lines: app.logs };
 }
 
-let close: () => Promise<void>;
-beforeAll(async () => ({ pipeline, connection: broker, topology, close } = await createPipelineWithBroker()));
-afterAll(() => close());
+let setup: PipelineWithBroker;
+beforeAll(async () => {
+  setup = await createPipelineWithBroker();
+  ({ pipeline, broker } = setup);
+  topology = broker.topology;
+});
+afterAll(() => setup.close());
 
 describe('the consumer under bad input', () => {
   it('stores every good reading, dead-letters every bad one once with its reason, and keeps going', async () => {
-    const consumer = await pipeline.startConsumer();
-    await publish(messages);
-    await waitForEverySettled(pipeline, topology, { stored: storedIds.length, deadLettered: deadLetters.length });
+    const consumer = await consumeAll(setup, asRawMessages(messages), {
+      stored: storedIds.length,
+      deadLettered: deadLetters.length,
+    });
 
     const after = good('after the battery', `${run}-after`);
-    await publish([after]);
+    await broker.publish(asRawMessages([after]));
     await waitFor(
       'the reading published after the battery',
       async () => (await pipeline.storedCount()) > storedIds.length,
@@ -310,7 +315,7 @@ describe('the consumer under bad input', () => {
     const before = await snapshot();
     // As if Postgres had refused it once and a redelivery stored it later: the dead letter is stale.
     const stale = json(reading(oddIds.sql));
-    const channel = await broker.createConfirmChannel();
+    const channel = await broker.connection.createConfirmChannel();
     channel.sendToQueue(topology.deadLetterQueue, stale, {
       persistent: true,
       messageId: 'stale',

@@ -7,11 +7,11 @@ import {
   sleep,
   startApp,
   startMosquitto,
-  uniqueName,
   waitFor,
   type AppProcess,
   type MosquittoBroker,
 } from '@sensors/testing';
+import { mqttNames, mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** Readings per MQTT message, and messages a sensor sends per second. */
@@ -20,9 +20,7 @@ const MESSAGES_PER_SECOND = 40;
 /** Messages a sensor has sent and Mosquitto not yet acknowledged, at most. */
 const SENSOR_WINDOW = 20;
 
-const run = uniqueName('mqttfault');
-const topic = `sensors-${run}`;
-const publisherClientId = `sensors-${run}-publisher`;
+const { run, topic, clientId: publisherClientId } = mqttNames('mqttfault');
 let pipeline: Pipeline;
 let mosquitto: MosquittoBroker;
 let proxy: TcpProxy;
@@ -75,11 +73,6 @@ async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   };
 }
 
-function reading(id: string, n: number) {
-  const time = new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString();
-  return { id, type: 'Sensor', content: { temperature_f: 50 + (n % 40), time_of_measurement: time } };
-}
-
 /**
  * A sensor: an MQTT client with a persistent session that publishes arrays of readings at QoS 1
  * until stopped, keeping at most {@link SENSOR_WINDOW} messages unacknowledged. MQTT.js keeps
@@ -126,7 +119,7 @@ class Sensor {
   async #publishUntilStopped(): Promise<void> {
     for (let n = 0; !this.#stopping; n++) {
       const ids = Array.from({ length: READINGS_PER_MESSAGE }, (_, i) => `${run}-${this.name}-${n}-${i}`);
-      const payload = JSON.stringify(ids.map((id, i) => reading(id, n * READINGS_PER_MESSAGE + i)));
+      const payload = JSON.stringify(ids.map((id, i) => readingAt(id, n * READINGS_PER_MESSAGE + i)));
       const sent = this.#client.publishAsync(`${topic}/${this.name}`, payload, { qos: 1 }).then(
         () => void this.accepted.push(...ids),
         (err: Error) => void this.failures.push(err),
@@ -143,13 +136,7 @@ function acceptedCount(): number {
   return sensors.reduce((sum, sensor) => sum + sensor.accepted.length, 0);
 }
 
-async function stored(): Promise<{ rows: number; ids: number }> {
-  const [{ rows, ids }] = await pipeline.db.query<{ rows: string; ids: string }>(
-    'SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM sensor_readings WHERE id LIKE $1',
-    [`${run}-%`],
-  );
-  return { rows: Number(rows), ids: Number(ids) };
-}
+const stored = () => pipeline.countStored(`${run}-`);
 
 /** Waits until `more` readings beyond those stored now are stored: the pipeline flows again. */
 async function waitForMoreStored(what: string, more = 400): Promise<void> {
@@ -162,7 +149,7 @@ async function waitForMoreStored(what: string, more = 400): Promise<void> {
 function startPublisher(): AppProcess {
   const app = startApp(
     'publisher',
-    ['--source', 'mqtt', '--mqtt-url', proxy.url, '--mqtt-topic', `${topic}/#`, '--mqtt-client-id', publisherClientId],
+    mqttSourceArgs({ url: proxy.url, topic, clientId: publisherClientId }),
     pipeline.env,
   );
   started.push(app);
@@ -212,13 +199,9 @@ describe('the MQTT source under faults', () => {
     await waitForMoreStored('at first');
 
     // The publisher is killed while it holds messages it has not acknowledged yet.
-    await waitFor(
-      'messages in flight',
-      async () => (await metric(publisher, 'sensors_mqtt_unacked_messages')) > 0,
-      {
-        intervalMs: 10,
-      },
-    );
+    await waitFor('messages in flight', async () => (await metric(publisher, 'sensors_mqtt_unacked_messages')) > 0, {
+      intervalMs: 10,
+    });
     publisher.child.kill('SIGKILL');
     await publisher.exited;
     const acceptedWhileDown = acceptedCount() + 400;

@@ -1,51 +1,28 @@
 import mqtt from 'mqtt';
-import { startApp, startMosquitto, uniqueName, waitFor, type AppProcess, type MosquittoBroker } from '@sensors/testing';
+import { startApp, startMosquitto, waitFor, type AppProcess, type MosquittoBroker } from '@sensors/testing';
+import { mqttNames, mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 /** Messages Mosquitto holds for the publisher's session when it starts: far more than a stop lets it take. */
 const BACKLOG = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
-const run = uniqueName('mqttstop');
-const topic = `sensors-${run}`;
-const clientId = `sensors-${run}-publisher`;
+const { run, topic, clientId } = mqttNames('mqttstop');
 let pipeline: Pipeline;
 let mosquitto: MosquittoBroker;
 const started: AppProcess[] = [];
 
-function reading(n: number) {
-  const time = new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString();
-  return { id: `${run}-${n}`, type: 'Sensor', content: { temperature_f: 50 + (n % 40), time_of_measurement: time } };
-}
-
 function startPublisher(): AppProcess {
   const app = startApp(
     'publisher',
-    [
-      '--source',
-      'mqtt',
-      '--mqtt-url',
-      mosquitto.url,
-      '--mqtt-topic',
-      `${topic}/#`,
-      '--mqtt-client-id',
-      clientId,
-      '--shutdown-timeout-ms',
-      String(SHUTDOWN_TIMEOUT_MS),
-    ],
+    [...mqttSourceArgs({ url: mosquitto.url, topic, clientId }), '--shutdown-timeout-ms', String(SHUTDOWN_TIMEOUT_MS)],
     pipeline.env,
   );
   started.push(app);
   return app;
 }
 
-async function stored(): Promise<{ rows: number; ids: number }> {
-  const [{ rows, ids }] = await pipeline.db.query<{ rows: string; ids: string }>(
-    'SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM sensor_readings WHERE id LIKE $1',
-    [`${run}-%`],
-  );
-  return { rows: Number(rows), ids: Number(ids) };
-}
+const stored = () => pipeline.countStored(`${run}-`);
 
 beforeAll(async () => {
   pipeline = await createPipeline();
@@ -70,7 +47,7 @@ describe('stopping the MQTT source', () => {
     const sensor = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, clean: true });
     const sends: Promise<unknown>[] = [];
     for (let n = 0; n < BACKLOG; n++) {
-      sends.push(sensor.publishAsync(`${topic}/a`, JSON.stringify(reading(n)), { qos: 1 }));
+      sends.push(sensor.publishAsync(`${topic}/a`, JSON.stringify(readingAt(`${run}-${n}`, n)), { qos: 1 }));
       if (sends.length >= 500) await Promise.all(sends.splice(0));
     }
     await Promise.all(sends);

@@ -1,23 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as connectAmqp, type ChannelModel } from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
-import { closeBrokerConnections, startApp, testAmqpUrl, waitFor, type AppProcess } from '@sensors/testing';
+import { closeBrokerConnections, startApp, takeMessages, waitFor, type AppProcess } from '@sensors/testing';
+import { mqttSourceArgs, readingAt } from './mqtt-fixture';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 const mqttUrl = process.env['TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const run = randomBytes(4).toString('hex');
 let pipeline: Pipeline;
-let broker: ChannelModel;
 const started: AppProcess[] = [];
 const sensors: MqttClient[] = [];
 const sessions: string[] = [];
-
-function reading(id: string, minute: number) {
-  const time = new Date(Date.UTC(2024, 0, 1) + minute * 60_000).toISOString();
-  return { id, type: 'Sensor', content: { temperature_f: 50 + (minute % 40), time_of_measurement: time } };
-}
 
 /** A publisher on `sensors-<run>-<name>/#` under its own persistent session. */
 async function mqttPublisher(name: string, extraArgs: string[] = []): Promise<AppProcess> {
@@ -25,17 +19,7 @@ async function mqttPublisher(name: string, extraArgs: string[] = []): Promise<Ap
   if (!sessions.includes(clientId)) sessions.push(clientId);
   const app = startApp(
     'publisher',
-    [
-      '--source',
-      'mqtt',
-      '--mqtt-url',
-      mqttUrl,
-      '--mqtt-topic',
-      `sensors-${run}-${name}/#`,
-      '--mqtt-client-id',
-      clientId,
-      ...extraArgs,
-    ],
+    [...mqttSourceArgs({ url: mqttUrl, topic: `sensors-${run}-${name}`, clientId }), ...extraArgs],
     pipeline.env,
   );
   started.push(app);
@@ -57,7 +41,7 @@ async function sensor(): Promise<MqttClient> {
 async function publishReadings(
   client: MqttClient,
   topic: string,
-  readings: ReturnType<typeof reading>[],
+  readings: ReturnType<typeof readingAt>[],
   perMessage = 1,
 ): Promise<void> {
   const sends: Promise<unknown>[] = [];
@@ -84,23 +68,14 @@ function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-async function storedCount(prefix: string): Promise<{ rows: number; ids: number }> {
-  const [{ rows, ids }] = await pipeline.db.query<{ rows: string; ids: string }>(
-    'SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM sensor_readings WHERE id LIKE $1',
-    [`${prefix}%`],
-  );
-  return { rows: Number(rows), ids: Number(ids) };
-}
-
 async function waitForStored(prefix: string, expected: number): Promise<void> {
-  await waitFor(`${expected} rows of ${prefix}`, async () => (await storedCount(prefix)).rows >= expected, {
+  await waitFor(`${expected} rows of ${prefix}`, async () => (await pipeline.countStored(prefix)).rows >= expected, {
     timeoutMs: 150_000,
   });
 }
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  broker = await connectAmqp(testAmqpUrl);
   await pipeline.startConsumer();
 });
 
@@ -112,7 +87,6 @@ afterAll(async () => {
     const client = await mqtt.connectAsync(mqttUrl, { clientId, clean: true, protocolVersion: 5 });
     await client.endAsync();
   }
-  await broker.close();
   await pipeline.teardown();
 });
 
@@ -122,7 +96,7 @@ describe('the MQTT source', () => {
     await mqttPublisher('bulk');
     const perSensor = 10_000;
     const batches = Array.from({ length: 5 }, (_, s) =>
-      Array.from({ length: perSensor }, (_, i) => reading(`${prefix}${s}-${i}`, i)),
+      Array.from({ length: perSensor }, (_, i) => readingAt(`${prefix}${s}-${i}`, i)),
     );
     const clients = await Promise.all(batches.slice(0, 4).map(() => sensor()));
     await Promise.all([
@@ -133,7 +107,7 @@ describe('the MQTT source', () => {
       ),
     ]);
     await waitForStored(prefix, 5 * perSensor);
-    expect(await storedCount(prefix)).toEqual({ rows: 5 * perSensor, ids: 5 * perSensor });
+    expect(await pipeline.countStored(prefix)).toEqual({ rows: 5 * perSensor, ids: 5 * perSensor });
   });
 
   it('acknowledges and dead-letters bad payloads, with the topic in the reason, while good ones flow', async () => {
@@ -148,54 +122,52 @@ describe('the MQTT source', () => {
       '['.repeat(200_000) + ']'.repeat(200_000),
     ];
     for (let i = 0; i < 100; i++) {
-      await client.publishAsync(topic, JSON.stringify(reading(`${prefix}${i}`, i)), { qos: 1 });
+      await client.publishAsync(topic, JSON.stringify(readingAt(`${prefix}${i}`, i)), { qos: 1 });
       if (i % 25 === 0) await client.publishAsync(topic, bad[i / 25], { qos: 1 });
     }
     await waitForStored(prefix, 100);
     const deadLetterQueue = `${pipeline.queue}.dead-letter`;
-    const channel = await broker.createChannel();
     const reasons: string[] = [];
     await waitFor('4 dead letters', async () => {
-      for (
-        let m = await channel.get(deadLetterQueue, { noAck: true });
-        m;
-        m = await channel.get(deadLetterQueue, { noAck: true })
-      ) {
+      for (const m of await takeMessages(deadLetterQueue)) {
         reasons.push(String(m.properties.headers?.[DEAD_LETTER_HEADERS.message]));
       }
       return reasons.length >= 4;
     });
-    await channel.close();
     expect(reasons).toHaveLength(4);
     for (const reason of reasons) expect(reason).toContain(topic);
-    expect(await storedCount(prefix)).toEqual({ rows: 100, ids: 100 });
+    expect(await pipeline.countStored(prefix)).toEqual({ rows: 100, ids: 100 });
   });
 
   it('stores every reading exactly once when the publisher is SIGKILLed mid-stream and restarted', async () => {
     const prefix = `${run}-kill-`;
     const first = await mqttPublisher('kill');
     const client = await sensor();
-    const readings = Array.from({ length: 20_000 }, (_, i) => reading(`${prefix}${i}`, i));
+    const readings = Array.from({ length: 20_000 }, (_, i) => readingAt(`${prefix}${i}`, i));
     const sending = publishReadings(client, `sensors-${run}-kill/s`, readings, 50);
-    await waitFor('some readings stored', async () => (await storedCount(prefix)).rows >= 2_000, { timeoutMs: 60_000 });
+    await waitFor('some readings stored', async () => (await pipeline.countStored(prefix)).rows >= 2_000, {
+      timeoutMs: 60_000,
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     await sending;
     await mqttPublisher('kill');
     await waitForStored(prefix, readings.length);
-    expect(await storedCount(prefix)).toEqual({ rows: readings.length, ids: readings.length });
+    expect(await pipeline.countStored(prefix)).toEqual({ rows: readings.length, ids: readings.length });
   });
 
   it("stores every reading exactly once when RabbitMQ closes the publisher's connection mid-stream", async () => {
     const prefix = `${run}-amqp-`;
     await mqttPublisher('amqp');
     const client = await sensor();
-    const readings = Array.from({ length: 20_000 }, (_, i) => reading(`${prefix}${i}`, i));
+    const readings = Array.from({ length: 20_000 }, (_, i) => readingAt(`${prefix}${i}`, i));
     const sending = publishReadings(client, `sensors-${run}-amqp/s`, readings, 50);
-    await waitFor('some readings stored', async () => (await storedCount(prefix)).rows >= 2_000, { timeoutMs: 60_000 });
+    await waitFor('some readings stored', async () => (await pipeline.countStored(prefix)).rows >= 2_000, {
+      timeoutMs: 60_000,
+    });
     expect(await closeBrokerConnections(`sensors-publisher:${pipeline.queue}`)).toBeGreaterThan(0);
     await sending;
     await waitForStored(prefix, readings.length);
-    expect(await storedCount(prefix)).toEqual({ rows: readings.length, ids: readings.length });
+    expect(await pipeline.countStored(prefix)).toEqual({ rows: readings.length, ids: readings.length });
   });
 });

@@ -4,14 +4,8 @@ import { freePort, countQueueMessages, startApp, waitFor, promtoolComplaints, ty
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 let pipeline: Pipeline;
-
-beforeAll(async () => {
-  pipeline = await createPipeline();
-});
-
-afterAll(async () => {
-  await pipeline.teardown();
-});
+beforeAll(async () => (pipeline = await createPipeline()));
+afterAll(() => pipeline.teardown());
 
 function metricsPort(app: AppProcess, startedMessage: string): Promise<number> {
   return waitFor(`the ${startedMessage} line`, () => {

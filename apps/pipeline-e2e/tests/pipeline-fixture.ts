@@ -17,6 +17,8 @@ export interface Pipeline {
   startConsumer(extraEnv?: Record<string, string>): Promise<AppProcess>;
   publish(args: string[]): AppProcess;
   storedCount(): Promise<number>;
+  /** Rows stored whose id starts with `idPrefix`, and their distinct ids. */
+  countStored(idPrefix: string): Promise<{ rows: number; ids: number }>;
   teardown(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function createPipeline(): Promise<Pipeline> {
     SENSORS_DATABASE_URL: db.url,
     SENSORS_QUEUE: queue,
     SENSORS_EXCHANGE: exchange,
+    SENSORS_ROUTING_KEY: 'e2e.reading',
     SENSORS_PROGRESS_INTERVAL_MS: '0',
     SENSORS_METRICS_PORT: '0',
   };
@@ -51,6 +54,13 @@ export async function createPipeline(): Promise<Pipeline> {
     async storedCount() {
       const [{ count }] = await db.query<{ count: string }>('SELECT count(*) FROM sensor_readings');
       return Number(count);
+    },
+    async countStored(idPrefix) {
+      const [{ rows, ids }] = await db.query<{ rows: string; ids: string }>(
+        'SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM sensor_readings WHERE starts_with(id, $1)',
+        [idPrefix],
+      );
+      return { rows: Number(rows), ids: Number(ids) };
     },
     async teardown() {
       await Promise.all(started.map((app) => app.stop()));

@@ -8,14 +8,8 @@ import { createPipeline, type Pipeline } from './pipeline-fixture';
 type Row = StoredReadingRow;
 
 let pipeline: Pipeline;
-
-beforeAll(async () => {
-  pipeline = await createPipeline();
-});
-
-afterAll(async () => {
-  await pipeline.teardown();
-});
+beforeAll(async () => (pipeline = await createPipeline()));
+afterAll(() => pipeline.teardown());
 
 describe('the pipeline', () => {
   it('stores 10,000 seeded readings exactly once, each row as the generator made it', async () => {

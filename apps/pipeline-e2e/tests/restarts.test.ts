@@ -3,14 +3,8 @@ import { closeBrokerConnections, countQueueMessages, terminateDatabaseSessions, 
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 let pipeline: Pipeline;
-
-beforeAll(async () => {
-  pipeline = await createPipeline();
-});
-
-afterAll(async () => {
-  await pipeline.teardown();
-});
+beforeAll(async () => (pipeline = await createPipeline()));
+afterAll(() => pipeline.teardown());
 
 describe('the pipeline under restarts', () => {
   it('stores every confirmed reading exactly once while broker and database connections are cut', async () => {

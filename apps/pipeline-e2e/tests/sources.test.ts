@@ -4,18 +4,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ChannelModel } from 'amqplib';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import {
-  freePort,
-  startApp,
-  testAmqpUrl,
-  waitFor,
-  promtoolComplaints,
-  type AppProcess,
-  takeMessages,
-} from '@sensors/testing';
+import { freePort, startApp, waitFor, promtoolComplaints, type AppProcess, takeMessages } from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -27,7 +18,6 @@ interface Row {
 const root = join(__dirname, '../../..');
 const run = randomBytes(4).toString('hex');
 let pipeline: Pipeline;
-let broker: ChannelModel;
 const started: AppProcess[] = [];
 const files: string[] = [];
 
@@ -43,6 +33,12 @@ function publisher(args: string[], env: Record<string, string> = {}, stdin: 'ign
 
 function lastLine(app: AppProcess, message: string): Record<string, unknown> | undefined {
   return app.logs.findLast((l) => l['msg'] === message);
+}
+
+/** Waits for the publisher to exit 2 (some lines were invalid) and returns its closing summary. */
+async function summaryOfPartialRun(app: AppProcess): Promise<Record<string, unknown> | undefined> {
+  expect(await app.exited).toBe(2);
+  return lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid');
 }
 
 async function rows(ids: string[]): Promise<Row[]> {
@@ -62,13 +58,11 @@ const takeAll = (queue: string) => takeMessages(queue);
 
 beforeAll(async () => {
   pipeline = await createPipeline();
-  broker = await connect(testAmqpUrl);
   await pipeline.startConsumer();
 });
 
 afterAll(async () => {
   await Promise.all(started.map((app) => app.stop()));
-  await broker.close();
   await pipeline.teardown();
   await Promise.all(files.map((file) => rm(file, { force: true })));
 });
@@ -94,9 +88,7 @@ describe('the file source', () => {
     await writeFile(file, lines.map((l) => l.text).join('\n'));
 
     const app = publisher(['--source', 'file', '--file', file, '--on-invalid', 'dead-letter']);
-    expect(await app.exited).toBe(2);
-
-    expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
+    expect(await summaryOfPartialRun(app)).toMatchObject({
       received: 54,
       published: 50,
       confirmed: 50,
@@ -147,9 +139,7 @@ describe('the stdin source', () => {
     if (!generator.stdout || !stdin) throw new Error('expected piped streams');
     generator.stdout.pipe(stdin, { end: false });
     generator.stdout.on('end', () => stdin.end('not json\n'));
-    expect(await app.exited).toBe(2);
-
-    expect(lastLine(app, 'publisher finished; every valid line is confirmed, some lines were invalid')).toMatchObject({
+    expect(await summaryOfPartialRun(app)).toMatchObject({
       received: 1001,
       confirmed: 1000,
       rejected: 1,

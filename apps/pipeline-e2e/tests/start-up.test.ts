@@ -112,34 +112,33 @@ describe('start-up', () => {
     await line(consumer, 'database unreachable, retrying');
     await line(publisher, 'broker unreachable, retrying');
 
-    const consumerText = await scrape(consumerPort);
-    expect(await promtoolComplaints(consumerText)).toBe('');
-    const consumerSamples = samples(consumerText);
-    for (const [name, value] of [
-      ['sensors_broker_connected', 0],
-      ['sensors_database_healthy', 0],
-      ['sensors_readings_stored_total', 0],
-      ['sensors_readings_consumed_total', 0],
-      ['sensors_readings_dead_lettered_total{reason="invalid-reading"}', 0],
-      ['sensors_readings_dead_lettered_total{reason="repeated-crash"}', 0],
-      ['sensors_reconnects_total{target="database"}', 0],
-      ['sensors_partition_maintenance_failures_total', 0],
-      ['sensors_batch_size_readings_count', 0],
-      [`sensors_build_info{version="${version}",nodejs="${process.version}"}`, 1],
+    const build = `sensors_build_info{version="${version}",nodejs="${process.version}"}`;
+    const expected: ['consumer' | 'publisher' | 'both', string, number][] = [
+      ['both', 'sensors_broker_connected', 0],
+      ['both', build, 1],
+      ['consumer', 'sensors_database_healthy', 0],
+      ['consumer', 'sensors_readings_stored_total', 0],
+      ['consumer', 'sensors_readings_consumed_total', 0],
+      ['both', 'sensors_readings_dead_lettered_total{reason="invalid-reading"}', 0],
+      ['consumer', 'sensors_readings_dead_lettered_total{reason="repeated-crash"}', 0],
+      ['consumer', 'sensors_reconnects_total{target="database"}', 0],
+      ['consumer', 'sensors_partition_maintenance_failures_total', 0],
+      ['consumer', 'sensors_batch_size_readings_count', 0],
+      ['publisher', 'sensors_readings_confirmed_total', 0],
+      ['publisher', 'sensors_readings_publish_failed_total{reason="nacked"}', 0],
+      ['publisher', 'sensors_reconnects_total{target="broker"}', 0],
+    ];
+    for (const [app, port] of [
+      ['consumer', consumerPort],
+      ['publisher', publisherPort],
     ] as const) {
-      expect([name, consumerSamples.get(name)]).toEqual([name, value]);
-    }
-
-    const publisherSamples = samples(await scrape(publisherPort));
-    for (const [name, value] of [
-      ['sensors_broker_connected', 0],
-      ['sensors_readings_confirmed_total', 0],
-      ['sensors_readings_dead_lettered_total{reason="invalid-reading"}', 0],
-      ['sensors_readings_publish_failed_total{reason="nacked"}', 0],
-      ['sensors_reconnects_total{target="broker"}', 0],
-      [`sensors_build_info{version="${version}",nodejs="${process.version}"}`, 1],
-    ] as const) {
-      expect([name, publisherSamples.get(name)]).toEqual([name, value]);
+      const text = await scrape(port);
+      expect(await promtoolComplaints(text)).toBe('');
+      const served = samples(text);
+      const series = expected.filter(([which]) => which === app || which === 'both');
+      expect(series.map(([, name]) => [app, name, served.get(name)])).toEqual(
+        series.map(([, name, value]) => [app, name, value]),
+      );
     }
     await Promise.all([consumer.stop(), publisher.stop()]);
   });
@@ -212,6 +211,11 @@ describe('the HTTP source over TLS', () => {
 
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
+  /** Starts the publisher's HTTP source on any free port with the test's token, and `args`. */
+  function startHttpSource(args: string[]): AppProcess {
+    return start('publisher', ['--source', 'http', '--http-port', '0', ...args], { SENSORS_HTTP_TOKENS: token });
+  }
+
   /** POSTs a body over HTTPS, trusting only the test's certificate. */
   function post(port: number, body: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -235,22 +239,14 @@ describe('the HTTP source over TLS', () => {
   }
 
   it('takes readings over HTTPS with a certificate the test made, and warns of none without TLS', async () => {
-    const publisher = start(
-      'publisher',
-      [
-        '--source',
-        'http',
-        '--http-port',
-        '0',
-        '--http-host',
-        '0.0.0.0',
-        '--http-tls-cert',
-        certFile,
-        '--http-tls-key',
-        keyFile,
-      ],
-      { SENSORS_HTTP_TOKENS: token },
-    );
+    const publisher = startHttpSource([
+      '--http-host',
+      '0.0.0.0',
+      '--http-tls-cert',
+      certFile,
+      '--http-tls-key',
+      keyFile,
+    ]);
     const startedLine = await line(publisher, 'publisher started');
     expect(startedLine).toMatchObject({ tls: true, authentication: true });
     await line(publisher, 'broker connected');
@@ -268,29 +264,14 @@ describe('the HTTP source over TLS', () => {
   });
 
   it('warns that tokens cross the network in clear without TLS off loopback', async () => {
-    const publisher = start('publisher', ['--source', 'http', '--http-port', '0', '--http-host', '0.0.0.0'], {
-      SENSORS_HTTP_TOKENS: token,
-    });
+    const publisher = startHttpSource(['--http-host', '0.0.0.0']);
     await line(publisher, 'publisher started');
     expect(publisher.logs.find((l) => /IN CLEAR/.test(String(l['msg'])))).toMatchObject({ level: 40 });
     await publisher.stop();
   });
 
   it('stops at start-up naming --http-tls-cert when the certificate cannot be read', async () => {
-    const publisher = start(
-      'publisher',
-      [
-        '--source',
-        'http',
-        '--http-port',
-        '0',
-        '--http-tls-cert',
-        join(folder, 'missing.pem'),
-        '--http-tls-key',
-        keyFile,
-      ],
-      { SENSORS_HTTP_TOKENS: token },
-    );
+    const publisher = startHttpSource(['--http-tls-cert', join(folder, 'missing.pem'), '--http-tls-key', keyFile]);
     expect(await publisher.exited).toBe(1);
     expect(publisher.logs.find((l) => l['level'] === 60)).toMatchObject({ setting: '--http-tls-cert' });
   });

@@ -237,6 +237,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       envPrefix: 'SENSORS_',
       configExample: 'rate: 500',
       exchange: 'sensors',
+      routingKey: 'sensor.reading',
       queue: 'sensor-readings',
       metricsPort: 9464,
     }),

@@ -32,7 +32,13 @@ describe('loadPublisherConfig', () => {
     expect(load()).toMatchObject({
       command: 'run',
       amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
-      topology: { exchange: 'sensors', queue: 'sensor-readings', queueType: 'quorum', deliveryLimit: 20 },
+      topology: {
+        exchange: 'sensors',
+        routingKey: 'sensor.reading',
+        queue: 'sensor-readings',
+        queueType: 'quorum',
+        deliveryLimit: 20,
+      },
       publishing: { maxInFlight: 2000, envelopeSize: 100, envelopeLingerMs: 5 },
       source: { type: 'generator', generator: { count: undefined, rate: 100, seed: undefined, sensors: 10 } },
       logging: { level: 'info', pretty: false },

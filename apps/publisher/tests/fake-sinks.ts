@@ -61,3 +61,22 @@ export function reading(id: string, temperature_f: unknown = 90, time: unknown =
 export async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Confirms `count` messages of the sink one at a time and expects `done` to stay pending until
+ * the last of them is confirmed.
+ */
+export async function expectPendingUntilConfirmed(
+  sink: ManualSink,
+  done: Promise<unknown>,
+  count: number,
+): Promise<void> {
+  let finished = false;
+  const watched = done.then(() => (finished = true));
+  for (let confirmed = 0; confirmed < count; confirmed++) {
+    await settle();
+    expect(finished).toBe(false);
+    sink.confirmOldest();
+  }
+  await watched;
+}

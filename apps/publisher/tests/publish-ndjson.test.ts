@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { newPublisherStats } from '../src/publish-readings';
 import { publishNdjson, type PublishNdjsonOptions } from '../src/sources/publish-ndjson';
-import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
+import { ConfirmingSink, ManualSink, expectPendingUntilConfirmed, reading, settle } from './fake-sinks';
 
 const good = (id: string) => JSON.stringify(reading(id));
 
@@ -104,20 +104,8 @@ describe('publishNdjson', () => {
 
   it('resolves only once every line is confirmed', async () => {
     const sink = new ManualSink();
-    let finished = false;
-    const result = publishNdjson({
-      input: Readable.from([Buffer.from(`${good('a')}\n${good('b')}\n`)]),
-      label: 'stdin',
-      maxLineBytes: 1024,
-      sink,
-      stats: newPublisherStats(),
-    }).then(() => (finished = true));
-    await settle();
-    sink.confirmOldest();
-    await settle();
-    expect(finished).toBe(false);
-    sink.confirmOldest();
-    await result;
+    const { result } = run(`${good('a')}\n${good('b')}\n`, { sink });
+    await expectPendingUntilConfirmed(sink, result, 2);
   });
 
   it('says the input was not read to its end when the signal stops it', async () => {

@@ -1,10 +1,14 @@
 import { waitFor } from '@sensors/testing';
 import { EnvelopeSink } from '../src/envelope-sink';
 import { newPublisherStats, publishReadings } from '../src/publish-readings';
-import { ManualSink, reading, settle } from './fake-sinks';
+import { ManualSink, expectPendingUntilConfirmed, reading, settle } from './fake-sinks';
 
 async function* from<T>(items: T[]): AsyncIterable<T> {
   yield* items;
+}
+
+async function* batchesOf<T>(...batches: T[][]): AsyncIterable<T[]> {
+  yield* batches;
 }
 
 const newStats = newPublisherStats;
@@ -27,36 +31,26 @@ describe('publishReadings', () => {
   it('resolves only once every published reading is confirmed', async () => {
     const sink = new ManualSink();
     const stats = newStats();
-    let finished = false;
-    const done = publishReadings({ source: from([reading('a'), reading('b')]), sink, stats }).then(
-      () => (finished = true),
+    await expectPendingUntilConfirmed(
+      sink,
+      publishReadings({ source: from([reading('a'), reading('b')]), sink, stats }),
+      2,
     );
-    await settle();
-    sink.confirmOldest();
-    await settle();
-    expect(finished).toBe(false);
-    sink.confirmOldest();
-    await done;
     expect(stats).toMatchObject({ received: 2, published: 2, confirmed: 2, failed: 0 });
   });
 
-  it('waits for room in the window before taking the next reading', async () => {
+  it.each([
+    ['from a source', (readings: unknown[]) => ({ source: from(readings) })],
+    ['between readings of a batch', (readings: unknown[]) => ({ batches: batchesOf(readings) })],
+  ])('waits for room in the window before taking the next reading, %s', async (_, input) => {
     const sink = new ManualSink(2);
-    const done = publishReadings({
-      source: from(['a', 'b', 'c', 'd'].map((id) => reading(id))),
-      sink,
-      stats: newStats(),
-    });
+    const done = publishReadings({ ...input(['a', 'b', 'c'].map((id) => reading(id))), sink, stats: newStats() });
     await settle();
     expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
     sink.confirmOldest();
     await settle();
     expect(sink.published.map((m) => m.id)).toEqual(['a', 'b', 'c']);
-    while (sink.unconfirmed > 0 || sink.published.length < 4) {
-      sink.confirmOldest();
-      await settle();
-    }
-    await done;
+    await expectPendingUntilConfirmed(sink, done, 2);
   });
 
   it('rejects an invalid reading with its reason and carries on with the rest', async () => {
@@ -107,10 +101,6 @@ describe('publishReadings', () => {
 });
 
 describe('publishReadings with batches', () => {
-  async function* batchesOf<T>(...batches: T[][]): AsyncIterable<T[]> {
-    yield* batches;
-  }
-
   it('publishes every reading of every batch through an envelope sink and waits for the confirms', async () => {
     const target = new ManualSink();
     const sink = new EnvelopeSink({ target, size: 2, lingerMs: 1, maxUnconfirmed: 100 });
@@ -130,23 +120,6 @@ describe('publishReadings with batches', () => {
     target.confirmOldest(new Error('nacked'));
     await done;
     expect(stats).toMatchObject({ received: 4, rejected: 1, published: 3, confirmed: 2, failed: 1 });
-  });
-
-  it('waits for room in the window between readings of a batch', async () => {
-    const sink = new ManualSink(2);
-    const done = publishReadings({
-      batches: batchesOf(['a', 'b', 'c'].map((id) => reading(id))),
-      sink,
-      stats: newStats(),
-    });
-    await settle();
-    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b']);
-    sink.confirmOldest();
-    await settle();
-    expect(sink.published.map((m) => m.id)).toEqual(['a', 'b', 'c']);
-    sink.confirmOldest();
-    sink.confirmOldest();
-    await done;
   });
 });
 

@@ -4,6 +4,7 @@ import type { Channel } from 'amqplib';
 export interface Topology {
   /** Durable direct exchange the publisher sends to. */
   exchange: string;
+  /** Key readings are published with and the queue is bound with. */
   routingKey: string;
   /** Durable queue bound to the exchange, which the consumer reads. */
   queue: string;
@@ -26,6 +27,7 @@ export interface Topology {
 
 export interface TopologyOptions {
   exchange: string;
+  routingKey: string;
   queue: string;
   queueType?: Topology['queueType'];
   deliveryLimit?: number;
@@ -66,23 +68,17 @@ export class TopologyMismatchError extends Error {
 }
 
 /**
- * Returns the full topology for an exchange and queue name, with the dead-letter names
- * derived from the queue.
+ * Returns the full topology for an exchange, routing key and queue name, with the dead-letter
+ * names derived from the queue.
  *
  * @example
- * topologyFor({ exchange: 'sensors', queue: 'sensor-readings' }).deadLetterQueue; // 'sensor-readings.dead-letter'
+ * topologyFor({ exchange: 'sensors', routingKey: 'sensor.reading', queue: 'sensor-readings' }).deadLetterQueue; // 'sensor-readings.dead-letter'
  */
 export function topologyFor(options: TopologyOptions): Topology {
-  const {
-    exchange,
-    queue,
-    queueType = 'quorum',
-    deliveryLimit = 20,
-    queueReplicas = 0,
-  } = options;
+  const { exchange, routingKey, queue, queueType = 'quorum', deliveryLimit = 20, queueReplicas = 0 } = options;
   return {
     exchange,
-    routingKey: 'sensor.reading',
+    routingKey,
     queue,
     deadLetterExchange: `${queue}.dead-letter`,
     deadLetterQueue: `${queue}.dead-letter`,

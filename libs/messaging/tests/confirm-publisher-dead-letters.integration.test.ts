@@ -1,8 +1,12 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { deleteBrokerObjects, testAmqpUrl, uniqueName, takeMessages } from '@sensors/testing';
+import { deleteTopology, testAmqpUrl, uniqueName, takeMessages } from '@sensors/testing';
 import { BrokerConnection, ConfirmPublisher, DEFAULT_DEAD_LETTER_HEADERS, topologyFor } from '../src';
 
-const topology = topologyFor({ exchange: uniqueName('msg_dl_x'), queue: uniqueName('msg_dl_q') });
+const topology = topologyFor({
+  exchange: uniqueName('msg_dl_x'),
+  routingKey: 'test.reading',
+  queue: uniqueName('msg_dl_q'),
+});
 let admin: ChannelModel;
 let connection: BrokerConnection;
 
@@ -16,10 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await connection.close();
   await admin.close();
-  await deleteBrokerObjects({
-    queues: [topology.queue, topology.deadLetterQueue],
-    exchanges: [topology.exchange, topology.deadLetterExchange],
-  });
+  await deleteTopology(topology);
 });
 
 describe('ConfirmPublisher toDeadLetterExchange', () => {

@@ -2,7 +2,7 @@ import { connect, type ChannelModel } from 'amqplib';
 import {
   closeBrokerConnections,
   countQueueMessages,
-  deleteBrokerObjects,
+  deleteTopology,
   setQueuePolicy,
   testAmqpUrl,
   uniqueName,
@@ -19,7 +19,11 @@ import {
   type Delivery,
 } from '../src';
 
-const topology = topologyFor({ exchange: uniqueName('msg_test_x'), queue: uniqueName('msg_test_q') });
+const topology = topologyFor({
+  exchange: uniqueName('msg_test_x'),
+  routingKey: 'test.reading',
+  queue: uniqueName('msg_test_q'),
+});
 const opened: BrokerConnection[] = [];
 let admin: ChannelModel;
 
@@ -50,10 +54,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await admin.close();
-  await deleteBrokerObjects({
-    queues: [topology.queue, topology.deadLetterQueue],
-    exchanges: [topology.exchange, topology.deadLetterExchange],
-  });
+  await deleteTopology(topology);
 });
 
 describe('ConfirmPublisher', () => {

@@ -1,13 +1,14 @@
-import { countQueueMessages, deleteBrokerObjects, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
+import { countQueueMessages, deleteTopology, testAmqpUrl, uniqueName, waitFor } from '@sensors/testing';
 import { BrokerConnection, ConfirmPublisher, QueueConsumer, topologyFor, type Delivery } from '../src';
 
-const topology = topologyFor({ exchange: uniqueName('close_test_x'), queue: uniqueName('close_test_q') });
+const topology = topologyFor({
+  exchange: uniqueName('close_test_x'),
+  routingKey: 'test.reading',
+  queue: uniqueName('close_test_q'),
+});
 
 afterAll(async () => {
-  await deleteBrokerObjects({
-    queues: [topology.queue, topology.deadLetterQueue],
-    exchanges: [topology.exchange, topology.deadLetterExchange],
-  });
+  await deleteTopology(topology);
 });
 
 describe('QueueConsumer.close', () => {

@@ -1,8 +1,10 @@
+import { RETRY_DELAYS } from './retry';
+
 /** How long to wait between attempts: exponential, capped, with jitter. */
 export interface BackoffOptions {
-  /** Delay before the first retry, in milliseconds (default 100, as `RETRY_DELAYS.reconnect`). */
+  /** Delay before the first retry, in milliseconds (default `RETRY_DELAYS.reconnect`'s). */
   initialMs?: number;
-  /** Longest delay, in milliseconds (default 2,000, as `RETRY_DELAYS.reconnect`). */
+  /** Longest delay, in milliseconds (default `RETRY_DELAYS.reconnect`'s). */
   maxMs?: number;
   /** Growth per attempt (default 2). */
   factor?: number;
@@ -22,7 +24,12 @@ export interface BackoffOptions {
  * backoffDelay(10, { maxMs: 5000 }); // between 2500 and 5000
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const { initialMs = 100, maxMs = 2_000, factor = 2, random = Math.random } = options;
+  const {
+    initialMs = RETRY_DELAYS.reconnect.initialMs,
+    maxMs = RETRY_DELAYS.reconnect.maxMs,
+    factor = 2,
+    random = Math.random,
+  } = options;
   const ceiling = Math.min(maxMs, initialMs * factor ** Math.max(0, attempt));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

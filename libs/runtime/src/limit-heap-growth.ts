@@ -5,9 +5,9 @@ const FLAG = 'heap-growing-percent';
 /**
  * Bounds how far V8 lets the old generation grow past what survived its last full collection,
  * to `1 + percent / 100` times that. Left alone, V8 picks up to 4× under a high allocation rate,
- * and a process that moves tens of thousands of readings a second then holds mostly garbage:
- * with 100, the consumer draining a backlog of 1,000,000 readings peaked at 138–140 MB instead of
- * 176–181 MB, for the same CPU. Unlike a heap cap it can never run a process out of memory.
+ * and a process that moves tens of thousands of readings a second then holds mostly garbage
+ * (the consumer's peak with 100 is in docs/performance.md). Unlike a heap cap it can never run a
+ * process out of memory.
  *
  * A flag V8 reads at every collection, so it works when set at run time; one given on the
  * command line (`node --heap-growing-percent=…`) is left as it is. Returns whether it was set.

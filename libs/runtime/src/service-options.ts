@@ -10,8 +10,9 @@ export interface ServiceOptionsSettings {
   envPrefix: string;
   /** A line of the config file that `--help` shows as an example, e.g. `batch-size: 500`. */
   configExample: string;
-  /** The exchange and queue when none are given. */
+  /** The exchange, routing key and queue when none are given. */
   exchange: string;
+  routingKey: string;
   queue: string;
   metricsPort: number;
 }
@@ -36,6 +37,7 @@ export interface ServiceConfig {
   readonly amqp: { readonly urls: readonly string[] };
   readonly topology: {
     readonly exchange: string;
+    readonly routingKey: string;
     readonly queue: string;
     readonly queueType: 'quorum' | 'classic';
     readonly deliveryLimit: number;
@@ -69,6 +71,7 @@ export function serviceOptions(settings: ServiceOptionsSettings): Option[] {
       DEFAULT_AMQP_URL.replace(':guest@', ':***@'),
     ),
     option('--exchange <name>', 'exchange messages are published to').default(settings.exchange),
+    option('--routing-key <key>', 'routing key messages are published and bound with').default(settings.routingKey),
     option('--queue <name>', 'queue messages are consumed from; dead letters go to <name>.dead-letter').default(
       settings.queue,
     ),
@@ -114,6 +117,7 @@ export function readServiceOptions(program: Command): ServiceConfig {
     amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
     topology: {
       exchange: values['exchange'],
+      routingKey: values['routingKey'],
       queue: values['queue'],
       queueType: values['queueType'],
       deliveryLimit: values['deliveryLimit'],

@@ -1,7 +1,14 @@
 import { Command } from 'commander';
 import { readServiceOptions, serviceOptions } from '../src';
 
-const settings = { envPrefix: 'APP_', configExample: 'rate: 5', exchange: 'ex', queue: 'q', metricsPort: 9000 };
+const settings = {
+  envPrefix: 'APP_',
+  configExample: 'rate: 5',
+  exchange: 'ex',
+  routingKey: 'rk',
+  queue: 'q',
+  metricsPort: 9000,
+};
 
 function parse(argv: string[]): Command {
   const program = new Command('app').exitOverride();
@@ -28,7 +35,14 @@ describe('readServiceOptions', () => {
     const program = parse(['--amqp-url', 'amqp://a:5672,amqp://b:5672', '--log-level', 'warn']);
     expect(readServiceOptions(program)).toEqual({
       amqp: { urls: ['amqp://a:5672', 'amqp://b:5672'] },
-      topology: { exchange: 'ex', queue: 'q', queueType: 'quorum', deliveryLimit: 20, queueReplicas: 0 },
+      topology: {
+        exchange: 'ex',
+        routingKey: 'rk',
+        queue: 'q',
+        queueType: 'quorum',
+        deliveryLimit: 20,
+        queueReplicas: 0,
+      },
       logging: { level: 'warn', pretty: false },
       ops: { metricsPort: 9000, metricsHost: undefined, progressIntervalMs: 5000, shutdownTimeoutMs: 15_000 },
     });

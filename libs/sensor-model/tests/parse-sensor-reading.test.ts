@@ -151,77 +151,41 @@ describe('parseSensorReading', () => {
     ['a numeric id', { ...valid, id: 7 }, 'id', 'must be a string'],
     ['an id with NUL', { ...valid, id: 'a\u0000b' }, 'id', 'must not contain a NUL character'],
     ['another type', { ...valid, type: 'Thermostat' }, 'type', 'must be "Sensor"'],
-    ['missing content', { ...valid, content: undefined }, 'content', 'is missing'],
-    [
-      'temperature as a string',
-      withContent({ temperature_f: '90' }),
-      'content.temperature_f',
-      'must be a finite number, not a string',
-    ],
-    ['NaN', withContent({ temperature_f: NaN }), 'content.temperature_f', 'must be a finite number, not a string'],
-    [
-      'Infinity',
-      withContent({ temperature_f: Infinity }),
-      'content.temperature_f',
-      'must be a finite number, not a string',
-    ],
-    [
-      'below absolute zero',
-      withContent({ temperature_f: -500 }),
-      'content.temperature_f',
-      'must not lie below absolute zero (-459.67 °F)',
-    ],
-    [
-      'a temperature whose Celsius would overflow',
-      withContent({ temperature_f: 1.7e308 }),
-      'content.temperature_f',
-      'must not exceed 1000000000 °F',
-    ],
     [
       'an id with a lone surrogate',
       { ...valid, id: '\ud83d-x' },
       'id',
       'must be well-formed Unicode (no lone surrogate)',
     ],
-    [
-      'an offset beyond ±23:59',
-      withContent({ time_of_measurement: '2019-06-24T15:00:00+24:00' }),
-      'content.time_of_measurement',
-      expect.stringContaining('beyond ±23:59'),
-    ],
-    ['a missing time', withContent({ time_of_measurement: undefined }), 'content.time_of_measurement', 'is missing'],
-    [
-      '"yesterday"',
-      withContent({ time_of_measurement: 'yesterday' }),
-      'content.time_of_measurement',
-      expect.stringContaining('RFC 3339 date-time'),
-    ],
-    [
-      'a date without a time',
-      withContent({ time_of_measurement: '2019-06-24' }),
-      'content.time_of_measurement',
-      expect.stringContaining('without a time'),
-    ],
-    [
-      'February 30th',
-      withContent({ time_of_measurement: '2019-02-30T10:00:00' }),
-      'content.time_of_measurement',
-      expect.stringContaining('day 30'),
-    ],
-    [
-      'hour 25',
-      withContent({ time_of_measurement: '2019-02-03T25:00:00' }),
-      'content.time_of_measurement',
-      expect.stringContaining('hour 25'),
-    ],
-    [
-      'year 0000',
-      withContent({ time_of_measurement: '0000-01-01T00:00:00' }),
-      'content.time_of_measurement',
-      expect.stringContaining('year 0000'),
-    ],
+    ['missing content', { ...valid, content: undefined }, 'content', 'is missing'],
   ])('rejects %s naming the field', (_, input, field, problem) => {
     expect(problemsOf(input)).toContainEqual(expect.objectContaining({ field, problem }));
+  });
+
+  it.each([
+    ['a string', '90', 'must be a finite number, not a string'],
+    ['NaN', NaN, 'must be a finite number, not a string'],
+    ['Infinity', Infinity, 'must be a finite number, not a string'],
+    ['below absolute zero', -500, 'must not lie below absolute zero (-459.67 °F)'],
+    ['whose Celsius would overflow', 1.7e308, 'must not exceed 1000000000 °F'],
+  ])('rejects a temperature_f of %s', (_, temperature, problem) => {
+    expect(problemsOf(withContent({ temperature_f: temperature }))).toContainEqual(
+      expect.objectContaining({ field: 'content.temperature_f', problem }),
+    );
+  });
+
+  it.each([
+    ['an offset beyond ±23:59', '2019-06-24T15:00:00+24:00', 'beyond ±23:59'],
+    ['none', undefined, 'is missing'],
+    ['"yesterday"', 'yesterday', 'RFC 3339 date-time'],
+    ['a date without a time', '2019-06-24', 'without a time'],
+    ['February 30th', '2019-02-30T10:00:00', 'day 30'],
+    ['hour 25', '2019-02-03T25:00:00', 'hour 25'],
+    ['year 0000', '0000-01-01T00:00:00', 'year 0000'],
+  ])('rejects a time_of_measurement of %s', (_, time, problem) => {
+    expect(problemsOf(withContent({ time_of_measurement: time }))).toContainEqual(
+      expect.objectContaining({ field: 'content.time_of_measurement', problem: expect.stringContaining(problem) }),
+    );
   });
 
   it.each(MEASUREMENT_TIME_EXAMPLES)('agrees with parseMeasurementTime on $text', ({ text, measuredAt }) => {

@@ -22,6 +22,7 @@ export {
   closeBrokerConnections,
   countQueueMessages,
   deleteBrokerObjects,
+  deleteTopology,
   machineBroker,
   peekQueue,
   queueDepth,
@@ -31,6 +32,7 @@ export {
   type Broker,
   type PeekedMessage,
   type QueueDepth,
+  type TopologyNames,
 } from './rabbitmq';
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export type { StoredReadingRow } from './stored-reading-row';

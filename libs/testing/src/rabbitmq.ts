@@ -1,7 +1,7 @@
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { execCommand } from './exec-command';
 import { testAmqpUrl } from './services';
-import { sleep, withTimeout } from './wait';
+import { waitFor, withTimeout } from './wait';
 
 /** A RabbitMQ a test talks to: the machine's (only through its own names), or a throwaway node or cluster. */
 export interface Broker {
@@ -154,6 +154,28 @@ export async function deleteBrokerObjects(
   );
 }
 
+/** The names of a topology (`Topology` of @sensors/messaging, which this harness does not import). */
+export interface TopologyNames {
+  readonly exchange: string;
+  readonly queue: string;
+  readonly deadLetterExchange: string;
+  readonly deadLetterQueue: string;
+}
+
+/** Deletes a topology a test declared: its queue and exchange, their dead-letter pair and `otherQueues`. */
+export function deleteTopology(
+  topology: TopologyNames,
+  { otherQueues = [], broker = machineBroker }: { otherQueues?: readonly string[]; broker?: Broker } = {},
+): Promise<void> {
+  return deleteBrokerObjects(
+    {
+      queues: [topology.queue, topology.deadLetterQueue, ...otherQueues],
+      exchanges: [topology.exchange, topology.deadLetterExchange],
+    },
+    broker,
+  );
+}
+
 /** Number of ready messages in a queue (what `basic.get` would see). */
 export function countQueueMessages(queue: string, broker: Broker = machineBroker): Promise<number> {
   return withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount, { broker });
@@ -172,13 +194,12 @@ export async function setQueuePolicy(
 ): Promise<() => Promise<void>> {
   await broker.ctl(['-q', 'set_policy', '--apply-to', 'queues', name, pattern, JSON.stringify(definition)]);
   const matches = new RegExp(pattern);
-  for (let tries = 0; tries < 100; tries++) {
+  await waitFor(`the broker to apply policy ${name} to the queues matching ${pattern}`, async () => {
     const listing = await broker.ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'policy']);
     const rows = listing.split('\n').map((line) => line.split('\t'));
     const matching = rows.filter(([queue]) => queue && matches.test(queue));
-    if (matching.length === 0 || matching.some(([, policy]) => policy === name)) break;
-    await sleep(100);
-  }
+    return matching.length === 0 || matching.some(([, policy]) => policy === name);
+  });
   return async () => {
     await broker.ctl(['-q', 'clear_policy', name]);
   };

@@ -16,9 +16,7 @@ import {
 
 describe('startRabbitNode', () => {
   let node: RabbitNode;
-  beforeAll(async () => {
-    node = await startRabbitNode();
-  }, 240_000);
+  beforeAll(async () => (node = await startRabbitNode()), 240_000);
   afterAll(() => node?.stop(), 120_000);
 
   it('serves AMQP and rabbitmqctl on its own ports, and comes back after stop_app', async () => {
@@ -42,9 +40,7 @@ describe('startRabbitNode', () => {
 
 describe('startPostgresCluster', () => {
   let pg: PostgresCluster;
-  beforeAll(async () => {
-    pg = await startPostgresCluster();
-  }, 120_000);
+  beforeAll(async () => (pg = await startPostgresCluster()), 120_000);
   afterAll(() => pg?.remove(), 120_000);
 
   it('answers queries on its own port, and again after stop and start', async () => {

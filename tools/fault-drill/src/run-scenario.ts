@@ -92,6 +92,8 @@ export class ScenarioContext {
    * once each: no good reading beside them.
    */
   readonly expectedDeadLetters = new Map<string, string>();
+  /** The routing key the drill gives its apps (SENSORS_ROUTING_KEY), for messages it publishes itself. */
+  readonly routingKey = 'sensor.reading';
   private publishers = 0;
   private consumers = 0;
 
@@ -143,6 +145,7 @@ export class ScenarioContext {
       ...broker,
       SENSORS_QUEUE: this.queue,
       SENSORS_EXCHANGE: this.exchange,
+      SENSORS_ROUTING_KEY: this.routingKey,
       SENSORS_PROGRESS_INTERVAL_MS: '200',
       SENSORS_LOG_LEVEL: 'info',
       // Any free port: another copy of the apps (someone's tests) may hold the default one.
@@ -256,6 +259,22 @@ export class ScenarioContext {
     });
   }
 
+  /**
+   * Waits until the first publisher has confirmed `fraction` of the readings. A fault that must
+   * meet a running publisher waits on this, not on rows stored: on a loaded machine the consumer
+   * can lag so far that the publisher has finished before a fraction of the rows is stored.
+   */
+  async waitForConfirmed(fraction: number): Promise<void> {
+    const target = Math.floor(this.settings.size * fraction);
+    const [publisher] = this.publisherApps;
+    if (!publisher) throw new Error('no publisher was started');
+    await waitFor(
+      `${target} readings confirmed`,
+      () => publisher.logs.some((line) => line.msg === 'progress' && Number(line['confirmed']) >= target),
+      { timeoutMs: 60_000 + this.streamMs * 3, intervalMs: 50, signal: this.signal },
+    );
+  }
+
   sleep(ms: number): Promise<void> {
     return sleep(ms, this.signal);
   }
@@ -266,6 +285,24 @@ export class ScenarioContext {
     if (!this.publisherApps.some((app) => app.aliveAt(start))) {
       this.notes.push(`${label}: no publisher was running when it started`);
     }
+  }
+
+  /**
+   * Runs `inject`, then `restore` (a registered restore: the drill runs it too when cut short)
+   * however `inject` ended; resolves to the fault's window, from the injection until the restore
+   * is done.
+   */
+  async injectFault(
+    restore: () => Promise<void>,
+    inject: () => Promise<void>,
+  ): Promise<{ start: number; end: number }> {
+    const start = Date.now();
+    try {
+      await inject();
+    } finally {
+      await restore();
+    }
+    return { start, end: Date.now() };
   }
 
   check(name: string, ok: boolean, detail: string): void {
@@ -302,16 +339,22 @@ export class ScenarioContext {
     try {
       await client.query('BEGIN');
       await client.query('LOCK TABLE sensor_readings IN SHARE ROW EXCLUSIVE MODE');
-      const deadline = Date.now() + timeoutMs;
       let sessions: Session[] = [];
-      while (Date.now() < deadline) {
-        sessions = await this.consumerSessions();
-        if (sessions.some((s) => s.wait_event_type === 'Lock' && /^\s*INSERT INTO sensor_readings/i.test(s.query))) {
-          return { frozen: true, sessions, release };
-        }
-        await this.sleep(20);
-      }
-      return { frozen: false, sessions, release };
+      const frozen = await waitFor(
+        'an INSERT of the consumer waiting on the lock',
+        async () => {
+          sessions = await this.consumerSessions();
+          return sessions.some((s) => s.wait_event_type === 'Lock' && /^\s*INSERT INTO sensor_readings/i.test(s.query));
+        },
+        { timeoutMs, intervalMs: 20, signal: this.signal },
+      ).then(
+        () => true,
+        (err: unknown) => {
+          if (this.signal.aborted) throw err;
+          return false;
+        },
+      );
+      return { frozen, sessions, release };
     } catch (err) {
       await release();
       throw err;

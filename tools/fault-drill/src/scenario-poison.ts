@@ -1,5 +1,6 @@
 import { connect } from 'amqplib';
 import { Client } from 'pg';
+import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import { waitFor, type AppProcess } from '@sensors/testing';
 import { peekDeadLetters } from './dead-letters';
 import type { Scenario, ScenarioContext } from './run-scenario';
@@ -9,8 +10,6 @@ import { terminateSessions } from './sessions';
 const MAX_REDELIVERIES = 5;
 /** The queue's delivery limit: past it the broker, not the consumer, would have set the message aside. */
 const DELIVERY_LIMIT = 20;
-/** The apps' routing key (`topologyFor` in @sensors/messaging). */
-const ROUTING_KEY = 'sensor.reading';
 const POISON_TIME = '2019-06-24T15:00:00';
 
 /**
@@ -48,7 +47,7 @@ async function publishPoison(ctx: ScenarioContext, id: string): Promise<void> {
     let returned = false;
     channel.on('return', () => (returned = true));
     const body = { id, type: 'Sensor', content: { temperature_f: 70, time_of_measurement: POISON_TIME } };
-    channel.publish(ctx.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(body)), {
+    channel.publish(ctx.exchange, ctx.routingKey, Buffer.from(JSON.stringify(body)), {
       messageId: id,
       contentType: 'application/json',
       persistent: true,
@@ -114,7 +113,7 @@ export const poisonMessage: Scenario = {
     await ctx.waitForStored(0.2);
     const id = `poison-${ctx.queue}`;
     const release = await holdPoisonRow(ctx, id);
-    ctx.expectedDeadLetters.set(id, 'repeated-crash');
+    ctx.expectedDeadLetters.set(id, DEAD_LETTER_CODES.repeatedCrash);
     const start = Date.now();
     let kills = 0;
     let outcome: 'holding' | 'set aside' | 'exited' | undefined;
@@ -142,11 +141,10 @@ export const poisonMessage: Scenario = {
     } finally {
       await release();
     }
-    const end = Date.now();
     ctx.fault(
       'poison message',
       start,
-      end,
+      Date.now(),
       `${kills} consumers killed holding it, each ${held.join(', ')} ms after it was up`,
     );
     // A broker connection lost while holding the poison returns it without a kill, so it may

@@ -46,7 +46,7 @@ export interface ListDeadLettersOptions {
  * a message twice; none is lost either way.
  *
  * @example
- * const report = await listDeadLetters(connection, topologyFor({ queue: 'sensor-readings' }), { sample: 5 });
+ * const report = await listDeadLetters(connection, topologyFor(config.topology), { sample: 5 });
  * report.byReason; // { 'invalid-reading': 12, 'delivery-limit': 1 }
  */
 export async function listDeadLetters(

@@ -47,7 +47,7 @@ export async function deadLetterQueueState(
  *    moved back the same way, and the stand-in deleted.
  *
  * @example
- * const { outcome, moved } = await migrateDeadLetterQueue(connection, topologyFor(config));
+ * const { outcome, moved } = await migrateDeadLetterQueue(connection, topologyFor(config.topology));
  */
 export async function migrateDeadLetterQueue(connection: ChannelModel, topology: Topology): Promise<MigrationResult> {
   const queue = topology.deadLetterQueue;

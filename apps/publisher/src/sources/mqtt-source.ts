@@ -1,13 +1,12 @@
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { OutgoingMessage } from '@sensors/messaging';
-import { DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
+import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
 import { countRejection, publishCounted, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { toReadingMessage } from '../to-reading-message';
 import { PubackQueue } from './puback-queue';
 import { readMqttPayload } from './read-mqtt-payload';
 
-const INVALID_READING = 'invalid-reading';
 const MAX_REASON_LENGTH = 2000;
 
 export interface MqttSourceOptions {
@@ -253,7 +252,7 @@ export class MqttSource {
       id: `mqtt:${packet.topic}:${packet.messageId ?? 0}`,
       body: body.subarray(0, this.#options.maxPayloadBytes),
       headers: {
-        [DEAD_LETTER_HEADERS.code]: INVALID_READING,
+        [DEAD_LETTER_HEADERS.code]: DEAD_LETTER_CODES.invalidReading,
         [DEAD_LETTER_HEADERS.message]: `MQTT topic ${packet.topic}: ${err.message}`.slice(0, MAX_REASON_LENGTH),
         [DEAD_LETTER_HEADERS.fields]: err.fields.join(','),
         [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
