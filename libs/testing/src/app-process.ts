@@ -35,6 +35,8 @@ export interface AppProcessOptions {
   /** Where the raw output goes, for after the test (a failing assertion shows only what it compared). */
   logFile: string;
   stdin?: 'ignore' | 'pipe';
+  /** The child's working folder (default: this process's). */
+  cwd?: string;
   /** Samples VmRSS from /proc every this many ms (0: never). */
   rssIntervalMs?: number;
 }
@@ -62,6 +64,7 @@ export class AppProcess {
     this.logFile = createWriteStream(options.logFile);
     this.child = spawn(process.execPath, [options.main, ...(options.args ?? [])], {
       env: { ...inherited, ...options.env },
+      cwd: options.cwd,
       stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     });
     if (this.child.pid === undefined) throw new Error(`could not start ${options.label}`);
