@@ -33,8 +33,7 @@ export {
   gaugeFrom,
   gaugesFrom,
   registerBuildInfo,
-  registerConnectionMetrics,
-  type ConnectionGauges,
   type MetricReaders,
 } from './metrics';
+export { registerConnectionMetrics, type ConnectionGauges } from './register-connection-metrics';
 export { usesDefaultPassword } from './uses-default-password';

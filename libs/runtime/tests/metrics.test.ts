@@ -1,12 +1,4 @@
-import {
-  counterFrom,
-  countersFrom,
-  createMetricsRegistry,
-  gaugeFrom,
-  gaugesFrom,
-  registerBuildInfo,
-  registerConnectionMetrics,
-} from '../src';
+import { counterFrom, countersFrom, createMetricsRegistry, gaugeFrom, gaugesFrom, registerBuildInfo } from '../src';
 
 describe('createMetricsRegistry', () => {
   it('holds the process metrics but no gauge named like a counter', async () => {
@@ -18,20 +10,6 @@ describe('createMetricsRegistry', () => {
   it('holds the build info when given the version', async () => {
     const registry = createMetricsRegistry('1.2.3');
     expect(await registry.getSingleMetricAsString('sensors_build_info')).toContain('version="1.2.3"');
-  });
-});
-
-describe('registerConnectionMetrics', () => {
-  it('reports the broker connection and the reconnects by target at scrape time', async () => {
-    const registry = createMetricsRegistry();
-    let connected = false;
-    registerConnectionMetrics(registry, { brokerConnected: () => connected, reconnects: () => ({ broker: 2 }) });
-    expect(await registry.getSingleMetricAsString('sensors_broker_connected')).toContain('sensors_broker_connected 0');
-    connected = true;
-    expect(await registry.getSingleMetricAsString('sensors_broker_connected')).toContain('sensors_broker_connected 1');
-    expect(await registry.getSingleMetricAsString('sensors_reconnects_total')).toContain(
-      'sensors_reconnects_total{target="broker"} 2',
-    );
   });
 });
 
