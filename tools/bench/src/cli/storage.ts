@@ -1,5 +1,6 @@
 // The storage layout's costs (see measure-storage.ts), on databases of its own:
 //   npx nx build consumer && npx nx run bench:storage -- [--rows 200000] [--reps 3] [--big-rows 10000000] [--upgrade-rows 1000000]
+// --rows: readings per layout and round of the insert measurement; --reps: its rounds.
 // BENCH_DATABASE_URL: Postgres, as a role that may create databases.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
