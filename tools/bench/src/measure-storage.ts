@@ -229,7 +229,7 @@ async function indexes(client: Client, { bigRows, log }: StorageOptions): Promis
   log(
     `| btree (built in ${btreeBuild.toFixed(0)} s) | ${(btreeBytes / 1024 / 1024).toFixed(0)} MB | ${btreeMs.toFixed(1)} ms |`,
   );
-  log(`last hour: ${count} readings. Plan with BRIN only:\n\n${brinPlan.join('\n')}`);
+  log(`last hour: ${count} readings. Plan with BRIN only:\n\n\`\`\`\n${brinPlan.join('\n')}\n\`\`\``);
 }
 
 async function upgrade(client: Client, url: string, { upgradeRows, consumerMain, log }: StorageOptions): Promise<void> {
