@@ -140,7 +140,7 @@ export function renderPageMachine(m: PageMachine): string {
   ].join(', ');
   return [
     `Written by the benchmark, ${time(m.startedAt)}–${time(m.finishedAt)} UTC${source}.`,
-    `Machine: ${m.cpus} × ${m.cpuModel ?? 'unknown CPU'}, ${m.memoryGb} GB; ${versions};`,
+    `Machine: ${m.cpus} cores (${m.cpuModel ?? 'unknown CPU'}), ${m.memoryGb} GB; ${versions};`,
     `load average ${m.loadAverageStart.join(' ')} at the start, ${m.loadAverageEnd.join(' ')} at the end.`,
   ].join('\n');
 }

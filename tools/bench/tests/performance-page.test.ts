@@ -140,7 +140,7 @@ describe('renderPageMachine', () => {
       uncommittedFiles: 2,
     });
     expect(text).toContain('10:00–10:05 UTC from commit abc1234 (2 files uncommitted)');
-    expect(text).toContain('2 × Test CPU, 24 GB; Node v20.20.2, Postgres 15.20;');
+    expect(text).toContain('2 cores (Test CPU), 24 GB; Node v20.20.2, Postgres 15.20;');
     expect(text).toContain('load average 1.00 2.00 3.00 at the start, 4.00 5.00 6.00 at the end');
   });
 });
