@@ -149,11 +149,12 @@ async function insertRates(client: Client, { rows, reps, log }: StorageOptions):
   log(`| layout | batch | rows/s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
   for (const r of results) log(`| ${r.layout} | ${r.batchSize} | ${thousands(r.median)} | ${r.rates.join(' / ')} |`);
   // Under a shared machine's load, the best run of each layout says most about the work itself.
+  log('');
   for (const batchSize of BATCH_SIZES) {
     const [plain, part] = [find('plain', batchSize), find('partitioned', batchSize)];
     const ratio = (pick: (list: number[]) => number) => (pick(part.rates) / pick(plain.rates)).toFixed(3);
     log(
-      `batch ${batchSize}: partitioned / plain = ${ratio(median)} (medians), ${ratio((list) => Math.max(...list))} (best runs)`,
+      `- batch ${batchSize}: partitioned / plain = ${ratio(median)} (medians), ${ratio((list) => Math.max(...list))} (best runs)`,
     );
   }
   if (results.some((r) => r.cpuRates.length < reps)) {
@@ -165,10 +166,11 @@ async function insertRates(client: Client, { rows, reps, log }: StorageOptions):
   for (const r of results) {
     log(`| ${r.layout} | ${r.batchSize} | ${thousands(median(r.cpuRates))} | ${r.cpuRates.join(' / ')} |`);
   }
+  log('');
   for (const batchSize of BATCH_SIZES) {
     const [plain, part] = [find('plain', batchSize), find('partitioned', batchSize)];
     const ratio = (median(part.cpuRates) / median(plain.cpuRates)).toFixed(3);
-    log(`batch ${batchSize}: partitioned / plain per backend CPU-second = ${ratio} (medians)`);
+    log(`- batch ${batchSize}: partitioned / plain per backend CPU-second = ${ratio} (medians)`);
   }
   return results;
 }

@@ -24,6 +24,11 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = currentMachine();
   const report: string[] = [];
+  const parts = [
+    ...(Number(values.rows) > 0 ? ['insert rate by layout'] : []),
+    ...(Number(values['big-rows']) > 0 ? ['BRIN against btree'] : []),
+    ...(Number(values['upgrade-rows']) > 0 ? ['upgrade'] : []),
+  ];
   await measureStorage({
     adminUrl,
     rows: Number(values.rows),
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
   const page = resolve(root, values.page);
   writePageSection(page, {
     date: startedAt.toISOString().slice(0, 10),
-    what: 'storage (insert rate by layout, BRIN against btree, upgrade)',
+    what: `storage: ${parts.join(', ')}`,
     command: describeCommand('npx nx run bench:storage', process.argv.slice(2), process.env),
     machine: renderPageMachine({
       ...machine,
