@@ -1,7 +1,7 @@
 // TypeORM reads the column metadata that the decorators record through reflect-metadata.
 import 'reflect-metadata';
 import { MAX_ID_LENGTH } from '@sensors/sensor-model';
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * One stored reading: a row of `sensor_readings`, for reading rows back through TypeORM.
@@ -11,8 +11,6 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * inferred types and property-derived names are not reliable.
  */
 @Entity({ name: 'sensor_readings' })
-// A BRIN index, which TypeORM cannot describe: named so that schema checks leave it alone.
-@Index('sensor_readings_measured_at_brin', { synchronize: false })
 export class SensorReadingEntity {
   /** The reading's id; with `measuredAt`, the key that makes a redelivered reading a no-op. */
   @PrimaryColumn({
@@ -35,7 +33,11 @@ export class SensorReadingEntity {
   @Column({ name: 'temperature_c', type: 'double precision' })
   temperatureC!: number;
 
-  /** When the sensor measured (a `time_of_measurement` without an offset is stored as UTC); the partition key. */
+  /**
+   * When the sensor measured (a `time_of_measurement` without an offset is stored as UTC): the
+   * partition key, and the first column of the primary key `(measured_at, id)`, whose btree
+   * serves time ranges.
+   */
   @PrimaryColumn({ name: 'measured_at', type: 'timestamptz', primaryKeyConstraintName: 'sensor_readings_pkey' })
   measuredAt!: Date;
 

@@ -44,6 +44,7 @@ describe('createDataSource', () => {
       'CreateSensorReadings1732838400000',
       'PartitionSensorReadings1796083200000',
       'CreateSensorReadingBuckets1796083200001',
+      'KeySensorReadingsByTime1796083200002',
     ]);
   });
 

@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
-import { migrate, saveReadings } from '../src';
+import { maintainPartitions, migrate, saveReadings } from '../src';
 import { CreateSensorReadings1732838400000 } from '../src/migrations/1732838400000-create-sensor-readings';
+import { PartitionSensorReadings1796083200000 } from '../src/migrations/1796083200000-partition-sensor-readings';
+import { CreateSensorReadingBuckets1796083200001 } from '../src/migrations/1796083200001-create-sensor-reading-buckets';
 import { enrichedReading } from './readings';
 import { useEmptyDatabasePerTest } from './migrated-database';
 
@@ -8,6 +10,7 @@ const MIGRATIONS = [
   'CreateSensorReadings1732838400000',
   'PartitionSensorReadings1796083200000',
   'CreateSensorReadingBuckets1796083200001',
+  'KeySensorReadingsByTime1796083200002',
 ];
 
 describe('migrate', () => {
@@ -15,7 +18,7 @@ describe('migrate', () => {
   const fresh = useEmptyDatabasePerTest();
   const connect = () => fresh.connect();
 
-  it('creates sensor_readings partitioned by measured_at, with seven columns and the key (id, measured_at)', async () => {
+  it('creates sensor_readings partitioned by measured_at, with seven columns and the key (measured_at, id)', async () => {
     const dataSource = await connect();
     await migrate(dataSource);
 
@@ -39,15 +42,20 @@ describe('migrate', () => {
       `SELECT kcu.column_name
          FROM information_schema.table_constraints tc
          JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
-        WHERE tc.table_name = 'sensor_readings' AND tc.constraint_type = 'PRIMARY KEY'`,
+        WHERE tc.table_name = 'sensor_readings' AND tc.constraint_type = 'PRIMARY KEY'
+        ORDER BY kcu.ordinal_position`,
     );
-    expect(primaryKey).toEqual([{ column_name: 'id' }, { column_name: 'measured_at' }]);
+    expect(primaryKey).toEqual([{ column_name: 'measured_at' }, { column_name: 'id' }]);
 
     const [partitioning] = await dataSource.query(
-      "SELECT pg_get_partkeydef('sensor_readings'::regclass) AS key, pg_get_indexdef('sensor_readings_measured_at_brin'::regclass) AS brin",
+      "SELECT pg_get_partkeydef('sensor_readings'::regclass) AS key, pg_get_indexdef('sensor_readings_pkey'::regclass) AS pkey",
     );
     expect(partitioning.key).toBe('RANGE (measured_at)');
-    expect(partitioning.brin).toMatch(/USING brin \(measured_at\) WITH \(autosummarize='?on'?\)/);
+    expect(partitioning.pkey).toMatch(/USING btree \(measured_at, id\)$/);
+    // The key's btree serves time ranges; no other index is written per row.
+    expect(await dataSource.query("SELECT indexname FROM pg_indexes WHERE tablename = 'sensor_readings'")).toEqual([
+      { indexname: 'sensor_readings_pkey' },
+    ]);
   });
 
   it('returns the names of the migrations it applied', async () => {
@@ -123,5 +131,51 @@ describe('migrate', () => {
         }),
       ]),
     ).toMatchObject({ duplicates: 1 });
+  });
+
+  it('re-keys a partitioned table with data by (measured_at, id) without losing or moving a row', async () => {
+    const old = new DataSource({
+      type: 'postgres',
+      url: fresh.database.url,
+      migrations: [
+        CreateSensorReadings1732838400000,
+        PartitionSensorReadings1796083200000,
+        CreateSensorReadingBuckets1796083200001,
+      ],
+      logging: false,
+    });
+    fresh.adopt(old);
+    await old.initialize();
+    await old.runMigrations();
+    await maintainPartitions(old, { now: new Date('2026-12-01T10:00:00Z') });
+    // Three days of partitions and, before and after them, rows that wait in DEFAULT.
+    await old.query(`
+      INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, ingested_at, extra)
+      SELECT 'kept-' || (n % 1000), 'Sensor', n, (n - 32) * 5 / 9.0, timestamptz '2026-11-30 00:00Z' + n * interval '1 minute',
+             timestamptz '2026-12-01 00:00Z', CASE WHEN n % 7 = 0 THEN jsonb_build_object('n', n) END
+        FROM generate_series(1, 7000) AS n
+    `);
+    const checksum = `SELECT count(*)::int AS count, md5(string_agg(tableoid::regclass || id || sensor_type || temperature_f
+                        || temperature_c || measured_at || ingested_at || coalesce(extra::text, ''), ',' ORDER BY measured_at, id)) AS digest
+                        FROM sensor_readings`;
+    const [before] = await old.query(checksum);
+
+    const dataSource = await connect();
+    expect(await migrate(dataSource)).toEqual(['KeySensorReadingsByTime1796083200002']);
+    expect(await dataSource.query(checksum)).toEqual([before]);
+    expect(before.count).toBe(7000);
+    const [{ pkey }] = await dataSource.query(
+      "SELECT pg_get_indexdef('sensor_readings_20261201_pkey'::regclass) AS pkey",
+    );
+    expect(pkey).toMatch(/USING btree \(measured_at, id\)$/);
+    expect(
+      await saveReadings(dataSource, [
+        enrichedReading('kept-1', {
+          time_of_measurement: '2026-11-30T00:01:00Z',
+          temperature_f: 1,
+          temperature_c: ((1 - 32) * 5) / 9.0,
+        }),
+      ]),
+    ).toMatchObject({ stored: 0, duplicates: 1 });
   });
 });

@@ -1,22 +1,27 @@
 // What the storage layout costs and buys, on databases of its own (dropped afterwards):
-// 1. insert rate, unnest batches in time order: the plain table as it was (key id) against the
-//    partitioned one (daily partitions, key (id, measured_at), BRIN), with the consumer's statement;
-// 2. at `bigRows` readings over 10 days: BRIN against btree on measured_at, their size and the
-//    time of "the readings of the last hour", with its plan;
+// 1. the Postgres backend's CPU per row of the consumer's insert (unnest batches in time order,
+//    ON CONFLICT DO NOTHING) for the plain table as it was (key id), the product (daily
+//    partitions, key (measured_at, id), extra jsonb) and one variant per factor between them:
+//    partition routing, BRIN on measured_at, the key (id, measured_at), the extra column;
+// 2. at `bigRows` readings over 10 days: "the readings of the last hour" through the key's
+//    btree, and through BRIN with its ranges summarized and not yet, with the plan;
 // 3. the upgrade migration on a plain table of `upgradeRows`, run by the consumer's own
 //    `migrate` command: seconds per million rows.
-// Insert rates are given per second of wall clock and, where /proc shows the Postgres backend
-// (Postgres on this machine, run as root or its user), per CPU-second of that backend: the
-// figure a shared, busy machine disturbs least.
+// CPU is the backend's time on a core from /proc/<pid>/schedstat (Postgres on this machine, run
+// as root or its user): waiting for a core is not counted, so a shared, busy machine disturbs
+// it far less than the wall clock.
 import { createTestDatabase, execCommand } from '@sensors/testing';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
-import { readProcessCpu } from './proc-stats';
 
 /** Options of {@link measureStorage}; a size of 0 skips its part. */
 export interface StorageOptions {
   adminUrl: string;
+  /** Rows per layout and round of the insert measurement. */
   rows: number;
+  /** Rounds of the insert measurement. */
   reps: number;
   bigRows: number;
   upgradeRows: number;
@@ -33,47 +38,104 @@ const COLUMNS = `id varchar(128) NOT NULL, sensor_type text NOT NULL, temperatur
   temperature_c double precision NOT NULL, measured_at timestamptz NOT NULL, ingested_at timestamptz NOT NULL DEFAULT now()`;
 const PLAIN = `CREATE TABLE sensor_readings (${COLUMNS}, CONSTRAINT sensor_readings_pkey PRIMARY KEY (id))`;
 
-/** The partitioned layout as the migration leaves it, with daily partitions over [from, to). */
-export function partitionedLayout(from: number, to: number): string[] {
-  const days: string[] = [];
-  for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
-    const name = new Date(day).toISOString().slice(0, 10).replace(/-/g, '');
-    days.push(`CREATE TABLE sensor_readings_${name} PARTITION OF sensor_readings
-      FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`);
-  }
-  return [
-    `CREATE TABLE sensor_readings (${COLUMNS}, extra jsonb, CONSTRAINT sensor_readings_pkey PRIMARY KEY (id, measured_at)) PARTITION BY RANGE (measured_at)`,
-    'CREATE TABLE sensor_readings_default PARTITION OF sensor_readings DEFAULT',
-    'CREATE INDEX sensor_readings_measured_at_brin ON sensor_readings USING brin (measured_at) WITH (autosummarize = on)',
-    ...days,
-  ];
+/** One table layout of the insert measurement: each variant changes one factor. */
+interface Layout {
+  name: string;
+  partitioned: boolean;
+  key: 'id' | 'id, measured_at' | 'measured_at, id';
+  brin: boolean;
+  /** The `extra jsonb` column, sent by the statement as a sixth array (of NULLs here). */
+  extra: boolean;
 }
 
-// The consumer's statements before and after (libs/persistence/src/save-readings.ts).
-const INSERT_BEFORE = `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
-  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[]) ON CONFLICT (id) DO NOTHING`;
-const INSERT_AFTER = `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at, extra)
-  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::jsonb[])
-  ON CONFLICT (id, measured_at) DO NOTHING`;
+const LAYOUTS: readonly Layout[] = [
+  { name: 'plain: the table as it was, key id', partitioned: false, key: 'id', brin: false, extra: false },
+  { name: '(d) plain + extra jsonb', partitioned: false, key: 'id', brin: false, extra: true },
+  { name: '(c) plain, key (id, measured_at)', partitioned: false, key: 'id, measured_at', brin: false, extra: false },
+  { name: '(b) plain + BRIN', partitioned: false, key: 'id', brin: true, extra: false },
+  {
+    name: '(b+c+d) plain, key (id, measured_at), BRIN, extra',
+    partitioned: false,
+    key: 'id, measured_at',
+    brin: true,
+    extra: true,
+  },
+  {
+    name: '(a) partitioned, key (id, measured_at), BRIN, extra: until 2026-12-01',
+    partitioned: true,
+    key: 'id, measured_at',
+    brin: true,
+    extra: true,
+  },
+  {
+    name: 'partitioned, key (measured_at, id), extra: the product',
+    partitioned: true,
+    key: 'measured_at, id',
+    brin: false,
+    extra: true,
+  },
+];
 
-type Columns = [string[], string[], number[], number[], string[], null[]];
+/** A layout's DDL, its table named `table`, with daily partitions over [from, to) as `maintainPartitions` makes them. */
+function layoutDdl(table: string, layout: Layout, from: number, to: number): string[] {
+  const columns = `${COLUMNS}${layout.extra ? ', extra jsonb' : ''}, CONSTRAINT ${table}_pkey PRIMARY KEY (${layout.key})`;
+  const ddl = [`DROP TABLE IF EXISTS ${table} CASCADE`];
+  if (!layout.partitioned) ddl.push(`CREATE TABLE ${table} (${columns})`);
+  else {
+    ddl.push(`CREATE TABLE ${table} (${columns}) PARTITION BY RANGE (measured_at)`);
+    ddl.push(`CREATE TABLE ${table}_default PARTITION OF ${table} DEFAULT`);
+    for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
+      const partition = `${table}_${new Date(day).toISOString().slice(0, 10).replace(/-/g, '')}`;
+      ddl.push(
+        `CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+        `ALTER TABLE ${table} ATTACH PARTITION ${partition} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`,
+      );
+    }
+  }
+  if (layout.brin) ddl.push(`CREATE INDEX ON ${table} USING brin (measured_at) WITH (autosummarize = on)`);
+  return ddl;
+}
 
-function batchesOf(size: number, count: number, start: number): Columns[] {
+// The consumer's statement (libs/persistence/src/save-readings.ts), without `extra` where the layout has none.
+function insertInto(table: string, layout: Layout): string {
+  const conflict = layout.key === 'id' ? 'id' : 'id, measured_at';
+  return `INSERT INTO ${table} (id, sensor_type, temperature_f, temperature_c, measured_at${layout.extra ? ', extra' : ''})
+  SELECT * FROM unnest($1::varchar[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[]${layout.extra ? ', $6::jsonb[]' : ''})
+  ON CONFLICT (${conflict}) DO NOTHING`;
+}
+
+// Array literals as saveReadings builds them, every text quoted.
+const textArray = (values: readonly (string | null)[]) =>
+  `{${values.map((value) => (value === null ? 'NULL' : `"${value}"`)).join(',')}}`;
+const numberArray = (values: readonly number[]) => `{${values.join(',')}}`;
+
+/** One batch's parameters: id, type, °F, °C, time, extra. */
+type Batch = [string, string, string, string, string, string];
+
+function batchesOf(size: number, count: number, start: number): Batch[] {
   const step = (2 * DAY_MS) / count;
-  const batches: Columns[] = [];
+  const batches: Batch[] = [];
   for (let b = 0; b * size < count; b++) {
-    const batch: Columns = [[], [], [], [], [], []];
-    const [ids, types, f, c, at, extra] = batch;
+    const ids: string[] = [];
+    const f: number[] = [];
+    const c: number[] = [];
+    const at: string[] = [];
     for (let i = 0; i < size && b * size + i < count; i++) {
       ids.push(randomUUID());
-      types.push('Sensor');
-      const t = 40 + Math.random() * 60;
+      const t = Math.round((40 + Math.random() * 60) * 100) / 100;
       f.push(t);
       c.push(((t - 32) * 5) / 9);
-      at.push(new Date(start + (b * size + i) * step).toISOString());
-      extra.push(null);
+      at.push(new Date(start + Math.floor((b * size + i) * step)).toISOString());
     }
-    batches.push(batch);
+    const nulls = textArray(ids.map(() => null));
+    batches.push([
+      textArray(ids),
+      textArray(ids.map(() => 'Sensor')),
+      numberArray(f),
+      numberArray(c),
+      textArray(at),
+      nulls,
+    ]);
   }
   return batches;
 }
@@ -94,144 +156,181 @@ async function withDatabase(adminUrl: string, work: (client: Client, url: string
 }
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
-const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+const median = (list: readonly number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const thousands = (n: number) => n.toLocaleString('en');
+const percent = (ratio: number) => `${ratio >= 1 ? '+' : '−'}${(Math.abs(ratio - 1) * 100).toFixed(1)} %`;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
-/** Insert rates per layout and batch size; see the file's comment. */
-export interface InsertRate {
-  layout: 'plain' | 'partitioned';
-  batchSize: number;
-  median: number;
-  rates: number[];
-  /** Rows per CPU-second of the Postgres backend; empty where /proc does not show it. */
-  cpuRates: number[];
+/** Nanoseconds a process has spent on a core, or undefined where /proc does not show it. */
+function cpuNs(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
 }
 
-async function insertRates(client: Client, { rows, reps, log }: StorageOptions): Promise<InsertRate[]> {
+/** Backend CPU per row of one layout at one batch size, per round. */
+interface InsertCost {
+  layout: string;
+  batchSize: number;
+  /** µs of backend CPU per row, one per round. */
+  usPerRow: number[];
+  /** Each round's figure over the plain table's in the same round. */
+  ratios: number[];
+}
+
+/**
+ * Every batch goes into every layout's table in turn, the order rotated from batch to batch, so
+ * that a swing of the machine's load falls on all layouts alike; each layout's CPU is summed
+ * over its statements. Compare a layout with `plain` by the ratio of the same round.
+ */
+async function insertCosts(client: Client, { rows, reps, log }: StorageOptions): Promise<InsertCost[] | undefined> {
   const start = Date.parse('2026-12-01T00:00:00Z');
-  const layouts = {
-    plain: { ddl: [PLAIN], insert: INSERT_BEFORE, columns: 5 },
-    partitioned: { ddl: partitionedLayout(start, start + 2 * DAY_MS), insert: INSERT_AFTER, columns: 6 },
-  };
   const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
-  // The work of an insert is the backend's: its CPU time moves far less with the machine's load
-  // than the wall clock does, since waiting for a core is not counted.
-  const backendCpuS = () => readProcessCpu(pid)?.cpuS;
-  const results: InsertRate[] = [];
+  if (cpuNs(pid) === undefined) {
+    log("\n(the Postgres backend's CPU time is not readable here: run on Postgres's machine, as root or its user)");
+    return undefined;
+  }
+  const tables = LAYOUTS.map((_, i) => `layout_${i}`);
+  const results: InsertCost[] = [];
   for (const batchSize of BATCH_SIZES) {
-    const batches = batchesOf(batchSize, rows, start);
-    const measured = {
-      plain: { rates: [] as number[], cpuRates: [] as number[] },
-      partitioned: { rates: [] as number[], cpuRates: [] as number[] },
-    };
-    // Alternating layouts within each repetition, so that the machine's load falls on both alike.
-    for (let rep = 0; rep < reps; rep++) {
-      for (const layout of ['plain', 'partitioned'] as const) {
-        const { ddl, insert, columns } = layouts[layout];
-        await client.query('DROP TABLE IF EXISTS sensor_readings CASCADE');
-        for (const statement of ddl) await client.query(statement);
-        const cpuBefore = backendCpuS();
-        const started = process.hrtime.bigint();
-        for (const batch of batches) await client.query(insert, batch.slice(0, columns));
-        measured[layout].rates.push(Math.round(rows / seconds(started)));
-        const cpuAfter = backendCpuS();
-        const cpu = cpuBefore === undefined || cpuAfter === undefined ? 0 : cpuAfter - cpuBefore;
-        if (cpu > 0) measured[layout].cpuRates.push(Math.round(rows / cpu));
+    const costs = LAYOUTS.map((layout) => ({
+      layout: layout.name,
+      batchSize,
+      usPerRow: [] as number[],
+      ratios: [] as number[],
+    }));
+    const loads: string[] = [];
+    for (let round = 0; round < reps; round++) {
+      const batches = batchesOf(batchSize, rows, start);
+      for (const [i, layout] of LAYOUTS.entries()) {
+        for (const statement of layoutDdl(tables[i], layout, start - DAY_MS, start + 3 * DAY_MS))
+          await client.query(statement);
       }
+      const ns = LAYOUTS.map(() => 0);
+      for (const [b, batch] of batches.entries()) {
+        for (let k = 0; k < LAYOUTS.length; k++) {
+          const i = (k + b + round) % LAYOUTS.length;
+          const layout = LAYOUTS[i];
+          const before = cpuNs(pid) ?? 0;
+          await client.query(insertInto(tables[i], layout), layout.extra ? batch : batch.slice(0, 5));
+          ns[i] += (cpuNs(pid) ?? 0) - before;
+        }
+      }
+      for (const [i, cost] of costs.entries()) {
+        const [{ count }] = (await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${tables[i]}`))
+          .rows;
+        if (count !== rows) throw new Error(`${cost.layout}: ${count} rows stored of ${rows}`);
+        cost.usPerRow.push(ns[i] / 1000 / rows);
+        cost.ratios.push(ns[i] / ns[0]);
+      }
+      loads.push(load());
     }
-    for (const layout of ['plain', 'partitioned'] as const) {
-      results.push({ layout, batchSize, median: median(measured[layout].rates), ...measured[layout] });
-    }
-  }
-  const find = (layout: InsertRate['layout'], batchSize: number) =>
-    results.find((r) => r.layout === layout && r.batchSize === batchSize) as InsertRate;
-  log(`\n## Insert rate, ${thousands(rows)} readings in time order\n`);
-  log(`| layout | batch | rows/s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
-  for (const r of results) log(`| ${r.layout} | ${r.batchSize} | ${thousands(r.median)} | ${r.rates.join(' / ')} |`);
-  // Under a shared machine's load, the best run of each layout says most about the work itself.
-  log('');
-  for (const batchSize of BATCH_SIZES) {
-    const [plain, part] = [find('plain', batchSize), find('partitioned', batchSize)];
-    const ratio = (pick: (list: number[]) => number) => (pick(part.rates) / pick(plain.rates)).toFixed(3);
+    for (const table of tables) await client.query(`DROP TABLE ${table} CASCADE`);
     log(
-      `- batch ${batchSize}: partitioned / plain = ${ratio(median)} (medians), ${ratio((list) => Math.max(...list))} (best runs)`,
+      `\n## Backend CPU per row, batches of ${thousands(batchSize)}: ${thousands(rows)} readings per layout and round, ${reps} rounds, interleaved\n`,
     );
-  }
-  if (results.some((r) => r.cpuRates.length < reps)) {
-    log("\n(the Postgres backend's CPU time is not readable here: no figures per CPU-second)");
-    return results;
-  }
-  log(`\n## Insert rate per CPU-second of the Postgres backend (user + system, from /proc)\n`);
-  log(`| layout | batch | rows per CPU-s (median of ${reps}) | runs |\n|---|--:|--:|---|`);
-  for (const r of results) {
-    log(`| ${r.layout} | ${r.batchSize} | ${thousands(median(r.cpuRates))} | ${r.cpuRates.join(' / ')} |`);
-  }
-  log('');
-  for (const batchSize of BATCH_SIZES) {
-    const [plain, part] = [find('plain', batchSize), find('partitioned', batchSize)];
-    const ratio = (median(part.cpuRates) / median(plain.cpuRates)).toFixed(3);
-    log(`- batch ${batchSize}: partitioned / plain per backend CPU-second = ${ratio} (medians)`);
+    log(`load average after each round: ${loads.join(' · ')}\n`);
+    log('| layout | µs per row (median) | against plain, same round (median, range) |\n|---|--:|--:|');
+    for (const cost of costs) {
+      const range = `${percent(Math.min(...cost.ratios))} … ${percent(Math.max(...cost.ratios))}`;
+      log(`| ${cost.layout} | ${median(cost.usPerRow).toFixed(2)} | ${percent(median(cost.ratios))} (${range}) |`);
+    }
+    results.push(...costs);
   }
   return results;
 }
 
-async function indexes(client: Client, { bigRows, log }: StorageOptions): Promise<void> {
-  const end = Date.parse('2026-12-01T00:00:00Z');
+async function lastHour(client: Client, { bigRows, log }: StorageOptions): Promise<void> {
+  const end = Date.parse('2026-12-01T10:00:00Z');
   const start = end - 10 * DAY_MS;
-  for (const statement of partitionedLayout(start, end)) await client.query(statement);
+  const product = LAYOUTS[LAYOUTS.length - 1];
+  for (const statement of layoutDdl('sensor_readings', product, start, end + DAY_MS)) await client.query(statement);
   const step = (end - start) / bigRows;
   const started = process.hrtime.bigint();
   const chunk = 1_000_000;
+  // In time order, as readings arrive.
   for (let from = 0; from < bigRows; from += chunk) {
     await client.query(
       `INSERT INTO sensor_readings (id, sensor_type, temperature_f, temperature_c, measured_at)
-       SELECT 'sensor-' || n, 'Sensor', 40 + random() * 60, (8 + random() * 30),
-              to_timestamp(${start / 1000}) + n * interval '${step} milliseconds'
-         FROM generate_series($1::bigint, $2::bigint) AS n`,
+       SELECT gen_random_uuid()::text, 'Sensor', f, (f - 32) * 5 / 9, to_timestamp(${start / 1000}) + n * interval '${step} milliseconds'
+         FROM (SELECT n, 40 + random() * 60 AS f FROM generate_series($1::bigint, $2::bigint) AS n) AS readings`,
       [from, Math.min(from + chunk, bigRows) - 1],
     );
   }
   const loadSeconds = seconds(started);
-  await client.query('VACUUM ANALYZE sensor_readings');
-  const indexSize = async (index: string) =>
+  // Statistics, as autovacuum would gather them; no VACUUM, which the key's btree does not need.
+  await client.query('ANALYZE sensor_readings');
+  const lastDay = `sensor_readings_${new Date(end).toISOString().slice(0, 10).replace(/-/g, '')}`;
+  // The same day under BRIN alone: summarized (built after the rows), and not yet (built
+  // before them, summaries left to autovacuum, which may be late or off).
+  await client.query(`CREATE TABLE brin_summarized AS SELECT * FROM ${lastDay} ORDER BY measured_at`);
+  await client.query('CREATE INDEX brin_summarized_brin ON brin_summarized USING brin (measured_at)');
+  await client.query(`CREATE TABLE brin_pending (LIKE ${lastDay})`);
+  await client.query(
+    'CREATE INDEX brin_pending_brin ON brin_pending USING brin (measured_at) WITH (autosummarize = on)',
+  );
+  await client.query(`INSERT INTO brin_pending SELECT * FROM ${lastDay} ORDER BY measured_at`);
+  await client.query('ANALYZE brin_summarized');
+  await client.query('ANALYZE brin_pending');
+
+  const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  const query = (table: string) =>
+    `SELECT count(*), min(temperature_c), max(temperature_c), avg(temperature_c) FROM ${table}
+      WHERE measured_at >= timestamptz '${new Date(end - HOUR_MS).toISOString()}' AND measured_at < timestamptz '${new Date(end).toISOString()}'`;
+  const time = async (table: string) => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const cpuBefore = cpuNs(pid);
+      const t = process.hrtime.bigint();
+      await client.query(query(table));
+      wall.push(seconds(t) * 1000);
+      const cpuAfter = cpuNs(pid);
+      if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.push((cpuAfter - cpuBefore) / 1e6);
+    }
+    return { wallMs: median(wall), cpuMs: cpu.length > 0 ? median(cpu) : undefined };
+  };
+  const size = async (relation: string) =>
     Number(
       (
         await client.query<{ bytes: string }>(
-          'SELECT sum(pg_relation_size(relid)) AS bytes FROM pg_partition_tree($1)',
-          [index],
+          // pg_partition_tree is empty for a relation that is not partitioned.
+          'SELECT coalesce(sum(pg_relation_size(relid)), pg_relation_size($1)) AS bytes FROM pg_partition_tree($1)',
+          [relation],
         )
       ).rows[0].bytes,
     );
-  const lastHour = `SELECT count(*), min(temperature_c), max(temperature_c), avg(temperature_c) FROM sensor_readings
-    WHERE measured_at >= timestamptz '${new Date(end - HOUR_MS).toISOString()}' AND measured_at < timestamptz '${new Date(end).toISOString()}'`;
-  const timeQuery = async () => {
-    const times: number[] = [];
-    for (let i = 0; i < 21; i++) {
-      const t = process.hrtime.bigint();
-      await client.query(lastHour);
-      times.push(seconds(t) * 1000);
-    }
-    return median(times);
-  };
-  const brinBytes = await indexSize('sensor_readings_measured_at_brin');
-  const brinMs = await timeQuery();
-  const brinPlan = (
-    await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${lastHour}`)
-  ).rows.map((r) => r['QUERY PLAN']);
-  const btreeStarted = process.hrtime.bigint();
-  await client.query('CREATE INDEX sensor_readings_measured_at_btree ON sensor_readings (measured_at)');
-  const btreeBuild = seconds(btreeStarted);
-  const btreeBytes = await indexSize('sensor_readings_measured_at_btree');
-  await client.query('ANALYZE sensor_readings');
-  const btreeMs = await timeQuery();
-  const [{ count }] = (await client.query<{ count: string }>(lastHour)).rows;
-  log(`\n## ${thousands(bigRows)} readings over 10 days (loaded in ${loadSeconds.toFixed(0)} s)\n`);
-  log('| index on measured_at | size | last hour (median of 21) |\n|---|--:|--:|');
-  log(`| BRIN (autosummarize) | ${(brinBytes / 1024).toFixed(0)} kB | ${brinMs.toFixed(1)} ms |`);
+  const rows = [
+    { index: 'key (measured_at, id), btree', table: 'sensor_readings', relation: 'sensor_readings_pkey' },
+    { index: 'BRIN, ranges summarized', table: 'brin_summarized', relation: 'brin_summarized_brin' },
+    { index: 'BRIN, ranges not yet summarized', table: 'brin_pending', relation: 'brin_pending_brin' },
+  ];
   log(
-    `| btree (built in ${btreeBuild.toFixed(0)} s) | ${(btreeBytes / 1024 / 1024).toFixed(0)} MB | ${btreeMs.toFixed(1)} ms |`,
+    `\n## Last hour of ${thousands(bigRows)} readings over 10 days (loaded in ${loadSeconds.toFixed(0)} s; load average ${load()})\n`,
   );
-  log(`last hour: ${count} readings. Plan with BRIN only:\n\n\`\`\`\n${brinPlan.join('\n')}\n\`\`\``);
+  log('| index | its size | backend CPU (median of 21) | wall (median of 21) |\n|---|--:|--:|--:|');
+  for (const { index, table, relation } of rows) {
+    const { wallMs, cpuMs } = await time(table);
+    const bytes = await size(relation);
+    const shown =
+      bytes > 10 * 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : `${(bytes / 1024).toFixed(0)} kB`;
+    log(`| ${index} | ${shown} | ${cpuMs === undefined ? '–' : `${cpuMs.toFixed(1)} ms`} | ${wallMs.toFixed(1)} ms |`);
+  }
+  log('(BRIN on a copy of the last day only; sizes: all partitions for the key, the one day for BRIN)');
+  const [{ count }] = (await client.query<{ count: string }>(query('sensor_readings'))).rows;
+  const plan = (
+    await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query('sensor_readings')}`)
+  ).rows.map((r) => r['QUERY PLAN']);
+  log(`\nlast hour: ${count} readings, ${new Date().toISOString()}, load average ${load()}:\n\n${plan.join('\n')}`);
 }
 
 async function upgrade(client: Client, url: string, { upgradeRows, consumerMain, log }: StorageOptions): Promise<void> {
@@ -266,7 +365,7 @@ async function upgrade(client: Client, url: string, { upgradeRows, consumerMain,
 /** Runs the parts whose size is not 0, each on a database of its own. */
 export async function measureStorage(options: StorageOptions): Promise<void> {
   if (options.rows > 0)
-    await withDatabase(options.adminUrl, (client) => insertRates(client, options).then(() => undefined));
-  if (options.bigRows > 0) await withDatabase(options.adminUrl, (client) => indexes(client, options));
+    await withDatabase(options.adminUrl, (client) => insertCosts(client, options).then(() => undefined));
+  if (options.bigRows > 0) await withDatabase(options.adminUrl, (client) => lastHour(client, options));
   if (options.upgradeRows > 0) await withDatabase(options.adminUrl, (client, url) => upgrade(client, url, options));
 }

@@ -1,5 +1,6 @@
 // The storage layout's costs (see measure-storage.ts), on databases of its own:
 //   npx nx build consumer && npx nx run bench:storage -- [--rows 200000] [--reps 3] [--big-rows 10000000] [--upgrade-rows 1000000] [--page docs/performance.md]
+// --rows: readings per layout and round of the insert measurement; --reps: its rounds.
 // BENCH_DATABASE_URL: Postgres, as a role that may create databases.
 import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -25,8 +26,8 @@ async function main(): Promise<void> {
   const machine = currentMachine();
   const report: string[] = [];
   const parts = [
-    ...(Number(values.rows) > 0 ? ['insert rate by layout'] : []),
-    ...(Number(values['big-rows']) > 0 ? ['BRIN against btree'] : []),
+    ...(Number(values.rows) > 0 ? ['insert CPU per row by layout'] : []),
+    ...(Number(values['big-rows']) > 0 ? ['last hour, btree against BRIN'] : []),
     ...(Number(values['upgrade-rows']) > 0 ? ['upgrade'] : []),
   ];
   await measureStorage({
