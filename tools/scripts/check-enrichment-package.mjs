@@ -7,11 +7,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
+/**
+ * Runs `command` in `cwd` and returns its output; throws with the output when it fails.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {string} cwd
+ */
 function run(command, args, cwd) {
   try {
     return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
   } catch (err) {
-    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}`, { cause: err });
+    throw new Error(`${command} ${args.join(' ')} failed:\n${/** @type {{ stdout?: Buffer }} */ (err).stdout}`, {
+      cause: err,
+    });
   }
 }
 
@@ -20,7 +28,7 @@ const project = mkdtempSync(join(tmpdir(), 'enrichment-consumer-'));
 try {
   const tarballs = ['sensor-model', 'enrichment'].map((lib) => {
     const out = run('npm', ['pack', '--silent', '--pack-destination', project], join(root, 'dist/libs', lib)).trim();
-    return join(project, out.split('\n').pop());
+    return join(project, out.split('\n').at(-1) ?? out);
   });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'plain-consumer', private: true }));
   run('npm', ['install', '--silent', '--no-audit', '--no-fund', ...tarballs], project);

@@ -11,29 +11,41 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
 const { release } = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
+/** @type {string[]} */
 const libs = release.projects;
+/** @param {string} name */
 const bin = (name) => join(root, 'node_modules/.bin', name);
 
+/**
+ * Runs `command` in `cwd` and returns its output; throws with its output when it fails.
+ * @param {string} command
+ * @param {string[]} args
+ */
 function run(command, args, cwd = root) {
   try {
     return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (err) {
-    throw new Error(`${command} ${args.join(' ')} failed:\n${err.stdout}${err.stderr}`, { cause: err });
+    const { stdout, stderr } = /** @type {{ stdout?: Buffer, stderr?: Buffer }} */ (err);
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`, { cause: err });
   }
 }
 
 run('npx', ['nx', 'run-many', '-t', 'build', '-p', libs.join(','), '--output-style=static']);
 const folder = mkdtempSync(join(tmpdir(), 'sensors-packages-'));
+/** @type {string[]} */
 const failures = [];
+/** @type {Map<string, string>} The packed tarball of each library, by package name. */
 const tarballs = new Map();
 try {
   for (const lib of libs) {
+    /** @type {[{ name: string, version: string, filename: string, size: number, files: { path: string }[] }]} */
     const [pack] = JSON.parse(
       run('npm', ['pack', '--json', '--pack-destination', folder], join(root, 'dist/libs', lib)),
     );
     const tarball = join(folder, pack.filename);
     tarballs.set(pack.name, tarball);
     const files = pack.files.map((file) => file.path);
+    /** @type {string[]} */
     const problems = [];
     for (const required of ['package.json', 'README.md', 'LICENSE']) {
       if (!files.includes(required)) problems.push(`${required} missing`);
@@ -42,14 +54,14 @@ try {
       /(?<!\.d)\.ts$|\.test\.|(^|\/)tests?\/|project\.json|tsconfig|jest\.config/.test(file),
     );
     if (strays.length > 0) problems.push(`sources or test files packed: ${strays.join(', ')}`);
-    for (const [tool, args] of [
+    for (const [tool, args] of /** @type {const} */ ([
       ['publint', ['run', tarball, '--strict']],
       ['attw', [tarball, '--profile', 'node16', '--format', 'ascii', '--no-emoji', '--no-color']],
-    ]) {
+    ])) {
       try {
-        run(bin(tool), args);
+        run(bin(tool), [...args]);
       } catch (err) {
-        problems.push(`${tool}: ${err.message}`);
+        problems.push(`${tool}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     const verdict = problems.length === 0 ? 'ok  ' : 'FAIL';
@@ -61,23 +73,31 @@ try {
   rmSync(folder, { recursive: true, force: true });
 }
 
-/** Installs a packed library (with the packed workspace libraries it needs) and measures it. */
+/**
+ * Installs a packed library (with the packed workspace libraries it needs) and measures it.
+ * @param {string} name
+ * @param {number} limit bytes
+ * @returns {string[]} the problems found
+ */
 function checkInstallSize(name, limit) {
   const project = join(folder, 'install');
   run('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'size-check', private: true }));
   const needed = [name];
+  /** @param {string} lib */
+  const tarballOf = (lib) => {
+    const tarball = tarballs.get(lib);
+    if (tarball === undefined) throw new Error(`${lib} was not packed`);
+    return tarball;
+  };
   for (let i = 0; i < needed.length; i++) {
-    const manifest = JSON.parse(run('tar', ['-xzOf', tarballs.get(needed[i]), 'package/package.json']));
+    /** @type {{ dependencies?: Record<string, string> }} */
+    const manifest = JSON.parse(run('tar', ['-xzOf', tarballOf(needed[i]), 'package/package.json']));
     for (const dependency of Object.keys(manifest.dependencies ?? {})) {
       if (tarballs.has(dependency) && !needed.includes(dependency)) needed.push(dependency);
     }
   }
-  run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...needed.map((n) => tarballs.get(n))],
-    project,
-  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...needed.map(tarballOf)], project);
   const bytes = Number(run('du', ['-sb', join(project, 'node_modules')]).split('\t')[0]);
   console.log(`${bytes <= limit ? 'ok  ' : 'FAIL'} ${name} installs in ${bytes} B (limit ${limit} B)`);
   return bytes <= limit ? [] : [`${name} installs in ${bytes} B, over ${limit} B: check its dependencies`];

@@ -50,14 +50,18 @@ try {
 console.log(
   `Postgres ready: database "${owner.database}" owned by "${owner.name}" (migrations), used by "${app.name}" (insert and read only).`,
 );
-for (const [what, url] of [
+for (const [what, url] of /** @type {const} */ ([
   ['SENSORS_DATABASE_MIGRATION_URL', owner],
   ['SENSORS_DATABASE_URL', app],
-]) {
+])) {
   if (url.password === url.name)
     console.warn(`WARNING: ${what} uses the repository's default password; set a real one outside a laptop.`);
 }
 
+/**
+ * The role and database a connection URL names.
+ * @param {string} url
+ */
 function role(url) {
   const parsed = new URL(url);
   return {
@@ -67,6 +71,11 @@ function role(url) {
   };
 }
 
+/**
+ * A connected client, or the process ends with a message saying what could not be reached.
+ * @param {string} url
+ * @returns {Promise<pg.Client>}
+ */
 async function connect(url) {
   const client = new pg.Client({ connectionString: url });
   try {
@@ -75,10 +84,16 @@ async function connect(url) {
   } catch (err) {
     const shown = new URL(url);
     if (shown.password) shown.password = '***';
-    fail(`Cannot reach Postgres as an administrator (${shown.href}): ${err.message}`);
+    return fail(
+      `Cannot reach Postgres as an administrator (${shown.href}): ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   console.error(message);
   process.exit(1);

@@ -5,19 +5,23 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { readServiceExports } from './read-service-exports.mjs';
 import { supervise } from './supervise.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
+/** @type {NodeJS.ProcessEnv} */
 const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' };
+/**
+ * @param {string} command
+ * @param {string[]} args
+ */
 const step = (command, args) =>
   execFileSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 
-for (const line of execFileSync('bash', ['tools/scripts/ensure-services.sh'], { cwd: root, env })
-  .toString()
-  .split('\n')) {
-  const match = /^export (\w+)=(.*)$/.exec(line);
-  if (match) env[match[1]] = match[2].replace(/^"|"$/g, '');
-}
+Object.assign(
+  env,
+  readServiceExports(execFileSync('bash', ['tools/scripts/ensure-services.sh'], { cwd: root, env }).toString()),
+);
 step('node', ['tools/scripts/setup-database.mjs']);
 step('npx', ['nx', 'run-many', '-t', 'build', '-p', 'publisher', 'consumer', '--output-style=static']);
 
@@ -30,10 +34,15 @@ const counter = setInterval(async () => {
     const { rows } = await db.query('SELECT count(*)::int AS n FROM sensor_readings');
     console.log(`>>> sensor_readings holds ${rows[0].n} readings`);
   } catch (err) {
-    console.log(`>>> cannot count the readings yet: ${err.message}`);
+    console.log(`>>> cannot count the readings yet: ${err instanceof Error ? err.message : String(err)}`);
   }
 }, 5000);
 
+/**
+ * @param {string} name
+ * @param {string[]} args
+ * @returns {import('./supervise.mjs').App}
+ */
 const app = (name, args) => ({
   name,
   command: process.execPath,

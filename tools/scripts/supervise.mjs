@@ -6,15 +6,25 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Starts `apps` ({ name, command, args, env?, cwd? }) in order and resolves with the exit code
- * for the caller: 0 when they were stopped on request or all finished with 0, else the first
- * failure's code (1 for a signal).
+ * A process to run: what `child_process.spawn` takes, and a name for the log.
+ * @typedef {{ name: string, command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string }} App
+ */
+
+/**
+ * Starts `apps` in order and resolves with the exit code for the caller: 0 when they were
+ * stopped on request or all finished with 0, else the first failure's code (1 for a signal).
+ * @param {readonly App[]} apps
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<number>}
  */
 export function supervise(apps, { log = console.log } = {}) {
+  /** @type {Set<{ name: string, child: import('node:child_process').ChildProcess }>} */
   const running = new Set();
   let stopping = false;
   let exitCode = 0;
-  let done;
+  /** @type {(code: number) => void} */
+  let done = () => undefined;
+  /** @type {Promise<number>} */
   const finished = new Promise((resolve) => (done = resolve));
 
   const stopNext = () => {
@@ -22,6 +32,7 @@ export function supervise(apps, { log = console.log } = {}) {
     if (last) last.child.kill('SIGTERM');
     else done(exitCode);
   };
+  /** @param {number} code */
   const stopAll = (code) => {
     if (!stopping) {
       stopping = true;

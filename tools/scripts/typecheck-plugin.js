@@ -6,12 +6,18 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
+/**
+ * The tsconfig files to check in a project: those its tsconfig.json references, or itself.
+ * @param {string} root
+ * @param {string} workspaceRoot
+ */
 function configsOf(root, workspaceRoot) {
   const text = readFileSync(join(workspaceRoot, root, 'tsconfig.json'), 'utf8');
   const references = [...text.matchAll(/"path"\s*:\s*"\.\/([^"]+)"/g)].map((match) => match[1]);
   return references.length > 0 ? references : ['tsconfig.json'];
 }
 
+/** @type {import('@nx/devkit').NxPluginV2} */
 module.exports = {
   name: 'sensors-typecheck',
   createNodesV2: [

@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import type { TopologyOptions } from '@sensors/messaging';
 import {
-  applyConfigFile,
-  applyEnvironment,
   booleanOption,
   integerOption,
+  parseOptions,
+  readServiceOptions,
   readUrlList,
-  type RenamedVariable,
+  serviceOptions,
 } from '@sensors/runtime';
+import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
 import {
   deadLettersOptions,
   readDeadLettersCommand,
@@ -37,28 +37,17 @@ export interface BatchingConfig {
 }
 
 /** The consumer's settings, validated and grouped by concern; each part of the app takes its group. */
-export interface ConsumerConfig {
+export interface ConsumerConfig extends ServiceConfig {
   readonly command: 'run' | 'migrate' | 'dead-letters' | 'check-config';
   /** Set for `dead-letters list|replay|migrate`. */
   readonly deadLetters?: DeadLettersCommand;
-  readonly amqp: { readonly urls: readonly string[] };
-  readonly topology: Readonly<Required<TopologyOptions>>;
   readonly database: DatabaseConfig;
   readonly batching: BatchingConfig;
   readonly partitions: PartitionConfig;
-  readonly logging: { readonly level: string; readonly pretty: boolean };
-  readonly ops: {
-    readonly metricsPort: number;
-    /** Address of the metrics endpoint; undefined: every interface. */
-    readonly metricsHost: string | undefined;
-    readonly progressIntervalMs: number;
-    readonly shutdownTimeoutMs: number;
-  };
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
 }
 
-export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
 export const DEFAULT_MIGRATION_DATABASE_URL = 'postgres://sensors_owner:sensors_owner@127.0.0.1:5432/sensors';
 
@@ -68,62 +57,6 @@ export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
   SENSORS_DATABASE_URL: 'DATABASE_URL',
   SENSORS_DATABASE_MIGRATION_URL: 'DATABASE_MIGRATION_URL',
 };
-
-/** The options the publisher takes too, with the same names, so that one config file serves both. */
-function commonOptions(): Option[] {
-  return [
-    new Option('--config <path>', 'JSON or YAML file of option values, e.g. "batch-size: 500" (flags and env win)').env(
-      'SENSORS_CONFIG',
-    ),
-    new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
-      .env('SENSORS_AMQP_URL')
-      .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
-    new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
-    new Option('--routing-key <key>', 'routing key readings are published and bound with')
-      .env('SENSORS_ROUTING_KEY')
-      .default('sensor.reading'),
-    new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
-      .env('SENSORS_QUEUE')
-      .default('sensor-readings'),
-    new Option('--queue-type <type>', 'type of the queue (quorum: replicated, with a delivery limit)')
-      .env('SENSORS_QUEUE_TYPE')
-      .default('quorum')
-      .choices(['quorum', 'classic']),
-    new Option('--delivery-limit <n>', 'deliveries after which the broker dead-letters a message (quorum)')
-      .env('SENSORS_DELIVERY_LIMIT')
-      .default(20)
-      .argParser(integerOption(1)),
-    new Option('--queue-replicas <n>', 'nodes a new quorum queue is replicated on (0: every node of the cluster)')
-      .env('SENSORS_QUEUE_REPLICAS')
-      .default(0)
-      .argParser(integerOption(0, 99)),
-    new Option('--log-level <level>', 'log level')
-      .env('SENSORS_LOG_LEVEL')
-      .default('info')
-      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    new Option('--log-pretty [bool]', 'human-readable logs instead of NDJSON')
-      .env('SENSORS_LOG_PRETTY')
-      .default(false)
-      .preset(true)
-      .argParser(booleanOption),
-    new Option('--progress-interval-ms <ms>', 'how often to log a progress line (0: never)')
-      .env('SENSORS_PROGRESS_INTERVAL_MS')
-      .default(5000)
-      .argParser(integerOption(0)),
-    new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0: any free port)')
-      .env('SENSORS_METRICS_PORT')
-      .default(9465)
-      .argParser(integerOption(0, 65_535)),
-    new Option(
-      '--metrics-host <address>',
-      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
-    ).env('SENSORS_METRICS_HOST'),
-    new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
-      .env('SENSORS_SHUTDOWN_TIMEOUT_MS')
-      .default(15_000)
-      .argParser(integerOption(0)),
-  ];
-}
 
 function databaseOptions(): Option[] {
   return [
@@ -188,7 +121,6 @@ const COMMANDS = ['run', 'migrate', 'dead-letters', 'check-config'] as const;
  * a secret) commander prints and exits, or throws a CommanderError when `exitOverride` is set.
  */
 export function loadConsumerConfig(argv: readonly string[], { exitOverride = false } = {}): ConsumerConfig {
-  const env = process.env;
   const program = new Command('consumer')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .description('Takes sensor readings from RabbitMQ and stores them in Postgres, each exactly once.')
@@ -201,15 +133,25 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
   const options = [
     ...databaseOptions(),
     ...batchingOptions(),
-    ...commonOptions(),
+    // The same flags as the publisher's, so that one config file serves both.
+    ...serviceOptions({
+      envPrefix: 'SENSORS_',
+      configExample: 'batch-size: 500',
+      exchange: 'sensors',
+      routingKey: 'sensor.reading',
+      queue: 'sensor-readings',
+      metricsPort: 9465,
+    }),
     ...deadLettersOptions(),
     ...partitionOptions(),
   ];
-  for (const option of options) program.addOption(option);
-  if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  program.parse([...argv], { from: 'user' });
-  const renamedVariables = applyEnvironment(program, { env, renamed: RENAMED_VARIABLES });
-  applyConfigFile(program, { section: 'consumer', otherSections: ['publisher'], env });
+  const renamedVariables = parseOptions(program, options, argv, {
+    env: process.env,
+    renamed: RENAMED_VARIABLES,
+    section: 'consumer',
+    otherSections: ['publisher'],
+    exitOverride,
+  });
 
   const [command, action] = program.processedArgs as [string, string | undefined];
   if (!COMMANDS.some((known) => known === command)) {
@@ -230,15 +172,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
   return {
     command: command as ConsumerConfig['command'],
     deadLetters: command === 'dead-letters' ? readDeadLettersCommand(program, action) : undefined,
-    amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
-    topology: {
-      exchange: values['exchange'],
-      routingKey: values['routingKey'],
-      queue: values['queue'],
-      queueType: values['queueType'],
-      deliveryLimit: values['deliveryLimit'],
-      queueReplicas: values['queueReplicas'],
-    },
+    ...readServiceOptions(program),
     database: {
       url: databaseUrl,
       migrationUrl: ownRole
@@ -255,13 +189,6 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
       maxRedeliveries: values['maxRedeliveries'],
     },
     partitions: readPartitionConfig(program),
-    logging: { level: values['logLevel'], pretty: values['logPretty'] },
-    ops: {
-      metricsPort: values['metricsPort'],
-      metricsHost: values['metricsHost'],
-      progressIntervalMs: values['progressIntervalMs'],
-      shutdownTimeoutMs: values['shutdownTimeoutMs'],
-    },
     renamedVariables,
   };
 }

@@ -13,7 +13,7 @@ import {
   type DeadLetterCode,
   type EnrichedSensorReading,
 } from '@sensors/sensor-model';
-import type { SaveReport } from '@sensors/persistence';
+import type { RejectedReading, SaveReport } from '@sensors/persistence';
 import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
 
 /**
@@ -26,7 +26,10 @@ export const MAX_MESSAGE_BYTES = 2 * MAX_ENVELOPE_BYTES;
 /** A valid reading in memory until its batch is written, with what to settle once it is stored. */
 export interface BufferedReading {
   reading: EnrichedSensorReading;
-  delivery: ReadingOrigin;
+  /** Its message, or its envelope: shared by every reading of that message. */
+  origin: ReadingOrigin;
+  /** Its place in its envelope (0 for a message of its own). */
+  index: number;
 }
 
 /** Running totals, read by the progress log and the metrics. */
@@ -194,7 +197,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       return;
     }
     try {
-      deps.enqueue({ reading: enrichReading(parseSensorReading(delivery.content)), delivery });
+      deps.enqueue({ reading: enrichReading(parseSensorReading(delivery.content)), origin: delivery, index: 0 });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       void deadLetter(delivery, CODES.invalidReading, err, err.fields);
@@ -226,7 +229,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         .then((confirmed) => counted(`${envelope.messageId}#${index}`, code, error, confirmed));
     }
     for (const { index, reading } of parsed.readings) {
-      deps.enqueue({ reading: enrichReading(reading), delivery: envelope.reading(index) });
+      deps.enqueue({ reading: enrichReading(reading), origin: envelope, index });
     }
   }
 
@@ -269,30 +272,41 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         await storeOrIsolate(part.slice(middle));
         return;
       }
-      const [buffered] = part;
+      const [{ reading, origin, index }] = part;
       const code = CODES.databaseRejected;
-      const confirmed = await buffered.delivery.deadLetter({ code, message: (err as Error).message }, buffered.reading);
-      counted(buffered.reading.id, code, err as Error, confirmed);
+      const confirmed = await origin.deadLetter({ code, message: (err as Error).message }, reading, index);
+      counted(reading.id, code, err as Error, confirmed);
     }
   }
 
   /**
    * Acks what the write stored or found stored already, and dead-letters each reading it
    * refused (a conflicting or expired reading) with the code and message the write gave.
+   * Acks run in a plain loop: this is done for every reading, and only dead letters wait.
    */
   async function settle(batch: BufferedReading[], report: SaveReport): Promise<void> {
     stats.stored += report.stored;
     stats.duplicates += report.duplicates;
-    const refused = new Map(report.rejected.map((rejection) => [rejection.index, rejection]));
-    await Promise.all(
-      batch.map(async (buffered, index) => {
-        const rejection = refused.get(index);
-        if (rejection === undefined) return buffered.delivery.ack();
-        const { code, message } = rejection;
-        const confirmed = await buffered.delivery.deadLetter({ code, message }, buffered.reading);
-        counted(buffered.reading.id, code, new Error(message), confirmed);
-      }),
-    );
+    // In batch order, as the report promises; sorted again all the same, since a refusal missed
+    // here would be an ack.
+    const rejected =
+      report.rejected.length > 1 ? [...report.rejected].sort((a, b) => a.index - b.index) : report.rejected;
+    const deadLetters: Promise<void>[] = [];
+    let next = 0;
+    for (let index = 0; index < batch.length; index++) {
+      const buffered = batch[index];
+      if (next < rejected.length && rejected[next].index === index) {
+        deadLetters.push(deadLetterRefused(buffered, rejected[next++]));
+      } else {
+        buffered.origin.ack();
+      }
+    }
+    if (deadLetters.length > 0) await Promise.all(deadLetters);
+  }
+
+  async function deadLetterRefused({ reading, origin, index }: BufferedReading, { code, message }: RejectedReading) {
+    const confirmed = await origin.deadLetter({ code, message }, reading, index);
+    counted(reading.id, code, new Error(message), confirmed);
   }
 
   /** Runs what follows a commit: what it throws is reported, and the batch is still acked. */

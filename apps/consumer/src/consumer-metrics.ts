@@ -6,19 +6,18 @@ import {
   parseMeasurementTime,
   type EnrichedSensorReading,
 } from '@sensors/sensor-model';
-import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { counterFrom, countersFrom, gaugesFrom, registerConnectionMetrics } from '@sensors/runtime';
+import type { ConnectionGauges } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
 
 /** Live values the consumer's metrics read at scrape time. */
-export interface ConsumerGauges {
+export interface ConsumerGauges extends ConnectionGauges {
   /** Messages delivered and not yet acked. */
   unacked: () => number;
   /** Valid readings in memory, not yet taken into a batch write. */
   bufferedReadings: () => number;
   queueDepth: () => Promise<number | undefined>;
-  brokerConnected: () => boolean;
   databaseHealthy: () => boolean;
-  reconnects: () => Record<string, number>;
 }
 
 /** The histograms the pipeline feeds, one observation per stored batch. */
@@ -37,27 +36,19 @@ export function registerConsumerMetrics(
   stats: ConsumerStats,
   gauges: ConsumerGauges,
 ): ConsumerMetrics {
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_readings_consumed_total',
-      help: 'Readings taken from the queue (a message that cannot be read counts as one), redeliveries included.',
-    },
-    () => stats.consumed,
-  );
-  counterFrom(
-    registry,
-    { name: 'sensors_readings_stored_total', help: 'Readings written to Postgres for the first time.' },
-    () => stats.stored,
-  );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_readings_duplicates_total',
-      help: 'Readings whose id was already stored (redeliveries, replays), ignored.',
-    },
-    () => stats.duplicates,
-  );
+  countersFrom(registry, {
+    sensors_readings_consumed_total: [
+      'Readings taken from the queue (a message that cannot be read counts as one), redeliveries included.',
+      () => stats.consumed,
+    ],
+    sensors_readings_stored_total: ['Readings written to Postgres for the first time.', () => stats.stored],
+    sensors_readings_duplicates_total: [
+      'Readings whose id was already stored (redeliveries, replays), ignored.',
+      () => stats.duplicates,
+    ],
+    sensors_batches_total: ['Batches written to Postgres.', () => stats.batches],
+    sensors_envelopes_consumed_total: ['Envelopes of readings taken from the queue.', () => stats.envelopes],
+  });
   counterFrom(
     registry,
     {
@@ -68,45 +59,16 @@ export function registerConsumerMetrics(
     },
     () => stats.deadLetteredByReason,
   );
-  counterFrom(registry, { name: 'sensors_batches_total', help: 'Batches written to Postgres.' }, () => stats.batches);
-  counterFrom(
-    registry,
-    { name: 'sensors_envelopes_consumed_total', help: 'Envelopes of readings taken from the queue.' },
-    () => stats.envelopes,
-  );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_reconnects_total',
-      help: 'Connections re-established after a loss, by target.',
-      labelName: 'target',
-    },
-    gauges.reconnects,
-  );
-  gaugeFrom(
-    registry,
-    { name: 'sensors_consumer_unacked_messages', help: 'Messages delivered and not yet acked.' },
-    gauges.unacked,
-  );
-  gaugeFrom(
-    registry,
-    {
-      name: 'sensors_consumer_buffered_readings',
-      help: 'Valid readings in memory, not yet taken into a batch write (their messages are unacked).',
-    },
-    gauges.bufferedReadings,
-  );
-  gaugeFrom(
-    registry,
-    { name: 'sensors_queue_ready_messages', help: 'Messages ready in the queue, as the broker counts them.' },
-    gauges.queueDepth,
-  );
-  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
-    Number(gauges.brokerConnected()),
-  );
-  gaugeFrom(registry, { name: 'sensors_database_healthy', help: '1 while Postgres answers and takes writes.' }, () =>
-    Number(gauges.databaseHealthy()),
-  );
+  gaugesFrom(registry, {
+    sensors_consumer_unacked_messages: ['Messages delivered and not yet acked.', gauges.unacked],
+    sensors_consumer_buffered_readings: [
+      'Valid readings in memory, not yet taken into a batch write (their messages are unacked).',
+      gauges.bufferedReadings,
+    ],
+    sensors_queue_ready_messages: ['Messages ready in the queue, as the broker counts them.', gauges.queueDepth],
+    sensors_database_healthy: ['1 while Postgres answers and takes writes.', () => Number(gauges.databaseHealthy())],
+  });
+  registerConnectionMetrics(registry, gauges);
 
   const batchSize = new Histogram({
     name: 'sensors_batch_size_readings',

@@ -3,14 +3,18 @@ import type { DeadLetterReason, Delivery } from '@sensors/messaging';
 import type { EnrichedSensorReading } from '@sensors/sensor-model';
 
 /**
- * What a queued reading is settled through: its own message, or its place in an envelope,
- * whose message is acked only once all of its readings are settled.
+ * What a queued reading is settled through: its own message (a {@link Delivery} is one), or its
+ * envelope, whose message is acked only once all of its readings are settled. One origin serves
+ * every reading of its message, so a queued reading costs no object of its own for it.
  */
 export interface ReadingOrigin {
-  /** The reading is stored. */
+  /** One reading of the message is stored. */
   ack(): void;
-  /** Dead-letters the reading (a part of an envelope: `reading` as JSON), then settles it. */
-  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading): Promise<boolean>;
+  /**
+   * Dead-letters one reading of the message (`index`: its place in an envelope, whose dead
+   * letter is that reading alone as JSON), then settles it. Resolves whether it was confirmed.
+   */
+  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading, index: number): Promise<boolean>;
 }
 
 /**
@@ -21,7 +25,7 @@ export interface ReadingOrigin {
  * When the channel closes first, the remaining count never reaches zero on this delivery; the
  * broker redelivers the envelope, and the readings already stored are absorbed as duplicates.
  */
-export class EnvelopeAck {
+export class EnvelopeAck implements ReadingOrigin {
   private remaining: number;
 
   /** @param readings how many readings the envelope holds, good and bad. */
@@ -38,8 +42,12 @@ export class EnvelopeAck {
   }
 
   /** Settles one reading; the last one acks the envelope's message. */
-  settleOne(): void {
+  ack(): void {
     if (--this.remaining === 0) this.delivery.ack();
+  }
+
+  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading, index: number): Promise<boolean> {
+    return this.deadLetterReading(index, Buffer.from(JSON.stringify(reading)), reason);
   }
 
   /**
@@ -55,28 +63,7 @@ export class EnvelopeAck {
       },
       reason,
     );
-    if (confirmed) this.settleOne();
+    if (confirmed) this.ack();
     return confirmed;
-  }
-
-  /** What a good reading at `index` is settled through once queued for its batch. */
-  reading(index: number): ReadingOrigin {
-    return new EnvelopeReading(this, index);
-  }
-}
-
-/** A good reading of an envelope, waiting for its batch. */
-class EnvelopeReading implements ReadingOrigin {
-  constructor(
-    private readonly envelope: EnvelopeAck,
-    private readonly index: number,
-  ) {}
-
-  ack(): void {
-    this.envelope.settleOne();
-  }
-
-  deadLetter(reason: DeadLetterReason, reading: unknown): Promise<boolean> {
-    return this.envelope.deadLetterReading(this.index, Buffer.from(JSON.stringify(reading)), reason);
   }
 }

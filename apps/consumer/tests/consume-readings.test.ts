@@ -239,6 +239,29 @@ describe('consumeReadings', () => {
     expect(stats).toMatchObject({ stored: 2, deadLettered: 1 });
   });
 
+  it('dead-letters each reading the write refused and acks the rest, whatever order the refusals come in', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async () => 0, {
+      saveReadings: async () => ({
+        stored: 2,
+        duplicates: 0,
+        rejected: [
+          { index: 3, code: 'expired', message: 'too old' },
+          { index: 1, code: 'conflicting-reading', message: 'stored with other content' },
+        ],
+      }),
+    });
+    const deliveries = ['a', 'b', 'c', 'd'].map((id) => new FakeDelivery(reading(id)));
+    deliveries.forEach((d) => pipeline.onMessage(d));
+    await pipeline.writeBatch(queued);
+    expect(deliveries.map((d) => d.deadLettered?.code ?? (d.acked ? 'acked' : 'open'))).toEqual([
+      'acked',
+      'conflicting-reading',
+      'acked',
+      'expired',
+    ]);
+    expect(stats).toMatchObject({ stored: 2, deadLettered: 2 });
+  });
+
   it('finds the reading the database refuses in a few writes, halving the batch', async () => {
     let writes = 0;
     const { pipeline, queued, stats } = pipelineWith(async (readings) => {

@@ -1,14 +1,13 @@
 import { Command, Option } from 'commander';
-import type { TopologyOptions } from '@sensors/messaging';
 import {
-  applyConfigFile,
-  applyEnvironment,
-  booleanOption,
   integerOption,
   numberOption,
+  parseOptions,
+  readServiceOptions,
   readUrlList,
-  type RenamedVariable,
+  serviceOptions,
 } from '@sensors/runtime';
+import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import { VERSION } from './version';
 
@@ -78,26 +77,15 @@ export interface PublishingConfig {
 }
 
 /** The publisher's settings, validated and grouped by concern; each part of the app takes its group. */
-export interface PublisherConfig {
+export interface PublisherConfig extends ServiceConfig {
   /** `run`, or `check-config`: validate the settings, print them and exit. */
   readonly command: 'run' | 'check-config';
-  readonly amqp: { readonly urls: readonly string[] };
-  readonly topology: Readonly<Required<TopologyOptions>>;
   readonly publishing: PublishingConfig;
   readonly source: SourceConfig;
-  readonly logging: { readonly level: string; readonly pretty: boolean };
-  readonly ops: {
-    readonly metricsPort: number;
-    /** Address of the metrics endpoint; undefined: every interface. */
-    readonly metricsHost: string | undefined;
-    readonly progressIntervalMs: number;
-    readonly shutdownTimeoutMs: number;
-  };
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
 }
 
-export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
 
 /** Variables of earlier releases still read, with a warning, for this release: new name → old name. */
@@ -109,62 +97,6 @@ export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((part) => part.trim())].filter(Boolean);
-}
-
-/** The options the consumer takes too, with the same names, so that one config file serves both. */
-function commonOptions(): Option[] {
-  return [
-    new Option('--config <path>', 'JSON or YAML file of option values, e.g. "rate: 500" (flags and env win)').env(
-      'SENSORS_CONFIG',
-    ),
-    new Option('--amqp-url <urls>', 'RabbitMQ URL, or a comma-separated list of cluster nodes')
-      .env('SENSORS_AMQP_URL')
-      .default(DEFAULT_AMQP_URL, 'amqp://guest:***@127.0.0.1:5672'),
-    new Option('--exchange <name>', 'exchange readings are published to').env('SENSORS_EXCHANGE').default('sensors'),
-    new Option('--routing-key <key>', 'routing key readings are published and bound with')
-      .env('SENSORS_ROUTING_KEY')
-      .default('sensor.reading'),
-    new Option('--queue <name>', 'queue readings are stored from; dead letters go to <name>.dead-letter')
-      .env('SENSORS_QUEUE')
-      .default('sensor-readings'),
-    new Option('--queue-type <type>', 'type of the queue (quorum: replicated, with a delivery limit)')
-      .env('SENSORS_QUEUE_TYPE')
-      .default('quorum')
-      .choices(['quorum', 'classic']),
-    new Option('--delivery-limit <n>', 'deliveries after which the broker dead-letters a message (quorum)')
-      .env('SENSORS_DELIVERY_LIMIT')
-      .default(20)
-      .argParser(integerOption(1)),
-    new Option('--queue-replicas <n>', 'nodes a new quorum queue is replicated on (0: every node of the cluster)')
-      .env('SENSORS_QUEUE_REPLICAS')
-      .default(0)
-      .argParser(integerOption(0, 99)),
-    new Option('--log-level <level>', 'log level')
-      .env('SENSORS_LOG_LEVEL')
-      .default('info')
-      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    new Option('--log-pretty [bool]', 'human-readable logs instead of NDJSON')
-      .env('SENSORS_LOG_PRETTY')
-      .default(false)
-      .preset(true)
-      .argParser(booleanOption),
-    new Option('--progress-interval-ms <ms>', 'how often to log a progress line (0: never)')
-      .env('SENSORS_PROGRESS_INTERVAL_MS')
-      .default(5000)
-      .argParser(integerOption(0)),
-    new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (0: any free port)')
-      .env('SENSORS_METRICS_PORT')
-      .default(9464)
-      .argParser(integerOption(0, 65_535)),
-    new Option(
-      '--metrics-host <address>',
-      'address of /metrics, /healthz and /readyz, e.g. 127.0.0.1 (default: every interface, so Prometheus can scrape)',
-    ).env('SENSORS_METRICS_HOST'),
-    new Option('--shutdown-timeout-ms <ms>', 'longest a graceful shutdown may take')
-      .env('SENSORS_SHUTDOWN_TIMEOUT_MS')
-      .default(15_000)
-      .argParser(integerOption(0)),
-  ];
 }
 
 function sourceOptions(): Option[] {
@@ -289,19 +221,34 @@ function mqttOptions(): Option[] {
  * a secret) commander prints and exits, or throws a CommanderError when `exitOverride` is set.
  */
 export function loadPublisherConfig(argv: readonly string[], { exitOverride = false } = {}): PublisherConfig {
-  const env = process.env;
   const program = new Command('publisher')
     .version(VERSION, '-V, --version', 'print the version and exit')
     .description(
       'Takes sensor readings from a source (generated, NDJSON on stdin or in a file, HTTP or MQTT), validates and enriches them, and publishes them durably to RabbitMQ.',
     )
     .argument('[command]', '"run", or "check-config" to validate the settings, print them and exit', 'run');
-  const options = [...sourceOptions(), ...publishingOptions(), ...httpOptions(), ...mqttOptions(), ...commonOptions()];
-  for (const option of options) program.addOption(option);
-  if (exitOverride) program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  program.parse([...argv], { from: 'user' });
-  const renamedVariables = applyEnvironment(program, { env, renamed: RENAMED_VARIABLES });
-  applyConfigFile(program, { section: 'publisher', otherSections: ['consumer'], env });
+  const options = [
+    ...sourceOptions(),
+    ...publishingOptions(),
+    ...httpOptions(),
+    ...mqttOptions(),
+    // The same flags as the consumer's, so that one config file serves both.
+    ...serviceOptions({
+      envPrefix: 'SENSORS_',
+      configExample: 'rate: 500',
+      exchange: 'sensors',
+      routingKey: 'sensor.reading',
+      queue: 'sensor-readings',
+      metricsPort: 9464,
+    }),
+  ];
+  const renamedVariables = parseOptions(program, options, argv, {
+    env: process.env,
+    renamed: RENAMED_VARIABLES,
+    section: 'publisher',
+    otherSections: ['consumer'],
+    exitOverride,
+  });
   const [command] = program.processedArgs as [string];
   if (command !== 'run' && command !== 'check-config') {
     program.error(`error: unknown command "${command}": expected "run" or "check-config"`);
@@ -333,15 +280,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
   }
   return {
     command: command as PublisherConfig['command'],
-    amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
-    topology: {
-      exchange: values['exchange'],
-      routingKey: values['routingKey'],
-      queue: values['queue'],
-      queueType: values['queueType'],
-      deliveryLimit: values['deliveryLimit'],
-      queueReplicas: values['queueReplicas'],
-    },
+    ...readServiceOptions(program),
     publishing: {
       maxInFlight: values['maxInFlight'],
       envelopeSize: values['envelopeSize'],
@@ -372,13 +311,6 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         maxPayloadBytes: values['mqttMaxPayloadBytes'],
         maxUnacknowledged: values['maxInFlight'],
       },
-    },
-    logging: { level: values['logLevel'], pretty: values['logPretty'] },
-    ops: {
-      metricsPort: values['metricsPort'],
-      metricsHost: values['metricsHost'],
-      progressIntervalMs: values['progressIntervalMs'],
-      shutdownTimeoutMs: values['shutdownTimeoutMs'],
     },
     renamedVariables,
   };

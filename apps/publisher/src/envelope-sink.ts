@@ -1,11 +1,16 @@
 import type { OutgoingMessage } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE, MAX_ENVELOPE_BYTES, envelopeBytes, formatSensorEnvelope } from '@sensors/sensor-model';
-import type { ReadingSink } from './publish-readings';
-import type { ReadingValue } from './to-reading-message';
+import {
+  isMessage,
+  type MessageTarget,
+  type OutgoingReading,
+  type ReadingSink,
+  type SettledReading,
+} from './publish-readings';
 
 export interface EnvelopeSinkOptions {
   /** Where envelopes go: the confirm publisher. */
-  target: ReadingSink;
+  target: MessageTarget;
   /** An envelope is sealed as soon as it holds this many readings… */
   size: number;
   /** …or once its first reading has waited this long, in milliseconds. */
@@ -16,33 +21,29 @@ export interface EnvelopeSinkOptions {
   maxBytes?: number;
 }
 
-/** How a sender is told of its message's fate; it must not throw. */
-type Settled<M = OutgoingMessage> = (message: M, err?: Error) => void;
-
-/** A reading in an envelope: its JSON text, or the reading itself, serialized with the envelope. */
-type EnvelopedReading =
-  | { message: OutgoingMessage; settled: Settled }
-  | { value: ReadingValue; settled: Settled<ReadingValue> };
-
-function idOf(waiting: EnvelopedReading): string {
-  return 'value' in waiting ? waiting.value.id : waiting.message.id;
+/** The readings of an envelope and who is told of each one's fate, index for index. */
+interface Envelope {
+  readings: OutgoingReading[];
+  settlers: SettledReading[];
 }
 
 /**
  * A {@link ReadingSink} that packs readings into envelopes: each published reading joins the
  * open envelope, which is sent as one message when it holds `size` readings, would outgrow
- * `maxBytes`, or `lingerMs` after its first reading, whichever comes first. A reading's promise
- * resolves (or rejects) with its envelope's confirm, so every caller's meaning of "confirmed"
- * is unchanged.
+ * `maxBytes`, or `lingerMs` after its first reading, whichever comes first. Each reading's
+ * `settled` is told with its envelope's confirm, so every caller's meaning of "confirmed" is
+ * unchanged.
+ *
+ * Readings given as messages are joined from their JSON text; readings given unserialized are
+ * serialized with their envelope in one `JSON.stringify` (the text of each is the same as alone).
  *
  * The window counts readings, not envelopes: memory stays bounded by `maxUnconfirmed` readings
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: EnvelopedReading[] = [];
+  private open: Envelope = { readings: [], settlers: [] };
+  /** Bytes of the open envelope's messages; the unserialized readings are measured once serialized. */
   private openBytes = 0;
-  /** Readings of the open envelope that are not serialized yet. */
-  private openValues = 0;
   private timer: NodeJS.Timeout | undefined;
   private unconfirmedCount = 0;
   private waiters: (() => void)[] = [];
@@ -65,7 +66,7 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   isWritable(): boolean {
-    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable?.() === true;
+    return this.unconfirmedCount < this.options.maxUnconfirmed && this.options.target.isWritable();
   }
 
   private async waitForRoom(): Promise<void> {
@@ -75,93 +76,70 @@ export class EnvelopeSink implements ReadingSink {
     await this.options.target.whenWritable();
   }
 
-  publish(message: OutgoingMessage): Promise<void> {
-    return new Promise((resolve, reject) => this.publishWith(message, (_, err) => (err ? reject(err) : resolve())));
-  }
-
-  /** Like {@link EnvelopeSink.publish}, without a promise: `settled` is told once the envelope is confirmed or refused. */
-  publishWith(message: OutgoingMessage, settled: Settled): void {
-    const bytes = typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length;
-    if (this.open.length > 0 && envelopeBytes(this.open.length + 1, this.openBytes + bytes) > this.maxBytes) {
-      this.seal();
+  publish(reading: OutgoingReading, settled: SettledReading): void {
+    const { readings, settlers } = this.open;
+    if (isMessage(reading)) {
+      const bytes = typeof reading.body === 'string' ? Buffer.byteLength(reading.body) : reading.body.length;
+      if (readings.length > 0 && envelopeBytes(readings.length + 1, this.openBytes + bytes) > this.maxBytes) {
+        this.seal();
+        return this.publish(reading, settled);
+      }
+      this.openBytes += bytes;
     }
     this.unconfirmedCount++;
-    this.open.push({ message, settled });
-    this.openBytes += bytes;
-    this.opened();
-  }
-
-  /**
-   * Like {@link EnvelopeSink.publishWith}, for a reading not serialized yet: the envelope
-   * serializes all its readings in one `JSON.stringify` (the text of each is the same as
-   * alone), and is split in two if that outgrows `maxBytes`.
-   */
-  publishValueWith(value: ReadingValue, settled: Settled<ReadingValue>): void {
-    this.unconfirmedCount++;
-    this.open.push({ value, settled });
-    this.openValues++;
-    this.opened();
-  }
-
-  private opened(): void {
-    if (this.open.length >= this.options.size) this.seal();
-    else if (this.open.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
+    readings.push(reading);
+    settlers.push(settled);
+    if (readings.length >= this.options.size) this.seal();
+    else if (readings.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
   }
 
   /** Sends the open envelope now, e.g. once the source has ended. */
   seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const readings = this.open;
-    if (readings.length === 0) return;
-    const values = this.openValues;
-    this.open = [];
+    const envelope = this.open;
+    if (envelope.readings.length === 0) return;
+    this.open = { readings: [], settlers: [] };
     this.openBytes = 0;
-    this.openValues = 0;
-    this.send(readings, values);
+    this.send(envelope);
   }
 
-  private send(readings: EnvelopedReading[], values: number): void {
+  private send(envelope: Envelope): void {
+    const { readings } = envelope;
     let body: Buffer;
+    let values = 0;
+    for (const reading of readings) if (!isMessage(reading)) values++;
     if (values === 0) {
-      body = asBuffer(formatSensorEnvelope(readings.map((r) => (r as { message: OutgoingMessage }).message.body)));
+      body = asBuffer(formatSensorEnvelope(readings.map((reading) => (reading as OutgoingMessage).body)));
     } else {
       body =
         values === readings.length
-          ? Buffer.from(JSON.stringify({ readings: readings.map((r) => (r as { value: ReadingValue }).value.reading) }))
-          : asBuffer(
-              formatSensorEnvelope(
-                readings.map((r) => ('value' in r ? JSON.stringify(r.value.reading) : r.message.body)),
-              ),
-            );
+          ? Buffer.from(JSON.stringify({ readings }))
+          : asBuffer(formatSensorEnvelope(readings.map((r) => (isMessage(r) ? r.body : JSON.stringify(r)))));
       // Their size was not known before: split an envelope that outgrew the limit.
       if (body.length > this.maxBytes && readings.length > 1) {
         const half = readings.length >> 1;
-        const first = readings.slice(0, half);
-        const second = readings.slice(half);
-        this.send(first, first.filter((r) => 'value' in r).length);
-        this.send(second, second.filter((r) => 'value' in r).length);
+        const { settlers } = envelope;
+        this.send({ readings: readings.slice(0, half), settlers: settlers.slice(0, half) });
+        this.send({ readings: readings.slice(half), settlers: settlers.slice(half) });
         return;
       }
     }
-    const envelope: OutgoingMessage = {
+    const message: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
-      id: `${idOf(readings[0])}+${readings.length}`,
+      id: `${readings[0].id}+${readings.length}`,
       body,
       contentType: ENVELOPE_CONTENT_TYPE,
     };
-    this.options.target.publish(envelope).then(
-      () => this.settle(readings),
-      (err: Error) => this.settle(readings, err),
+    this.options.target.publish(message).then(
+      () => this.settle(envelope),
+      (err: Error) => this.settle(envelope, err),
     );
   }
 
-  private settle(readings: EnvelopedReading[], err?: Error): void {
+  private settle({ readings, settlers }: Envelope, err?: Error): void {
     this.unconfirmedCount -= readings.length;
-    for (const waiting of readings) {
-      if ('value' in waiting) waiting.settled(waiting.value, err);
-      else waiting.settled(waiting.message, err);
-    }
+    for (let i = 0; i < readings.length; i++) settlers[i](readings[i].id, err);
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

@@ -1,25 +1,44 @@
 import { PublishRejectedError, type OutgoingMessage } from '@sensors/messaging';
 import { InvalidSensorReadingError, type ReadingProblem, type UnknownFields } from '@sensors/sensor-model';
 import type { ReadingIdentities } from './reading-identities';
-import { toReadingMessage, toReadingValue, type ReadingValue } from './to-reading-message';
+import { toReadingMessage, toReadingValue, type ReadingToSend } from './to-reading-message';
 
-/** Where readings go: a confirm publisher, or a fake in tests. */
+/**
+ * A reading to publish: its message (JSON text), or the validated reading itself, not yet
+ * serialized (an envelope serializes its readings in one `JSON.stringify`).
+ */
+export type OutgoingReading = OutgoingMessage | ReadingToSend;
+
+/**
+ * Told of a published reading's fate: without an error once the broker confirmed it, with the
+ * error once it was refused. It must not throw.
+ */
+export type SettledReading = (id: string, err?: Error) => void;
+
+/** Where readings go: an {@link EnvelopeSink} or a {@link MessageSink}, or a fake in tests. */
 export interface ReadingSink {
+  /** Resolves once another reading may be published (the window has room, the socket is not backed up). */
   whenWritable(): Promise<void>;
+  /** Whether {@link ReadingSink.whenWritable} would resolve at once: hot loops skip the await. */
+  isWritable(): boolean;
+  /**
+   * Publishes one reading and tells `settled` its fate. One function may serve every reading,
+   * so that nothing is allocated per reading: this runs 100,000 times a second.
+   */
+  publish(reading: OutgoingReading, settled: SettledReading): void;
+}
+
+/** Where messages go one by one, each confirmed on its own: the confirm publisher, or a fake in tests. */
+export interface MessageTarget {
+  whenWritable(): Promise<void>;
+  isWritable(): boolean;
+  /** Resolves once the broker confirmed the message, rejects once it refused it. */
   publish(message: OutgoingMessage): Promise<void>;
-  /** Optional fast path for hot loops: whether {@link ReadingSink.whenWritable} would resolve at once. */
-  isWritable?(): boolean;
-  /**
-   * Optional fast path for hot loops: publishes like {@link ReadingSink.publish}, but tells
-   * `settled` (one function for every message, so nothing is allocated per message) instead of
-   * returning a promise: without an error once confirmed, with it once refused.
-   */
-  publishWith?(message: OutgoingMessage, settled: (message: OutgoingMessage, err?: Error) => void): void;
-  /**
-   * Optional fast path for hot loops: like {@link ReadingSink.publishWith}, for a reading not
-   * serialized yet (an envelope serializes its readings in one go, not one by one).
-   */
-  publishValueWith?(value: ReadingValue, settled: (message: { id: string }, err?: Error) => void): void;
+}
+
+/** Whether a reading to publish is a message already (JSON text) rather than the reading itself. */
+export function isMessage(reading: OutgoingReading): reading is OutgoingMessage {
+  return 'body' in reading;
 }
 
 /** Running totals, read by the progress log, the metrics, the summary and the exit code. */
@@ -79,23 +98,22 @@ function reasonOf(problem: ReadingProblem): string {
 }
 
 /**
- * Publishes one message and counts it; resolves once the broker has confirmed it (with
+ * Publishes one reading and counts it; resolves once the broker has confirmed it (with
  * `undefined`) or refused it (with the error).
  */
-export async function publishCounted(
+export function publishCounted(
   sink: ReadingSink,
   stats: PublisherStats,
-  message: OutgoingMessage,
+  reading: OutgoingReading,
 ): Promise<Error | undefined> {
   stats.published++;
-  try {
-    await sink.publish(message);
-    stats.confirmed++;
-    return undefined;
-  } catch (err) {
-    countFailure(stats, err as Error);
-    return err as Error;
-  }
+  return new Promise((resolve) =>
+    sink.publish(reading, (_, err) => {
+      if (err) countFailure(stats, err);
+      else stats.confirmed++;
+      resolve(err);
+    }),
+  );
 }
 
 function countFailure(stats: PublisherStats, err: Error): void {
@@ -134,20 +152,21 @@ interface PublishOptions<T> {
  * of growing memory). Resolves when the source is exhausted or the signal aborts and every
  * published reading is confirmed or has failed.
  *
- * Per reading it allocates no promise when the sink offers `isWritable` and `publishWith` (an
- * envelope sink does) and the items come in `batches`: this runs 100,000 times a second.
+ * While the sink is writable and the items come in `batches`, it allocates no promise per
+ * reading; readings that need no conflict check reach the sink unserialized.
  */
 export async function publishReadings<T>(options: PublishReadingsOptions<T>): Promise<void> {
   const { sink, stats, signal, identities, unknownFields, onFailed } = options;
+  const valueOptions = { unknownFields };
   const readingOf = options.readingOf ?? ((item: T): unknown => item);
   // A count rather than a set of promises: this runs for every reading.
   let unconfirmed = 0;
   let allSettled: (() => void) | undefined;
-  const settled = (message: { id: string }, err?: Error): void => {
+  const settled: SettledReading = (id, err) => {
     if (err) {
       countFailure(stats, err);
       try {
-        onFailed?.(message.id, err);
+        onFailed?.(id, err);
       } catch {
         // Only a report; a sink settles the rest of an envelope after this one.
       }
@@ -156,48 +175,30 @@ export async function publishReadings<T>(options: PublishReadingsOptions<T>): Pr
     }
     if (--unconfirmed === 0) allSettled?.();
   };
-  const send = (message: OutgoingMessage): void => {
+  const send = (reading: OutgoingReading): void => {
     stats.published++;
     unconfirmed++;
-    if (sink.publishWith) sink.publishWith(message, settled);
-    else
-      sink.publish(message).then(
-        () => settled(message),
-        (err: Error) => settled(message, err),
-      );
+    sink.publish(reading, settled);
   };
-  const sendValue = (value: ReadingValue): void => {
-    stats.published++;
-    unconfirmed++;
-    sink.publishValueWith?.(value, settled);
-  };
-  // Readings checked for conflicts need their JSON text, so only the others go unserialized.
-  const byValue = sink.publishValueWith !== undefined && identities === undefined;
   /** Takes one item; returns a promise only when the next one must wait for it. */
   const take = (item: T): Promise<void> | void => {
     stats.received++;
-    let message: OutgoingMessage | undefined;
-    let value: ReadingValue | undefined;
+    let reading: OutgoingReading;
     try {
-      if (byValue) value = toReadingValue(readingOf(item), { unknownFields });
-      else
-        message = toReadingMessage(readingOf(item), {
-          unknownFields,
-          identities: identities && { seen: identities.seen, label: identities.labelOf(item) },
-        });
+      // Readings checked for conflicts are compared by their JSON text, so only they are serialized here.
+      reading = identities
+        ? toReadingMessage(readingOf(item), {
+            unknownFields,
+            identities: { seen: identities.seen, label: identities.labelOf(item) },
+          })
+        : toReadingValue(readingOf(item), valueOptions);
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       countRejection(stats, err);
       return options.onRejected?.(err, item);
     }
-    if (value) {
-      const ready = value;
-      if (sink.isWritable?.()) return sendValue(ready);
-      return sink.whenWritable().then(() => sendValue(ready));
-    }
-    const ready = message as OutgoingMessage;
-    if (sink.isWritable?.()) return send(ready);
-    return sink.whenWritable().then(() => send(ready));
+    if (sink.isWritable()) return send(reading);
+    return sink.whenWritable().then(() => send(reading));
   };
   if ('batches' in options) {
     outer: for await (const batch of options.batches) {

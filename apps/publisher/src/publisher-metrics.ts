@@ -1,23 +1,41 @@
 import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
-import { counterFrom, gaugeFrom } from '@sensors/runtime';
+import { counterFrom, countersFrom, gaugesFrom, registerConnectionMetrics } from '@sensors/runtime';
+import type { ConnectionGauges } from '@sensors/runtime';
 import { HTTP_SOURCE_STATUSES } from './http/create-http-source';
 import type { PublisherStats } from './publish-readings';
 import type { MqttSource } from './sources/mqtt-source';
 
 /** Live values the publisher's metrics read at scrape time. */
-export interface PublisherGauges {
+export interface PublisherGauges extends ConnectionGauges {
   /** The source's name, the `source` label of the readings received. */
   source: string;
   /** Readings published and not yet confirmed or refused, those in an open envelope included. */
   unconfirmed: () => number;
-  brokerConnected: () => boolean;
   brokerBlocked: () => boolean;
-  reconnects: () => Record<string, number>;
 }
 
 /** Registers the publisher's metrics: totals read from {@link PublisherStats} and live gauges. */
 export function registerPublisherMetrics(registry: Registry, stats: PublisherStats, gauges: PublisherGauges): void {
+  countersFrom(registry, {
+    sensors_readings_rejected_total: ['Readings that failed validation and were not published.', () => stats.rejected],
+    sensors_readings_published_total: [
+      'Readings sent to the broker (an envelope counts its readings).',
+      () => stats.published,
+    ],
+    sensors_readings_confirmed_total: ['Readings the broker confirmed (durably queued).', () => stats.confirmed],
+  });
+  gaugesFrom(registry, {
+    sensors_publisher_unconfirmed_readings: [
+      'Readings published and not yet confirmed or refused by the broker, those in an open envelope included.',
+      gauges.unconfirmed,
+    ],
+    sensors_broker_blocked: [
+      '1 while the broker blocks publishing (memory or disk alarm).',
+      () => Number(gauges.brokerBlocked()),
+    ],
+  });
+  registerConnectionMetrics(registry, gauges);
   counterFrom(
     registry,
     {
@@ -26,21 +44,6 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       labelName: 'source',
     },
     () => ({ [gauges.source]: stats.received }),
-  );
-  counterFrom(
-    registry,
-    { name: 'sensors_readings_rejected_total', help: 'Readings that failed validation and were not published.' },
-    () => stats.rejected,
-  );
-  counterFrom(
-    registry,
-    { name: 'sensors_readings_published_total', help: 'Readings sent to the broker (an envelope counts its readings).' },
-    () => stats.published,
-  );
-  counterFrom(
-    registry,
-    { name: 'sensors_readings_confirmed_total', help: 'Readings the broker confirmed (durably queued).' },
-    () => stats.confirmed,
   );
   counterFrom(
     registry,
@@ -60,7 +63,8 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
       labelName: 'reason',
       labelValues: [DEAD_LETTER_CODES.invalidReading],
     },
-    (): Record<string, number> => (stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {}),
+    (): Record<string, number> =>
+      stats.deadLettered > 0 ? { [DEAD_LETTER_CODES.invalidReading]: stats.deadLettered } : {},
   );
   counterFrom(
     registry,
@@ -72,52 +76,21 @@ export function registerPublisherMetrics(registry: Registry, stats: PublisherSta
     },
     () => stats.httpRequestsByStatus,
   );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_reconnects_total',
-      help: 'Connections re-established after a loss, by target.',
-      labelName: 'target',
-    },
-    gauges.reconnects,
-  );
-  gaugeFrom(
-    registry,
-    {
-      name: 'sensors_publisher_unconfirmed_readings',
-      help: 'Readings published and not yet confirmed or refused by the broker, those in an open envelope included.',
-    },
-    gauges.unconfirmed,
-  );
-  gaugeFrom(registry, { name: 'sensors_broker_connected', help: '1 while connected to RabbitMQ.' }, () =>
-    Number(gauges.brokerConnected()),
-  );
-  gaugeFrom(
-    registry,
-    { name: 'sensors_broker_blocked', help: '1 while the broker blocks publishing (memory or disk alarm).' },
-    () => Number(gauges.brokerBlocked()),
-  );
 }
 
 /** Registers the MQTT source's metrics: connection state, redeliveries, unacked messages. */
 export function registerMqttMetrics(registry: Registry, source: MqttSource): void {
-  gaugeFrom(registry, { name: 'sensors_mqtt_connected', help: '1 while connected to the MQTT broker.' }, () =>
-    Number(source.connected),
-  );
-  counterFrom(
-    registry,
-    {
-      name: 'sensors_mqtt_redeliveries_total',
-      help: 'MQTT messages the broker sent again: taken before and never acknowledged.',
-    },
-    () => source.redeliveries,
-  );
-  gaugeFrom(
-    registry,
-    {
-      name: 'sensors_mqtt_unacked_messages',
-      help: 'MQTT messages taken and not yet acked: their readings are not all confirmed by RabbitMQ (PUBACK not sent).',
-    },
-    () => source.unacked,
-  );
+  gaugesFrom(registry, {
+    sensors_mqtt_connected: ['1 while connected to the MQTT broker.', () => Number(source.connected)],
+    sensors_mqtt_unacked_messages: [
+      'MQTT messages taken and not yet acked: their readings are not all confirmed by RabbitMQ (PUBACK not sent).',
+      () => source.unacked,
+    ],
+  });
+  countersFrom(registry, {
+    sensors_mqtt_redeliveries_total: [
+      'MQTT messages the broker sent again: taken before and never acknowledged.',
+      () => source.redeliveries,
+    ],
+  });
 }

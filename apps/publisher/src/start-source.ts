@@ -6,7 +6,7 @@ import { StartupError } from '@sensors/runtime';
 import { generateSensorReadingBatches } from '@sensors/sensor-generator';
 import type { SourceConfig } from './config';
 import { createHttpSource } from './http/create-http-source';
-import { publishReadings, type PublisherStats, type ReadingSink } from './publish-readings';
+import { publishReadings, type MessageTarget, type PublisherStats, type ReadingSink } from './publish-readings';
 import { MqttSource } from './sources/mqtt-source';
 import { publishNdjson } from './sources/publish-ndjson';
 import type { RunEnd } from './summarize-run';
@@ -15,7 +15,7 @@ import type { RunEnd } from './summarize-run';
 export interface SourceContext {
   sink: ReadingSink;
   /** Where invalid NDJSON lines go with `--on-invalid dead-letter`. */
-  deadLetters?: ReadingSink;
+  deadLetters?: MessageTarget;
   brokerAvailable: () => boolean;
   stats: PublisherStats;
   /** Ends the source: generation and reading stop, the HTTP server stops taking requests. */

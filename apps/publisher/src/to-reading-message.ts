@@ -10,14 +10,11 @@ export interface ToReadingMessageOptions {
   identities?: { seen: ReadingIdentities; label: string };
 }
 
-/** A validated, enriched reading ready to publish, not yet serialized: an envelope serializes it with the others. */
-export interface ReadingValue {
-  id: string;
-  /** The enriched reading, with the fields of `content` the model does not know kept as sent. */
-  reading: SensorReadingToSend;
-}
-
-type SensorReadingToSend = Omit<CelsiusReading<SensorReading>, 'extra'>;
+/**
+ * A validated, enriched reading ready to publish, not yet serialized (an envelope serializes it
+ * with the others), with the fields of `content` the model does not know kept in `content` as sent.
+ */
+export type ReadingToSend = Omit<CelsiusReading<SensorReading>, 'extra'>;
 
 /**
  * Validates and enriches one reading (a parsed value, or JSON text as a string or bytes) into
@@ -27,16 +24,13 @@ type SensorReadingToSend = Omit<CelsiusReading<SensorReading>, 'extra'>;
 export function toReadingValue(
   input: unknown,
   options: Pick<ToReadingMessageOptions, 'unknownFields'> = {},
-): ReadingValue {
-  const enriched = enrichReading(parseSensorReading(input, { unknownFields: options.unknownFields }));
+): ReadingToSend {
+  const enriched = enrichReading(parseSensorReading(input, options));
   // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
-  let reading: SensorReadingToSend = enriched;
-  if (enriched.extra) {
-    const { extra, ...known } = enriched;
-    known.content = Object.assign({}, extra, known.content);
-    reading = known;
-  }
-  return { id: reading.id, reading };
+  if (!enriched.extra) return enriched;
+  const { extra, ...known } = enriched;
+  known.content = Object.assign({}, extra, known.content);
+  return known;
 }
 
 /**
@@ -47,9 +41,9 @@ export function toReadingValue(
  * that conflicts with one seen before.
  */
 export function toReadingMessage(input: unknown, options: ToReadingMessageOptions = {}): OutgoingMessage {
-  const { id, reading } = toReadingValue(input, options);
+  const reading = toReadingValue(input, options);
   // A string: an envelope joins it with others before the one conversion to bytes.
   const body = JSON.stringify(reading);
-  options.identities?.seen.check(id, reading.content.time_of_measurement, body, options.identities.label);
-  return { id, body };
+  options.identities?.seen.check(reading.id, reading.content.time_of_measurement, body, options.identities.label);
+  return { id: reading.id, body };
 }

@@ -1,8 +1,9 @@
 import { PublishRejectedError } from '@sensors/messaging';
 import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
 import { EnvelopeSink } from '../src/envelope-sink';
+import type { OutgoingReading } from '../src/publish-readings';
 import { toReadingMessage, toReadingValue } from '../src/to-reading-message';
-import { ConfirmingSink, ManualSink, reading, settle } from './fake-sinks';
+import { ManualSink, reading, settle } from './fake-sinks';
 
 function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
@@ -12,6 +13,13 @@ function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: 
 
 function message(id: string) {
   return toReadingMessage(reading(id));
+}
+
+const ignore = () => undefined;
+
+/** Publishes through the sink, resolving or rejecting with the reading's fate. */
+function confirmed(sink: EnvelopeSink, reading: OutgoingReading): Promise<void> {
+  return new Promise((resolve, reject) => sink.publish(reading, (_, err) => (err ? reject(err) : resolve())));
 }
 
 function readingsIn(body: Buffer | string): string[] {
@@ -25,7 +33,7 @@ afterEach(() => jest.useRealTimers());
 describe('EnvelopeSink', () => {
   it('sends an envelope as soon as it holds size readings', () => {
     const { target, sink } = sinkWith();
-    for (const id of ['a', 'b', 'c', 'd']) void sink.publish(message(id));
+    for (const id of ['a', 'b', 'c', 'd']) sink.publish(message(id), ignore);
     expect(target.published).toHaveLength(1);
     expect(target.published[0]).toMatchObject({ id: 'a+3', contentType: ENVELOPE_CONTENT_TYPE });
     expect(readingsIn(target.published[0].body)).toEqual(['a', 'b', 'c']);
@@ -33,9 +41,9 @@ describe('EnvelopeSink', () => {
 
   it('sends a partial envelope once its first reading has lingered', () => {
     const { target, sink } = sinkWith();
-    void sink.publish(message('a'));
+    sink.publish(message('a'), ignore);
     jest.advanceTimersByTime(5);
-    void sink.publish(message('b'));
+    sink.publish(message('b'), ignore);
     jest.advanceTimersByTime(4);
     expect(target.published).toHaveLength(0);
     jest.advanceTimersByTime(1);
@@ -44,7 +52,7 @@ describe('EnvelopeSink', () => {
 
   it('starts the linger afresh for the next envelope', () => {
     const { target, sink } = sinkWith({ size: 2 });
-    for (const id of ['a', 'b', 'c']) void sink.publish(message(id));
+    for (const id of ['a', 'b', 'c']) sink.publish(message(id), ignore);
     expect(target.published).toHaveLength(1);
     jest.advanceTimersByTime(9);
     expect(target.published).toHaveLength(1);
@@ -55,14 +63,14 @@ describe('EnvelopeSink', () => {
   it('seals an envelope early rather than outgrow the byte limit', () => {
     const bytes = message('a').body.length;
     const { target, sink } = sinkWith({ maxBytes: 2 * bytes + 20 });
-    for (const id of ['a', 'b', 'c']) void sink.publish(message(id));
+    for (const id of ['a', 'b', 'c']) sink.publish(message(id), ignore);
     expect(target.published.map((m) => m.id)).toEqual(['a+2']);
   });
 
   it("resolves each reading with its envelope's confirm", async () => {
     const { target, sink } = sinkWith();
     const outcomes: string[] = [];
-    for (const id of ['a', 'b', 'c', 'd']) void sink.publish(message(id)).then(() => outcomes.push(id));
+    for (const id of ['a', 'b', 'c', 'd']) void confirmed(sink, message(id)).then(() => outcomes.push(id));
     await settle();
     expect(outcomes).toEqual([]);
     target.confirmOldest();
@@ -72,7 +80,7 @@ describe('EnvelopeSink', () => {
 
   it("rejects each reading with its envelope's refusal", async () => {
     const { target, sink } = sinkWith({ size: 2 });
-    const results = ['a', 'b'].map((id) => sink.publish(message(id)));
+    const results = ['a', 'b'].map((id) => confirmed(sink, message(id)));
     target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
     for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
     expect(sink.unconfirmed).toBe(0);
@@ -80,8 +88,8 @@ describe('EnvelopeSink', () => {
 
   it('holds writers back while maxUnconfirmed readings are unconfirmed', async () => {
     const { target, sink } = sinkWith({ size: 2, maxUnconfirmed: 2 });
-    void sink.publish(message('a'));
-    void sink.publish(message('b'));
+    sink.publish(message('a'), ignore);
+    sink.publish(message('b'), ignore);
     expect(sink.unconfirmed).toBe(2);
     let writable = false;
     void sink.whenWritable().then(() => (writable = true));
@@ -93,11 +101,11 @@ describe('EnvelopeSink', () => {
     expect(sink.unconfirmed).toBe(0);
   });
 
-  it('tells publishWith callers the fate of their readings through one function, without promises', () => {
+  it('tells callers the fate of their readings through one function, without promises', () => {
     const { target, sink } = sinkWith({ size: 2 });
     const outcomes: string[] = [];
-    const settled = (m: { id: string }, err?: Error) => outcomes.push(err ? `${m.id}: ${err.message}` : m.id);
-    for (const id of ['a', 'b', 'c', 'd']) sink.publishWith(message(id), settled);
+    const settled = (id: string, err?: Error) => outcomes.push(err ? `${id}: ${err.message}` : id);
+    for (const id of ['a', 'b', 'c', 'd']) sink.publish(message(id), settled);
     target.confirmOldest();
     expect(outcomes).toEqual([]);
     return settle().then(() => {
@@ -107,13 +115,13 @@ describe('EnvelopeSink', () => {
     });
   });
 
-  it('serializes readings published as values in one go, to the same envelope as their JSON', async () => {
+  it('serializes readings published unserialized in one go, to the same envelope as their JSON', async () => {
     const texts = sinkWith();
     const values = sinkWith();
     const outcomes: string[] = [];
     for (const id of ['a', 'b', 'c']) {
-      void texts.sink.publish(message(id));
-      values.sink.publishValueWith(toReadingValue(reading(id)), (m, err) => outcomes.push(err ? 'failed' : m.id));
+      texts.sink.publish(message(id), ignore);
+      values.sink.publish(toReadingValue(reading(id)), (readingId, err) => outcomes.push(err ? 'failed' : readingId));
     }
     expect(values.target.published[0].id).toBe('a+3');
     expect(values.target.published[0].body.toString()).toBe(texts.target.published[0].body.toString());
@@ -122,19 +130,19 @@ describe('EnvelopeSink', () => {
     expect(outcomes).toEqual(['a', 'b', 'c']);
   });
 
-  it('splits an envelope of values that outgrew the byte limit', () => {
+  it('splits an envelope of unserialized readings that outgrew the byte limit', () => {
     const bytes = message('a').body.length;
     const { target, sink } = sinkWith({ size: 4, maxBytes: 2 * bytes + 20 });
-    for (const id of ['a', 'b', 'c', 'd']) sink.publishValueWith(toReadingValue(reading(id)), () => undefined);
+    for (const id of ['a', 'b', 'c', 'd']) sink.publish(toReadingValue(reading(id)), ignore);
     expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+2']);
     for (const published of target.published) expect(published.body.length).toBeLessThanOrEqual(2 * bytes + 20);
     expect(readingsIn(target.published[1].body)).toEqual(['c', 'd']);
   });
 
-  it('joins readings published as JSON and as values in one envelope', () => {
+  it('joins readings published as JSON and unserialized in one envelope', () => {
     const { target, sink } = sinkWith({ size: 2 });
-    sink.publishWith(message('a'), () => undefined);
-    sink.publishValueWith(toReadingValue(reading('b')), () => undefined);
+    sink.publish(message('a'), ignore);
+    sink.publish(toReadingValue(reading('b')), ignore);
     expect(readingsIn(target.published[0].body)).toEqual(['a', 'b']);
   });
 
@@ -142,13 +150,9 @@ describe('EnvelopeSink', () => {
     const target = new ManualSink(1);
     const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxUnconfirmed: 2 });
     expect(sink.isWritable()).toBe(true);
-    void sink.publish(message('a'));
+    sink.publish(message('a'), ignore);
     expect(sink.isWritable()).toBe(false);
     target.confirmOldest();
     expect(sink.isWritable()).toBe(true);
-    // A target that cannot say: the caller awaits whenWritable.
-    expect(
-      new EnvelopeSink({ target: new ConfirmingSink(), size: 1, lingerMs: 10, maxUnconfirmed: 2 }).isWritable(),
-    ).toBe(false);
   });
 });

@@ -1,8 +1,26 @@
 import type { OutgoingMessage } from '@sensors/messaging';
-import type { ReadingSink } from '../src/publish-readings';
+import { isMessage, type MessageTarget, type OutgoingReading, type SettledReading } from '../src/publish-readings';
 
-/** A sink with a window of `capacity` that confirms only when told to. */
-export class ManualSink implements ReadingSink {
+/** A reading as the message a sink of single messages would send. */
+function asMessage(reading: OutgoingReading): OutgoingMessage {
+  return isMessage(reading) ? reading : { id: reading.id, body: JSON.stringify(reading) };
+}
+
+/** Tells `settled` the fate that `confirmed` settles to. */
+function settleWith(confirmed: Promise<void>, id: string, settled: SettledReading | undefined): Promise<void> {
+  if (settled)
+    confirmed.then(
+      () => settled(id),
+      (err: Error) => settled(id, err),
+    );
+  return confirmed;
+}
+
+/**
+ * A sink with a window of `capacity` that confirms only when told to. It serves as a sink of
+ * readings (told through `settled`) and as the target of an envelope sink (through the promise).
+ */
+export class ManualSink implements MessageTarget {
   readonly published: OutgoingMessage[] = [];
   private readonly confirms: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private waiting: (() => void)[] = [];
@@ -18,9 +36,10 @@ export class ManualSink implements ReadingSink {
     return this.confirms.length < this.capacity;
   }
 
-  publish(message: OutgoingMessage): Promise<void> {
+  publish(reading: OutgoingReading, settled?: SettledReading): Promise<void> {
+    const message = asMessage(reading);
     this.published.push(message);
-    return new Promise((resolve, reject) => this.confirms.push({ resolve, reject }));
+    return settleWith(new Promise((resolve, reject) => this.confirms.push({ resolve, reject })), message.id, settled);
   }
 
   confirmOldest(error?: Error): void {
@@ -35,8 +54,11 @@ export class ManualSink implements ReadingSink {
   }
 }
 
-/** A sink whose broker confirms every message at once, or refuses it with `refuse(message)`'s error. */
-export class ConfirmingSink implements ReadingSink {
+/**
+ * A sink whose broker confirms every message at once, or refuses it with `refuse(message)`'s
+ * error; a sink of readings or an envelope sink's target, as {@link ManualSink}.
+ */
+export class ConfirmingSink implements MessageTarget {
   readonly published: OutgoingMessage[] = [];
 
   constructor(private readonly refuse: (message: OutgoingMessage) => Error | undefined = () => undefined) {}
@@ -45,10 +67,15 @@ export class ConfirmingSink implements ReadingSink {
     return Promise.resolve();
   }
 
-  publish(message: OutgoingMessage): Promise<void> {
+  isWritable(): boolean {
+    return true;
+  }
+
+  publish(reading: OutgoingReading, settled?: SettledReading): Promise<void> {
+    const message = asMessage(reading);
     this.published.push(message);
     const err = this.refuse(message);
-    return err ? Promise.reject(err) : Promise.resolve();
+    return settleWith(err ? Promise.reject(err) : Promise.resolve(), message.id, settled);
   }
 }
 

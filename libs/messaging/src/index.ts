@@ -32,3 +32,4 @@ export {
   type Topology,
   type TopologyOptions,
 } from './topology';
+export { whenBrokerRefuses } from './when-broker-refuses';

@@ -1,4 +1,9 @@
-import { isMeasurementTimeProblem, parseMeasurementTime, type EnrichedSensorReading } from '@sensors/sensor-model';
+import {
+  isMeasurementTimeProblem,
+  parseMeasurementTime,
+  type EnrichedSensorReading,
+  type MeasurementTime,
+} from '@sensors/sensor-model';
 import type { DataSource } from 'typeorm';
 
 /** A reading to store: enriched, with the fields the model does not know in `extra`. */
@@ -95,25 +100,52 @@ export async function saveReadings(
   const types: string[] = [];
   const fahrenheit: number[] = [];
   const celsius: number[] = [];
-  const measuredAt: (string | undefined)[] = [];
+  const measuredAt: (bigint | undefined)[] = [];
   const extras: (string | undefined)[] = [];
   const indexes: number[] = [];
-  // The first reading of each key in the batch goes to the database; a repeat is compared with it here.
-  const firstOfKey = new Map<string, number>();
+  // Each reading's instant in milliseconds (NaN for a time that is not one), for its key.
+  const instants: number[] = [];
+  // The first reading of each key (instant and id) goes to the database; a repeat is compared
+  // with it here. Looked up by id alone, since ids repeat only in redeliveries and replays; a
+  // key of both is built only for an id seen at another instant.
+  const firstOfId = new Map<string, number>();
+  let firstOfKey: Map<string, number> | undefined;
+  const keyOf = (index: number): string => {
+    const instant = instants[index];
+    // An unparsable time keeps its own key, for the database to refuse.
+    return `${Number.isNaN(instant) ? readings[index].content.time_of_measurement : instant}\u0000${readings[index].id}`;
+  };
+  /** The earlier reading of the batch with the key of the one at `index`; undefined (and this one recorded) if none. */
+  const firstOf = (index: number): number | undefined => {
+    const id = readings[index].id;
+    const firstWithId = firstOfId.get(id);
+    if (firstWithId === undefined) {
+      firstOfId.set(id, index);
+      return undefined;
+    }
+    const key = keyOf(index);
+    if (keyOf(firstWithId) === key) return firstWithId;
+    firstOfKey ??= new Map();
+    if (!firstOfKey.has(keyOf(firstWithId))) firstOfKey.set(keyOf(firstWithId), firstWithId);
+    const first = firstOfKey.get(key);
+    if (first === undefined) firstOfKey.set(key, index);
+    return first;
+  };
   let lastTime: string | undefined;
-  let lastResolved: string | undefined;
+  let lastMicros: bigint | undefined;
   let lastInstant = 0;
   for (let index = 0; index < readings.length; index++) {
     const reading = readings[index];
     // Readings of one moment arrive together: resolve each time once.
     if (reading.content.time_of_measurement !== lastTime) {
       lastTime = reading.content.time_of_measurement;
-      // The instant validation accepted, in canonical UTC; a time that is not one (from an
-      // unvalidated caller) is NULL, for the table to refuse.
+      // The instant validation accepted; a time that is not one (from an unvalidated caller)
+      // is NULL, for the table to refuse.
       const time = parseMeasurementTime(lastTime);
-      lastResolved = isMeasurementTimeProblem(time) ? undefined : time.measuredAt;
+      lastMicros = isMeasurementTimeProblem(time) ? undefined : postgresMicros(time);
       lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }
+    instants.push(lastInstant);
     if (lastInstant < notBefore) {
       report.rejected.push({
         index,
@@ -122,50 +154,45 @@ export async function saveReadings(
       });
       continue;
     }
-    const extra = reading.extra === undefined ? undefined : JSON.stringify(reading.extra);
-    // An unparsable time keeps its own key, for the database to refuse.
-    const key = `${Number.isNaN(lastInstant) ? lastTime : lastInstant}\u0000${reading.id}`;
-    const first = firstOfKey.get(key);
+    const first = firstOf(index);
     if (first !== undefined) {
       const earlier = readings[first];
       if (sameContent(earlier, reading)) report.duplicates++;
       else report.rejected.push(conflict(index, reading, earlier.type, earlier.content.temperature_f, earlier.extra));
       continue;
     }
-    firstOfKey.set(key, index);
     ids.push(reading.id);
     types.push(reading.type);
     fahrenheit.push(reading.content.temperature_f);
     celsius.push(reading.content.temperature_c);
-    measuredAt.push(lastResolved);
-    extras.push(extra);
+    measuredAt.push(lastMicros);
+    extras.push(reading.extra === undefined ? undefined : JSON.stringify(reading.extra));
     indexes.push(index);
   }
   if (ids.length > 0) {
     const queryRunner = dataSource.createQueryRunner();
     try {
-      const textExtras = textArray(extras);
+      const idArray = textArray(ids);
+      const typeArray = textArray(types);
+      const fahrenheitArray = float8Array(fahrenheit);
+      const timeArray = timestamptzArray(measuredAt);
+      // Without unknown fields (the usual batch) no array of NULLs for Postgres to parse: `unnest`
+      // of several arrays pads a missing one with NULLs.
+      const extraArray = extras.some((extra) => extra !== undefined) ? textArray(extras) : null;
       const result = (await queryRunner.query(
         INSERT_READINGS,
-        [
-          textArray(ids),
-          textArray(types),
-          numberArray(fahrenheit),
-          numberArray(celsius),
-          textArray(measuredAt),
-          textExtras,
-        ],
+        [idArray, typeArray, fahrenheitArray, float8Array(celsius), timeArray, extraArray],
         true,
       )) as { affected?: number };
       report.stored = result.affected ?? 0;
       if (report.stored < ids.length) {
         const conflicts = (await queryRunner.query(FIND_CONFLICTS, [
-          textArray(ids),
-          textArray(types),
-          numberArray(fahrenheit),
-          textArray(measuredAt),
-          textExtras,
-          numberArray(indexes),
+          idArray,
+          typeArray,
+          fahrenheitArray,
+          timeArray,
+          extraArray,
+          `{${indexes.join(',')}}`,
         ])) as StoredConflict[];
         report.duplicates += ids.length - report.stored - conflicts.length;
         for (const row of conflicts) {
@@ -228,13 +255,65 @@ function textArray(values: readonly (string | undefined)[]): string {
   return `${literal}}`;
 }
 
-/** A Postgres array literal of numbers, in JavaScript's shortest round-trip form; anything else is NULL. */
-function numberArray(values: readonly (number | undefined)[]): string {
-  let literal = '{';
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (i > 0) literal += ',';
-    literal += typeof value === 'number' ? String(value) : 'NULL';
+// Numbers and instants go as binary arrays (Postgres's own array format, which the driver sends
+// as is for a Buffer): no number is turned into text here, and Postgres reads each value without
+// parsing text (float8in and timestamptz_in were a good part of its cost per row).
+
+const FLOAT8_OID = 701;
+const TIMESTAMPTZ_OID = 1184;
+const ARRAY_HEADER_BYTES = 20;
+/** 2000-01-01T00:00:00Z, where Postgres counts timestamps from, in milliseconds since 1970. */
+const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * An instant as Postgres stores a timestamptz: microseconds since 2000-01-01 UTC (a BigInt:
+ * the years up to 9999 need more than a double's 53 bits). `epochMs` drops the microseconds of
+ * the canonical text, so they are read back from its fraction (`…SS.ffffffZ`).
+ */
+function postgresMicros({ epochMs, measuredAt }: MeasurementTime): bigint {
+  const subMilli = measuredAt.length > 24 ? Number(measuredAt.slice(23, -1).padEnd(3, '0')) : 0;
+  return BigInt(epochMs - POSTGRES_EPOCH_MS) * 1000n + BigInt(subMilli);
+}
+
+/** A one-dimensional binary array's header, with room for `count` elements of `elementOid`, `elementBytes` each. */
+function binaryArray(elementOid: number, count: number, elementBytes: number): Buffer {
+  const buffer = Buffer.allocUnsafe(ARRAY_HEADER_BYTES + count * (4 + elementBytes));
+  buffer.writeInt32BE(1, 0); // dimensions
+  buffer.writeInt32BE(0, 4); // has NULLs: set once one is written
+  buffer.writeInt32BE(elementOid, 8);
+  buffer.writeInt32BE(count, 12);
+  buffer.writeInt32BE(1, 16); // lower bound
+  return buffer;
+}
+
+/** A float8[] parameter; anything but a number is NULL. */
+function float8Array(values: readonly (number | undefined)[]): Buffer {
+  const buffer = binaryArray(FLOAT8_OID, values.length, 8);
+  let offset = ARRAY_HEADER_BYTES;
+  for (const value of values) {
+    if (typeof value === 'number') {
+      offset = buffer.writeInt32BE(8, offset);
+      offset = buffer.writeDoubleBE(value, offset);
+    } else {
+      buffer.writeInt32BE(1, 4);
+      offset = buffer.writeInt32BE(-1, offset);
+    }
   }
-  return `${literal}}`;
+  return buffer.subarray(0, offset);
+}
+
+/** A timestamptz[] parameter from microseconds since 2000-01-01 UTC; undefined is NULL. */
+function timestamptzArray(values: readonly (bigint | undefined)[]): Buffer {
+  const buffer = binaryArray(TIMESTAMPTZ_OID, values.length, 8);
+  let offset = ARRAY_HEADER_BYTES;
+  for (const value of values) {
+    if (value === undefined) {
+      buffer.writeInt32BE(1, 4);
+      offset = buffer.writeInt32BE(-1, offset);
+    } else {
+      offset = buffer.writeInt32BE(8, offset);
+      offset = buffer.writeBigInt64BE(value, offset);
+    }
+  }
+  return buffer.subarray(0, offset);
 }

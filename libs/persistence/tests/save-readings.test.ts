@@ -152,6 +152,24 @@ describe('saveReadings', () => {
     expect(report).toMatchObject({ stored: 2 });
   });
 
+  it('stores each instant to the microsecond, from year 1 to 9999', async () => {
+    const stored = {
+      'micro-1': ['2019-06-24T15:00:00.123456Z', '2019-06-24 15:00:00.123456'],
+      'micro-2': ['2019-06-24T15:00:00.0000019Z', '2019-06-24 15:00:00.000001'],
+      'micro-3': ['1969-12-31T23:59:59.999999Z', '1969-12-31 23:59:59.999999'],
+      'micro-4': ['0001-01-01T00:00:00.000001Z', '0001-01-01 00:00:00.000001'],
+      'micro-5': ['9999-12-31T23:59:59.999999+01:00', '9999-12-31 22:59:59.999999'],
+      'micro-6': ['2016-12-31T23:59:60Z', '2017-01-01 00:00:00.000000'],
+    };
+    const readings = Object.entries(stored).map(([id, [time]]) => enrichedReading(id, { time_of_measurement: time }));
+    expect(await saveReadings(migrated.dataSource, readings)).toMatchObject({ stored: 6 });
+
+    const rows: unknown = await migrated.dataSource.query(
+      "SELECT id, to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS utc FROM sensor_readings WHERE id LIKE 'micro-%' ORDER BY id",
+    );
+    expect(rows).toEqual(Object.entries(stored).map(([id, [, utc]]) => ({ id, utc })));
+  });
+
   it('keeps full double precision', async () => {
     const values = [32.22222222222222, 0.1 + 0.2, -459.67, 5e-324, 1.7976931348623157e308];
     const readings = values.map((value, i) =>

@@ -1,7 +1,8 @@
 /** One step of a shutdown, e.g. "stop consuming" or "close the database". */
 export interface ShutdownStep {
   name: string;
-  run: () => Promise<void> | void;
+  /** Runs the step; `signal` aborts once the shutdown's deadline has passed, for a step that can give up early. */
+  run: (signal: AbortSignal) => Promise<unknown> | unknown;
 }
 
 export interface ShutdownOptions {
@@ -32,6 +33,8 @@ export function createShutdown(options: ShutdownOptions): () => Promise<boolean>
 
 async function runSteps({ steps, timeoutMs, onStepError }: ShutdownOptions): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const overrun = new AbortController();
+  const overrunTimer = setTimeout(() => overrun.abort(), timeoutMs);
   let clean = true;
   for (const step of steps) {
     const left = deadline - Date.now();
@@ -43,7 +46,7 @@ async function runSteps({ steps, timeoutMs, onStepError }: ShutdownOptions): Pro
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        Promise.resolve().then(step.run),
+        Promise.resolve(overrun.signal).then(step.run),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`did not finish within ${left} ms`)), left);
         }),
@@ -55,5 +58,6 @@ async function runSteps({ steps, timeoutMs, onStepError }: ShutdownOptions): Pro
       clearTimeout(timer);
     }
   }
+  clearTimeout(overrunTimer);
   return clean;
 }

@@ -7,6 +7,7 @@ export { createShutdown, type ShutdownOptions, type ShutdownStep } from './creat
 export { limitHeapGrowth } from './limit-heap-growth';
 export { loggerOptions, type LoggerSettings } from './logger-options';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
+export { parseOptions, type ParseOptionsSettings } from './parse-options';
 export { logRedaction } from './log-redaction';
 export { redactConfig } from './redact-config';
 export { redactUrl } from './redact-url';
@@ -16,6 +17,23 @@ export { StartupError, startupFailureFields } from './startup-error';
 export { InterpolationError, interpolateVariables } from './interpolate-variables';
 export { startProgressLog, type EventLogger } from './start-progress-log';
 export { serializeError, type SerializedError } from './serialize-error';
+export {
+  readServiceOptions,
+  serviceOptions,
+  type LoggingConfig,
+  type OpsConfig,
+  type ServiceConfig,
+  type ServiceOptionsSettings,
+} from './service-options';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './start-ops-server';
-export { counterFrom, createMetricsRegistry, gaugeFrom, registerBuildInfo } from './metrics';
+export {
+  counterFrom,
+  countersFrom,
+  createMetricsRegistry,
+  gaugeFrom,
+  gaugesFrom,
+  registerBuildInfo,
+  type MetricReaders,
+} from './metrics';
+export { registerConnectionMetrics, type ConnectionGauges } from './register-connection-metrics';
 export { usesDefaultPassword } from './uses-default-password';

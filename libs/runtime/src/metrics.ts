@@ -9,12 +9,14 @@ const MISNAMED_DEFAULTS = [
 
 /**
  * A registry with the process metrics (CPU, memory, event loop lag, GC: `process_*`,
- * `nodejs_*`) already in it, less the three that break Prometheus's naming rules.
+ * `nodejs_*`) already in it, less the three that break Prometheus's naming rules, and, given
+ * the app's version, `sensors_build_info` (see {@link registerBuildInfo}).
  */
-export function createMetricsRegistry(): Registry {
+export function createMetricsRegistry(version?: string): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+  if (version !== undefined) registerBuildInfo(registry, version);
   return registry;
 }
 
@@ -66,6 +68,27 @@ export function gaugeFrom(
       else this.set(value);
     },
   });
+}
+
+/** Metrics by name, each with its help text and how to read its value at scrape time. */
+export type MetricReaders<T> = Readonly<Record<string, readonly [help: string, read: () => T]>>;
+
+/**
+ * Registers a counter without labels per entry, as {@link counterFrom} does.
+ *
+ * @example
+ * countersFrom(registry, { sensors_readings_stored_total: ['Readings written.', () => stats.stored] });
+ */
+export function countersFrom(registry: Registry, counters: MetricReaders<number>): void {
+  for (const [name, [help, read]] of Object.entries(counters)) counterFrom(registry, { name, help }, read);
+}
+
+/** Registers a gauge per entry, as {@link gaugeFrom} does. */
+export function gaugesFrom(
+  registry: Registry,
+  gauges: MetricReaders<number | undefined | Promise<number | undefined>>,
+): void {
+  for (const [name, [help, read]] of Object.entries(gauges)) gaugeFrom(registry, { name, help }, read);
 }
 
 /**

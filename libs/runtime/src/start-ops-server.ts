@@ -10,12 +10,14 @@ export interface Readiness {
   reasons: string[];
 }
 
+/** Where the endpoint listens (an app's `--metrics-port` and `--metrics-host`), what it serves. */
 export interface OpsServerOptions {
-  port: number;
+  metricsPort: number;
   /** Address to listen on (default every interface, so that Prometheus in a container can scrape). */
-  host?: string;
+  metricsHost?: string;
   registry: Registry;
-  readiness: () => Readiness;
+  /** Why the app cannot do its work now, e.g. `broker not connected`; ready when every entry is undefined. */
+  notReady: () => readonly (string | undefined)[];
 }
 
 /** The running endpoint; `close()` stops it. */
@@ -31,7 +33,7 @@ export interface OpsServer {
  * rejects with a {@link StartupError} naming `--metrics-port` or `--metrics-host`.
  *
  * @example
- * const ops = await startOpsServer({ port: 9465, registry, readiness: () => ({ ready: broker.connected, reasons: [] }) });
+ * const ops = await startOpsServer({ metricsPort: 9465, registry, notReady: () => [broker.connected ? undefined : 'broker not connected'] });
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((request, response) => {
@@ -49,7 +51,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     } else if (path === '/healthz') {
       reply(200, 'application/json', '{"alive":true}\n');
     } else if (path === '/readyz') {
-      const readiness = options.readiness();
+      const reasons = options.notReady().filter((reason): reason is string => reason !== undefined);
+      const readiness: Readiness = { ready: reasons.length === 0, reasons };
       reply(readiness.ready ? 200 : 503, 'application/json', `${JSON.stringify(readiness)}\n`);
     } else {
       reply(404, 'text/plain', 'not found: try /metrics, /healthz or /readyz\n');
@@ -57,7 +60,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(explainListenError(err, options)));
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.metricsPort, options.metricsHost, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -69,7 +72,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   };
 }
 
-function explainListenError(err: NodeJS.ErrnoException, { port, host }: OpsServerOptions): Error {
+function explainListenError(
+  err: NodeJS.ErrnoException,
+  { metricsPort: port, metricsHost: host }: OpsServerOptions,
+): Error {
   const details = { metricsPort: port, metricsHost: host ?? '(every interface)' };
   switch (err.code) {
     case 'EADDRINUSE':

@@ -40,6 +40,21 @@ describe('createShutdown', () => {
     expect(runs).toBe(1);
   });
 
+  it("aborts a hanging step's signal at the deadline", async () => {
+    let aborted = false;
+    const shutdown = createShutdown({
+      timeoutMs: 50,
+      steps: [
+        {
+          name: 'hang',
+          run: (signal) => new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true))),
+        },
+      ],
+    });
+    await expect(shutdown()).resolves.toBe(false);
+    expect(aborted).toBe(true);
+  });
+
   it('gives up on a step that hangs and skips what is past the deadline', async () => {
     const errors: string[] = [];
     const shutdown = createShutdown({

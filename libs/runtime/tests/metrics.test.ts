@@ -1,10 +1,15 @@
-import { counterFrom, createMetricsRegistry, gaugeFrom, registerBuildInfo } from '../src';
+import { counterFrom, countersFrom, createMetricsRegistry, gaugeFrom, gaugesFrom, registerBuildInfo } from '../src';
 
 describe('createMetricsRegistry', () => {
   it('holds the process metrics but no gauge named like a counter', async () => {
     const text = await createMetricsRegistry().metrics();
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
+  });
+
+  it('holds the build info when given the version', async () => {
+    const registry = createMetricsRegistry('1.2.3');
+    expect(await registry.getSingleMetricAsString('sensors_build_info')).toContain('version="1.2.3"');
   });
 });
 
@@ -54,5 +59,28 @@ describe('gaugeFrom', () => {
     expect(await registry.getSingleMetricAsString('test_depth')).toContain('test_depth 7');
     depth = undefined;
     expect(await registry.getSingleMetricAsString('test_depth')).not.toContain('test_depth 7');
+  });
+});
+
+describe('countersFrom', () => {
+  it('registers a counter per name, read at scrape time', async () => {
+    const registry = createMetricsRegistry();
+    const totals = { a: 1, b: 2 };
+    countersFrom(registry, { test_a_total: ['A.', () => totals.a], test_b_total: ['B.', () => totals.b] });
+    totals.b = 3;
+    const text = await registry.metrics();
+    expect(text).toContain('# HELP test_a_total A.');
+    expect(text).toContain('test_a_total 1');
+    expect(text).toContain('test_b_total 3');
+  });
+});
+
+describe('gaugesFrom', () => {
+  it('registers a gauge per name, read at scrape time', async () => {
+    const registry = createMetricsRegistry();
+    gaugesFrom(registry, { test_open: ['Open.', () => 4], test_depth: ['Depth.', async () => 9] });
+    const text = await registry.metrics();
+    expect(text).toContain('test_open 4');
+    expect(text).toContain('test_depth 9');
   });
 });

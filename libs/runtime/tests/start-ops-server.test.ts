@@ -1,13 +1,13 @@
 import { Counter, Registry } from 'prom-client';
-import { StartupError, startOpsServer, startupFailureFields, type OpsServer, type Readiness } from '../src';
+import { StartupError, startOpsServer, startupFailureFields, type OpsServer } from '../src';
 
 let server: OpsServer;
-let readiness: Readiness = { ready: true, reasons: [] };
+let reasons: (string | undefined)[] = [];
 const registry = new Registry();
 const counter = new Counter({ name: 'test_things_total', help: 'Things.', registers: [registry] });
 
 beforeAll(async () => {
-  server = await startOpsServer({ port: 0, host: '127.0.0.1', registry, readiness: () => readiness });
+  server = await startOpsServer({ metricsPort: 0, metricsHost: '127.0.0.1', registry, notReady: () => reasons });
 });
 
 afterAll(() => server.close());
@@ -30,9 +30,9 @@ describe('startOpsServer', () => {
   });
 
   it('answers /readyz with 200 when ready and 503 with the reasons when not', async () => {
-    readiness = { ready: true, reasons: [] };
+    reasons = [undefined];
     expect((await get('/readyz')).status).toBe(200);
-    readiness = { ready: false, reasons: ['broker not connected'] };
+    reasons = ['broker not connected', undefined];
     const response = await get('/readyz');
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ ready: false, reasons: ['broker not connected'] });
@@ -43,7 +43,12 @@ describe('startOpsServer', () => {
   });
 
   it('refuses a taken port with a StartupError that names --metrics-port', async () => {
-    const taken = startOpsServer({ port: server.port, host: '127.0.0.1', registry, readiness: () => readiness });
+    const taken = startOpsServer({
+      metricsPort: server.port,
+      metricsHost: '127.0.0.1',
+      registry,
+      notReady: () => reasons,
+    });
     await expect(taken).rejects.toBeInstanceOf(StartupError);
     const fields = startupFailureFields(await taken.catch((err: unknown) => err));
     expect(fields).toMatchObject({
@@ -54,7 +59,7 @@ describe('startOpsServer', () => {
   });
 
   it('refuses an address not of this machine with a StartupError that names --metrics-host', async () => {
-    const elsewhere = startOpsServer({ port: 0, host: '192.0.2.1', registry, readiness: () => readiness });
+    const elsewhere = startOpsServer({ metricsPort: 0, metricsHost: '192.0.2.1', registry, notReady: () => reasons });
     await expect(elsewhere).rejects.toMatchObject({ fix: expect.stringContaining('--metrics-host') });
   });
 });

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { brokerAt } from './bench-services';
 import { blockedCheckUnavailable } from './check-blocked';
 import { errorMessage } from './cleanup-stack';
+import { describeCommand } from './performance-page';
 import { ProcessTracker } from './process-tracker';
 import { benchUsage, readBenchOptions, type BenchOptions } from './read-bench-options';
 import { runBench } from './run-bench';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
         leftovers: [],
       },
       options,
+      describeCommand('npm run bench', process.argv.slice(2), process.env),
     );
     process.exitCode = ok ? 0 : 1;
   } catch (err) {

@@ -325,12 +325,14 @@ async function lastHour(client: Client, { bigRows, log }: StorageOptions): Promi
       bytes > 10 * 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : `${(bytes / 1024).toFixed(0)} kB`;
     log(`| ${index} | ${shown} | ${cpuMs === undefined ? '–' : `${cpuMs.toFixed(1)} ms`} | ${wallMs.toFixed(1)} ms |`);
   }
-  log('(BRIN on a copy of the last day only; sizes: all partitions for the key, the one day for BRIN)');
+  log('\n(BRIN on a copy of the last day only; sizes: all partitions for the key, the one day for BRIN)');
   const [{ count }] = (await client.query<{ count: string }>(query('sensor_readings'))).rows;
   const plan = (
     await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query('sensor_readings')}`)
   ).rows.map((r) => r['QUERY PLAN']);
-  log(`\nlast hour: ${count} readings, ${new Date().toISOString()}, load average ${load()}:\n\n${plan.join('\n')}`);
+  log(
+    `\nlast hour: ${count} readings, ${new Date().toISOString()}, load average ${load()}:\n\n\`\`\`text\n${plan.join('\n')}\n\`\`\``,
+  );
 }
 
 async function upgrade(client: Client, url: string, { upgradeRows, consumerMain, log }: StorageOptions): Promise<void> {

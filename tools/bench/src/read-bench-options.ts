@@ -98,6 +98,11 @@ const SPEC = {
     help: 'readings of the blocked run',
   },
   'skip-build': { type: 'boolean', env: 'BENCH_SKIP_BUILD', help: 'use dist/ as it is' },
+  page: {
+    type: 'string',
+    env: 'BENCH_PAGE',
+    help: 'also write the report into this Markdown page as a dated section (e.g. docs/performance.md); the same command on the same day replaces its section',
+  },
   out: { type: 'string', env: 'BENCH_OUT', default: 'dist/bench', help: 'where results go (a folder per run)' },
   'amqp-url': { type: 'string', env: 'BENCH_AMQP_URL', default: 'amqp://guest:guest@127.0.0.1:5672', help: 'RabbitMQ' },
   'database-url': {

@@ -34,7 +34,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [line(cells[0]), rule, ...cells.slice(1).map(line)].join('\n');
 }
 
-function renderMeasurements(out: string[], { summaries, ratios, options }: ReportInput): void {
+function renderMeasurements(out: string[], { summaries, ratios, options }: Omit<ReportInput, 'machine'>): void {
   const latencyNaive = Math.min(options.latencyCount, options.naiveCount);
   out.push(
     `## Throughput and CPU (${format(options.count, 0)} readings; naive ${format(options.naiveCount, 0)}; median of ${options.reps})`,
@@ -134,9 +134,9 @@ function renderStress(out: string[], { backlog, blocked }: StressResults): void 
   }
 }
 
-/** The whole report, as text. */
-export function renderReport(input: ReportInput): string {
-  const { summaries, targets, stress, machine } = input;
+/** The report without the machine's line: tables of the measurements, the checks and the targets. */
+export function renderReportBody(input: Omit<ReportInput, 'machine'>): string {
+  const { summaries, targets, stress } = input;
   const out: string[] = [];
   if (summaries.length > 0) renderMeasurements(out, input);
   renderStress(out, stress);
@@ -149,8 +149,16 @@ export function renderReport(input: ReportInput): string {
       targets.map((t) => [t.target, t.value, t.met === undefined ? '–' : t.met ? 'yes' : 'NO']),
       ['l', 'r', 'l'],
     ),
-    '',
-    `Machine: ${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${machine.memoryGb} GB, Node ${machine.node}, RabbitMQ ${machine.rabbitmq}, Postgres ${machine.postgres}; load average at start ${machine.loadAverage.join(' ')}`,
   );
   return out.join('\n').replace(/^\n+/, '');
+}
+
+/** The whole report, as text: {@link renderReportBody} and the machine it ran on. */
+export function renderReport(input: ReportInput): string {
+  const { machine } = input;
+  return [
+    renderReportBody(input),
+    '',
+    `Machine: ${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${machine.memoryGb} GB, Node ${machine.node}, RabbitMQ ${machine.rabbitmq}, Postgres ${machine.postgres}; load average at start ${machine.loadAverage.join(' ')}`,
+  ].join('\n');
 }

@@ -2,7 +2,7 @@
 import { execCommand, waitFor } from '@sensors/testing';
 import { copyFileSync, cpSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { BenchContext } from './bench-context';
 import { databaseVersion, inspectQueue, rabbitmqVersion } from './bench-services';
 import { bundleScripts } from './bundle-scripts';
@@ -13,7 +13,8 @@ import { definePipelines, type Pipeline } from './define-pipelines';
 import { measurePipeline, tailOf, type RunKind, type RunResult } from './measure-pipeline';
 import type { BenchOptions } from './read-bench-options';
 import { renderChart } from './render-chart';
-import { renderReport, type MachineDescription } from './render-report';
+import { renderPageMachine, writePageSection } from './performance-page';
+import { renderReport, renderReportBody, type MachineDescription } from './render-report';
 import { checkTargets, computeRatios, format, median, summarizePipeline, type StressResults } from './summarize-runs';
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -201,11 +202,20 @@ function medianRun(runs: readonly RunResult[]): RunResult {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/** What a page section says was measured: the pipelines and the memory checks. */
+export function describeMeasured(options: Pick<BenchOptions, 'pipelines' | 'reps' | 'backlog' | 'blocked'>): string {
+  const parts = options.reps > 0 ? [options.pipelines.join(', ')] : [];
+  if (options.backlog) parts.push('backlog');
+  if (options.blocked) parts.push('blocked broker');
+  return `bench: ${parts.join('; ')}`;
+}
+
 /**
  * Runs the benchmark `options` describe and writes its results into `ctx.outDir` (and copies
- * as `latest-*` beside it); resolves to whether everything ran and was cleaned up.
+ * as `latest-*` beside it), and into `options.page` when set; `command` is how it was run, as the
+ * page states it. Resolves to whether everything ran and was cleaned up.
  */
-export async function runBench(ctx: BenchContext, options: BenchOptions): Promise<boolean> {
+export async function runBench(ctx: BenchContext, options: BenchOptions, command = 'npm run bench'): Promise<boolean> {
   const startedAt = new Date();
   await build(ctx, options);
   const source = await describeSource(ctx);
@@ -269,6 +279,7 @@ export async function runBench(ctx: BenchContext, options: BenchOptions): Promis
 
   ctx.log(`\n${report}\n`);
   const finalFailures = failures.filter((f) => f.final);
+  const ok = finalFailures.length === 0 && leftovers.length === 0 && Object.keys(stress.errors).length === 0;
   if (failures.length > 0) {
     const which = failures.map((f) => `${f.pipeline} ${f.kind} rep ${f.rep} attempt ${f.attempt}`).join(', ');
     ctx.log(`${failures.length} attempt(s) failed, ${finalFailures.length} for good: ${which} (see results.json)`);
@@ -279,5 +290,28 @@ export async function runBench(ctx: BenchContext, options: BenchOptions): Promis
   ctx.log(
     `(and ${relative(process.cwd(), join(ctx.outDir, '..'))}/latest-*; process logs in ${relative(process.cwd(), join(ctx.outDir, 'logs'))})`,
   );
-  return finalFailures.length === 0 && leftovers.length === 0 && Object.keys(stress.errors).length === 0;
+  if (options.page !== undefined) {
+    // A page holds figures to go by: a run with failures stays in its results folder only.
+    if (!ok) {
+      ctx.log(`not written to ${options.page}: some runs or checks failed`);
+    } else {
+      const page = resolve(ctx.root, options.page);
+      writePageSection(page, {
+        date: startedAt.toISOString().slice(0, 10),
+        what: describeMeasured(options),
+        command,
+        machine: renderPageMachine({
+          ...machine,
+          loadAverageStart: machine.loadAverage,
+          loadAverageEnd: loadavg().map((v) => v.toFixed(2)),
+          startedAt,
+          finishedAt: new Date(),
+          ...source,
+        }),
+        report: renderReportBody({ summaries, ratios, targets, stress: stress.results, options }),
+      });
+      ctx.log(`section written to ${relative(process.cwd(), page)}`);
+    }
+  }
+  return ok;
 }

@@ -2,7 +2,13 @@ import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { OutgoingMessage } from '@sensors/messaging';
 import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, InvalidSensorReadingError } from '@sensors/sensor-model';
-import { countRejection, publishCounted, type PublisherStats, type ReadingSink } from '../publish-readings';
+import {
+  countRejection,
+  publishCounted,
+  type MessageTarget,
+  type PublisherStats,
+  type ReadingSink,
+} from '../publish-readings';
 import { toReadingMessage } from '../to-reading-message';
 import { PubackQueue } from './puback-queue';
 import { readMqttPayload } from './read-mqtt-payload';
@@ -24,7 +30,7 @@ export interface MqttSourceOptions {
   maxUnacknowledged: number;
   sink: ReadingSink;
   /** Where invalid payloads go, with the reason; without it they are skipped. */
-  deadLetters?: ReadingSink;
+  deadLetters?: MessageTarget;
   stats: PublisherStats;
   onInvalid?: (topic: string, err: InvalidSensorReadingError) => void;
   onFailed?: (id: string, err: Error) => void;

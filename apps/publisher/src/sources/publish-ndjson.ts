@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { OutgoingMessage } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, InvalidSensorReadingError, type UnknownFields } from '@sensors/sensor-model';
-import { publishReadings, type PublisherStats, type ReadingSink } from '../publish-readings';
+import { publishReadings, type MessageTarget, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { ConflictingReadingError, ReadingIdentities } from '../reading-identities';
 import { readNdjsonLines, type NdjsonLine } from './read-ndjson-lines';
 
@@ -19,7 +19,7 @@ export interface PublishNdjsonOptions {
   unknownFields?: UnknownFields;
   sink: ReadingSink;
   /** Where invalid lines go, byte for byte, with the reason in their headers; without it they are skipped. */
-  deadLetters?: ReadingSink;
+  deadLetters?: MessageTarget;
   stats: PublisherStats;
   /** Stops reading; what was published still gets confirmed. */
   signal?: AbortSignal;

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { waitFor } from '@sensors/testing';
 
-// `npm start` runs the apps through tools/scripts/supervise.mjs; these runs give it stand-in
+// `npm start` runs the apps through supervise.mjs; these runs give it stand-in
 // apps (small node scripts) so that failures can be made at will.
-const supervisor = join(__dirname, '../../../tools/scripts/supervise.mjs');
+const supervisor = join(__dirname, '../supervise.mjs');
 // Plain writes, not console.log: under Nx, FORCE_COLOR would colour the numbers.
 const longRunning = `process.stdout.write('pid ' + process.pid + '\\n');
 process.on('SIGTERM', () => { process.stdout.write('stopped ' + process.pid + '\\n'); process.exit(0); });

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'scripts', preset: '../../jest.preset.js' };
