@@ -1,8 +1,11 @@
 /** One step of a shutdown, e.g. "stop consuming" or "close the database". */
 export interface ShutdownStep {
   name: string;
-  /** Runs the step; `signal` aborts once the shutdown's deadline has passed, for a step that can give up early. */
-  run: (signal: AbortSignal) => Promise<unknown> | unknown;
+  /**
+   * Runs the step, at once or by returning a promise (awaited); `signal` aborts once the
+   * shutdown's deadline has passed, for a step that can give up early.
+   */
+  run: (signal: AbortSignal) => unknown;
 }
 
 export interface ShutdownOptions {
