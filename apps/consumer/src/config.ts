@@ -158,13 +158,16 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     program.error(`error: unknown command "${command}": expected "run", "migrate", "dead-letters" or "check-config"`);
   }
   if (command !== 'dead-letters' && action !== undefined) program.error(`error: unexpected argument "${action}"`);
-  const values = program.opts();
+  // What the parsers above make of each option (commander types them all `any`).
+  const values = program.opts<
+    BatchingConfig & Pick<DatabaseConfig, 'migrateOnStart'> & Pick<ServiceConfig['topology'], 'deliveryLimit'>
+  >();
   if (values['maxRedeliveries'] >= values['deliveryLimit']) {
     program.error(
       `error: --max-redeliveries (${values['maxRedeliveries']}) must be below the queue's delivery limit (${values['deliveryLimit']}): otherwise the broker dead-letters a crashing message's neighbours first`,
     );
   }
-  const databaseUrl = readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0] as string;
+  const databaseUrl = readUrlList(program, 'databaseUrl', ['postgres', 'postgresql'])[0];
   // One role for everything when only --database-url is given; the two default roles otherwise.
   const ownRole =
     program.getOptionValueSource('migrationDatabaseUrl') === 'default' &&
@@ -175,9 +178,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     ...readServiceOptions(program),
     database: {
       url: databaseUrl,
-      migrationUrl: ownRole
-        ? databaseUrl
-        : (readUrlList(program, 'migrationDatabaseUrl', ['postgres', 'postgresql'])[0] as string),
+      migrationUrl: ownRole ? databaseUrl : readUrlList(program, 'migrationDatabaseUrl', ['postgres', 'postgresql'])[0],
       migrateOnStart: values['migrateOnStart'],
     },
     batching: {

@@ -90,7 +90,9 @@ export async function startConsumer(config: ConsumerConfig, context: ConsumerCon
     log: log.child({ component: 'pipeline' }),
   });
   Object.assign(started, { broker, database, consumer });
-  consumer.on('batch-stored', metrics.observeBatch).on('write-failed', metrics.countWriteFailure);
+  consumer
+    .on('batch-stored', (readings, seconds) => metrics.observeBatch(readings, seconds))
+    .on('write-failed', (cause) => metrics.countWriteFailure(cause));
   broker.start();
   const progressLog = log.child({ component: 'progress' });
   const stopProgress = startProgressLog(progressLog, config.ops.progressIntervalMs, () => consumer.progress());

@@ -11,7 +11,6 @@ import type { SaveReport } from '@sensors/persistence';
 import { consumeReadings, type ConsumeReadings, type ConsumerStats, type BufferedReading } from './consume-readings';
 import { writeFailureCause, type DatabaseHealth } from './database-health';
 
-
 export interface ReadingConsumerOptions {
   broker: BrokerConnection;
   topology: Topology;
@@ -71,8 +70,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
       onRoom: () => this.pipeline.resume(),
       write: (batch) => this.write(batch),
       onWriteError: (err, attempt, retryInMs) =>
-        (attempt === 0 ? log.warn : log.error).call(
-          log,
+        log[attempt === 0 ? 'warn' : 'error'](
           { err, cause: writeFailureCause(err), attempt, retryInMs },
           'batch write failed, holding the batch and retrying',
         ),
@@ -100,7 +98,10 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
       prefetch: this.tuner.prefetch,
       onMessage: (delivery) => this.pipeline.onMessage(delivery),
       onMessageError: (delivery, err) =>
-        log.error({ id: delivery.properties.messageId as unknown, err }, 'handling a message failed, dead-lettering it'),
+        log.error(
+          { id: delivery.properties.messageId as unknown, err },
+          'handling a message failed, dead-lettering it',
+        ),
     });
   }
 

@@ -76,6 +76,27 @@ export interface PublishingConfig {
   readonly envelopeLingerMs: number;
 }
 
+/** What the parsers of the options make of each (commander types them all `any`). */
+type PublisherOptionValues = PublishingConfig &
+  GeneratorConfig &
+  Pick<SourceConfig, 'onInvalid' | 'maxLineBytes' | 'unknownFields'> & {
+    source: SourceName;
+    file: string | undefined;
+    httpPort: number;
+    httpHost: string | undefined;
+    httpToken: string | undefined;
+    httpTlsCert: string | undefined;
+    httpTlsKey: string | undefined;
+    httpBodyLimit: number;
+    httpRequestTimeoutMs: number;
+    httpConfirmTimeoutMs: number;
+    mqttTopic: string[] | undefined;
+    mqttClientId: string;
+    mqttProtocolVersion: MqttSourceConfig['protocolVersion'];
+    mqttSessionExpirySeconds: number;
+    mqttMaxPayloadBytes: number;
+  };
+
 /** The publisher's settings, validated and grouped by concern; each part of the app takes its group. */
 export interface PublisherConfig extends ServiceConfig {
   /** `run`, or `check-config`: validate the settings, print them and exit. */
@@ -255,9 +276,9 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
   }
   // Repeatable options take no commander default, which the first value would be appended to.
   if (program.opts()['mqttUrl'] === undefined) program.setOptionValue('mqttUrl', [DEFAULT_MQTT_URL]);
-  const values = program.opts();
-  const type = values['source'] as SourceName;
-  const file = values['file'] as string | undefined;
+  const values = program.opts<PublisherOptionValues>();
+  const type = values['source'];
+  const file = values['file'];
   if (type === 'file' && !file) {
     program.error("error: --source file needs option '--file <path>' (env SENSORS_SOURCE_FILE)");
   }
@@ -272,7 +293,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       "error: option '--http-token' (env SENSORS_HTTP_TOKENS) holds a token with whitespace or a control character, which no request can send; separate tokens with commas (value hidden)",
     );
   }
-  const [certFile, keyFile] = [values['httpTlsCert'] as string | undefined, values['httpTlsKey'] as string | undefined];
+  const [certFile, keyFile] = [values['httpTlsCert'], values['httpTlsKey']];
   if ((certFile === undefined) !== (keyFile === undefined)) {
     program.error(
       "error: options '--http-tls-cert' and '--http-tls-key' (env SENSORS_HTTP_TLS_CERT, SENSORS_HTTP_TLS_KEY) go together",

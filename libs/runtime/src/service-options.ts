@@ -112,7 +112,10 @@ export function serviceOptions(settings: ServiceOptionsSettings): Option[] {
  * the program with an error naming the option when a broker URL is malformed.
  */
 export function readServiceOptions(program: Command): ServiceConfig {
-  const values = program.opts();
+  // What the parsers of serviceOptions make of each option (commander types them all `any`).
+  const values = program.opts<
+    ServiceConfig['topology'] & OpsConfig & { logLevel: LoggingConfig['level']; logPretty: LoggingConfig['pretty'] }
+  >();
   return {
     amqp: { urls: readUrlList(program, 'amqpUrl', ['amqp', 'amqps']) },
     topology: {
