@@ -6,6 +6,13 @@ import { CreateSensorReadingBuckets1796083200001 } from '../src/migrations/17960
 import { enrichedReading } from './readings';
 import { useEmptyDatabasePerTest } from './migrated-database';
 
+/** Saves one reading of 1 °F with this id and time, as the consumer would. */
+function saveOneReading(dataSource: DataSource, id: string, time: string) {
+  return saveReadings(dataSource, [
+    enrichedReading(id, { time_of_measurement: time, temperature_f: 1, temperature_c: ((1 - 32) * 5) / 9.0 }),
+  ]);
+}
+
 const MIGRATIONS = [
   'CreateSensorReadings1732838400000',
   'PartitionSensorReadings1796083200000',
@@ -122,15 +129,7 @@ describe('migrate', () => {
     expect(await migrate(dataSource)).toEqual(MIGRATIONS.slice(1));
     expect(await dataSource.query(checksum)).toEqual([before]);
     expect(before.count).toBe(5000);
-    expect(
-      await saveReadings(dataSource, [
-        enrichedReading('old-1', {
-          time_of_measurement: '2019-06-24T15:01:00Z',
-          temperature_f: 1,
-          temperature_c: ((1 - 32) * 5) / 9.0,
-        }),
-      ]),
-    ).toMatchObject({ duplicates: 1 });
+    expect(await saveOneReading(dataSource, 'old-1', '2019-06-24T15:01:00Z')).toMatchObject({ duplicates: 1 });
   });
 
   it('re-keys a partitioned table with data by (measured_at, id) without losing or moving a row', async () => {
@@ -168,14 +167,9 @@ describe('migrate', () => {
       "SELECT pg_get_indexdef('sensor_readings_20261201_pkey'::regclass) AS pkey",
     );
     expect(pkey).toMatch(/USING btree \(measured_at, id\)$/);
-    expect(
-      await saveReadings(dataSource, [
-        enrichedReading('kept-1', {
-          time_of_measurement: '2026-11-30T00:01:00Z',
-          temperature_f: 1,
-          temperature_c: ((1 - 32) * 5) / 9.0,
-        }),
-      ]),
-    ).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await saveOneReading(dataSource, 'kept-1', '2026-11-30T00:01:00Z')).toMatchObject({
+      stored: 0,
+      duplicates: 1,
+    });
   });
 });
