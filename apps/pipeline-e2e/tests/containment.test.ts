@@ -226,9 +226,12 @@ describe('the consumer contains every bad message', () => {
         // statement waits on a lock: end the dead process's sessions, as a failover would.
         await terminateDatabaseSessions('sensors-consumer', pipeline.db.name);
         kills++;
-        expect(kills).toBeLessThanOrEqual(4);
+        // The consumer sets the message aside once the broker's count of its returns passes 2.
+        // The broker counts every return, not only kills (a loaded run once saw one more), so the
+        // guarantee is a bound: at most 3 kills, and never a neighbour dead-lettered.
+        expect(kills).toBeLessThanOrEqual(3);
       }
-      expect(kills).toBe(3);
+      expect(kills).toBeGreaterThanOrEqual(1);
     } finally {
       await lock.release();
     }
