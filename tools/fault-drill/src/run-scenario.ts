@@ -222,7 +222,7 @@ export class ScenarioContext {
   }
 
   /** Starts a consumer, then a publisher. */
-  async startPipeline(options: { rssIntervalMs?: number } = {}): Promise<{
+  async startPipeline(options: { rate?: number; rssIntervalMs?: number } = {}): Promise<{
     consumer: AppProcess;
     publisher: AppProcess;
   }> {

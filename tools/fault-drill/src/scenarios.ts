@@ -23,6 +23,8 @@ const BROKER_STOPPED_MS = 1500;
 const NODE_DOWN_MS = 3000;
 /** The publisher's default `--max-in-flight`. */
 const MAX_UNCONFIRMED = 2000;
+/** The least time the memory-alarm scenario's stream takes, so the alarm meets a running publisher. */
+const ALARM_STREAM_MS = 60_000;
 
 const BATCH_RETRY = 'batch write failed, holding the batch and retrying';
 const BROKER_LOST = 'broker connection lost, reconnecting';
@@ -363,9 +365,12 @@ const memoryAlarm: Scenario = {
   scope: 'whole broker',
   async run(ctx) {
     const broker = ctx.settings.services.broker;
-    const { publisher } = await ctx.startPipeline({ rssIntervalMs: 100 });
-    // The alarm must meet a running publisher: wait on its progress.
-    await ctx.waitForConfirmed(0.2);
+    // The alarm must meet a running publisher. `rabbitmqctl` starts an Erlang VM, which on a
+    // loaded machine can take longer than the drill's usual stream, so this publisher is paced
+    // to outlast it: the stream takes at least ALARM_STREAM_MS and the alarm is set at a tenth.
+    const rate = Math.min(ctx.settings.rate, Math.ceil((ctx.size * 1000) / ALARM_STREAM_MS));
+    const { publisher } = await ctx.startPipeline({ rate, rssIntervalMs: 100 });
+    await ctx.waitForConfirmed(0.1);
     // The drill's own node, so the watermark is set for no one else; `start_app` puts back
     // the configured one, which is how the block ends on any machine speed.
     const restore = ctx.settings.restores.add("reset the drill node's memory watermark", async () => {
@@ -432,7 +437,7 @@ const memoryAlarm: Scenario = {
       `publisher RSS peak: ${rssBefore.toFixed(1)} MiB before, ${rssDuring.toFixed(1)} MiB during, ${rssAfter.toFixed(1)} MiB after the block (sampled every 100 ms); unconfirmed at most ${unconfirmedMax}, received and unsettled at most ${unsettledMax}`,
     );
     if (filledAt === undefined) {
-      ctx.notes.push(`the window never filled at ${ctx.settings.rate}/s, so this run does not exercise the stop`);
+      ctx.notes.push(`the window never filled at ${rate}/s, so this run does not exercise the stop`);
     }
     ctx.check(
       'the publisher was blocked, and released',
