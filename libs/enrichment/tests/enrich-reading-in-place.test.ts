@@ -18,7 +18,11 @@ describe('enrichReadingInPlace', () => {
   });
 
   it('gives what enrichReading gives, fields the model does not know included', () => {
-    const extended = () => ({ ...reading(), extra: { humidity: 40 }, content: { ...reading().content, site: 'attic' } });
+    const extended = () => ({
+      ...reading(),
+      extra: { humidity: 40 },
+      content: { ...reading().content, site: 'attic' },
+    });
     expect(enrichReadingInPlace(extended())).toEqual(enrichReading(extended()));
   });
 
