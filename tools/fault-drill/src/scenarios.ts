@@ -21,7 +21,7 @@ const OUTAGE_MS = 4000;
 const BROKER_STOPPED_MS = 1500;
 /** How long a cluster node stays down: long enough for the queue to elect a new leader (~1–2 s). */
 const NODE_DOWN_MS = 3000;
-/** The publisher's default `--max-in-flight`. */
+/** The publisher's default `--max-unconfirmed`. */
 const MAX_UNCONFIRMED = 2000;
 /** The least time the memory-alarm scenario's stream takes, so the alarm meets a running publisher. */
 const ALARM_STREAM_MS = 60_000;
