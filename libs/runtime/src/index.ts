@@ -13,7 +13,6 @@ export { redactConfig } from './redact-config';
 export { redactUrl } from './redact-url';
 export type { RenamedOption } from './rename-options';
 export { RETRY_DELAYS, retry, type RetryOptions } from './retry';
-export { sleep } from './sleep';
 export { StartupError, startupFailureFields } from './startup-error';
 export { InterpolationError, interpolateVariables } from './interpolate-variables';
 export { startProgressLog, type EventLogger } from './start-progress-log';

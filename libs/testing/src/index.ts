@@ -37,4 +37,4 @@ export {
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export type { StoredReadingRow } from './stored-reading-row';
 export { uniqueName } from './unique-name';
-export { sleep, waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';
+export { waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import {
@@ -9,7 +10,6 @@ import {
   deleteBrokerObjects,
   queueDepth,
   quoteIdentifier,
-  sleep,
   waitFor,
   withTimeout,
   type Broker,
@@ -275,8 +275,9 @@ export class ScenarioContext {
     );
   }
 
-  sleep(ms: number): Promise<void> {
-    return sleep(ms, this.signal);
+  /** Resolves after `ms`; rejects with an AbortError once the scenario is interrupted or times out. */
+  delay(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.signal });
   }
 
   /** Records a fault; notes when the publisher had already finished (the fault was not mid-stream). */

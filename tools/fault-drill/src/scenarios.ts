@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import {
   adminQuery,
@@ -5,7 +6,6 @@ import {
   isListening,
   queueDepth,
   quoteIdentifier,
-  sleep,
   waitFor,
   type AppProcess,
   type RabbitCluster,
@@ -46,7 +46,7 @@ async function restoreWhileProbing(restore: () => Promise<void>, isUp: () => Pro
   const probe = (async () => {
     while (restoring && upAt === undefined) {
       if (await isUp()) upAt = Date.now();
-      else await sleep(50);
+      else await delay(50);
     }
   })();
   try {
@@ -97,7 +97,7 @@ async function takeDown(ctx: ScenarioContext, outage: Outage): Promise<{ start: 
   try {
     await outage.stop();
     stoppedAt = Date.now();
-    await ctx.sleep(outage.downMs);
+    await ctx.delay(outage.downMs);
   } finally {
     end = await restoreWhileProbing(restore, outage.isUp);
   }
@@ -241,7 +241,7 @@ const consumerSessionsTerminated: Scenario = {
       const how = freeze ? (freeze.frozen ? 'INSERT frozen mid-statement' : 'no INSERT caught') : 'as found';
       ctx.fault(`pg_terminate_backend #${index + 1}`, start, Date.now(), `${terminated} sessions, ${how}`);
       details.push(`${terminated} (${how})`);
-      await ctx.sleep(500);
+      await ctx.delay(500);
     }
     const retries = count(ctx, 'consumer', BATCH_RETRY);
     ctx.check(
@@ -272,7 +272,7 @@ const consumerKilled: Scenario = {
       await freeze.release();
     }
     const depth = await queueDepth(ctx.queue, ctx.broker);
-    await ctx.sleep(2000);
+    await ctx.delay(2000);
     const restarted = await ctx.startConsumer();
     ctx.fault(
       'consumer down',
@@ -399,7 +399,7 @@ const memoryAlarm: Scenario = {
         { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
       ).catch(() => undefined);
       filledAt = progress().find((l) => Number(l['unconfirmed']) >= MAX_UNCONFIRMED)?.time;
-      await ctx.sleep(1000);
+      await ctx.delay(1000);
     } finally {
       await restore();
     }
@@ -415,7 +415,7 @@ const memoryAlarm: Scenario = {
       intervalMs: 50,
       signal: ctx.signal,
     }).catch(() => undefined);
-    await ctx.sleep(2000);
+    await ctx.delay(2000);
 
     // Memory: the peak RSS in the 3 s before the alarm, during it, and in the 3 s after.
     const peak = (from: number, to: number) =>
@@ -478,7 +478,7 @@ const tableLocked: Scenario = {
       while (Date.now() < holdUntil) {
         const sessions = await ctx.consumerSessions();
         waiting = Math.max(waiting, sessions.filter((s) => s.wait_event_type === 'Lock').length);
-        await ctx.sleep(500);
+        await ctx.delay(500);
       }
       await client.query('ROLLBACK');
     });
@@ -514,7 +514,7 @@ const connectionsRefused: Scenario = {
         ctx.adminUrl(),
         sessions.map((session) => session.pid),
       );
-      await ctx.sleep(OUTAGE_MS + 1000);
+      await ctx.delay(OUTAGE_MS + 1000);
     });
     ctx.fault('connections refused', start, end, `${terminated} sessions terminated`);
     const refused = ctx.consumerApps
@@ -590,7 +590,7 @@ async function losenumber(ctx: ScenarioContext, { how, pick }: NodeLossOptions):
             { timeoutMs: 15_000, intervalMs: 200, signal: ctx.signal },
           ).catch(() => undefined)
         : Promise.resolve(undefined);
-    [newLeader] = await Promise.all([election, ctx.sleep(NODE_DOWN_MS)]);
+    [newLeader] = await Promise.all([election, ctx.delay(NODE_DOWN_MS)]);
   } finally {
     backAt = await restoreWhileProbing(restore, () => brokerListening(target.url));
   }
@@ -605,7 +605,7 @@ async function losenumber(ctx: ScenarioContext, { how, pick }: NodeLossOptions):
         ? `; new leader ${newLeader ? `c${newLeader.node} seen ${newLeader.at - lost} ms after the loss` : 'not seen within 15 s'}`
         : ''),
   );
-  await ctx.sleep(1000);
+  await ctx.delay(1000);
   const onNode = appsOn.get(node) as AppProcess;
   const lostOnNode = onNode.lines(BROKER_LOST).filter((line) => (line.time ?? 0) >= start).length;
   const lostElsewhere = [...appsOn.values()]
