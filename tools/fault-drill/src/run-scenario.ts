@@ -10,6 +10,7 @@ import {
   deleteBrokerObjects,
   queueDepth,
   quoteIdentifier,
+  readMetric,
   waitFor,
   withTimeout,
   type Broker,
@@ -247,6 +248,19 @@ export class ScenarioContext {
 
   get consumerApps(): AppProcess[] {
     return this.apps.filter((app) => app.label.startsWith('consumer'));
+  }
+
+  /**
+   * Batch writes that failed so far (`sensors_batch_write_failures_total`, of one SQLSTATE or
+   * error code `cause` if given), summed over the consumers still running: a scenario takes it
+   * before and after its fault, so a consumer must keep running in between.
+   */
+  async writeFailures(cause?: string): Promise<number> {
+    const running = this.consumerApps.filter((app) => app.running);
+    const counts = await Promise.all(
+      running.map((app) => readMetric(app, 'sensors_batch_write_failures_total', cause ? { cause } : {})),
+    );
+    return counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
   }
 
   /** Waits until the table holds `fraction` of the readings: the moment to inject a fault mid-stream. */

@@ -26,7 +26,8 @@ const MAX_UNCONFIRMED = 2000;
 /** The least time the memory-alarm scenario's stream takes, so the alarm meets a running publisher. */
 const ALARM_STREAM_MS = 60_000;
 
-const BATCH_RETRY = 'batch write failed, holding the batch and retrying';
+/** SQLSTATE too_many_connections, e.g. a role past its CONNECTION LIMIT. */
+const TOO_MANY_CONNECTIONS = '53300';
 const BROKER_LOST = 'broker connection lost, reconnecting';
 
 function count(ctx: ScenarioContext, label: 'publisher' | 'consumer', msg: string, since = 0): number {
@@ -193,7 +194,8 @@ const postgresRestarted: Scenario = {
     await ctx.startPipeline();
     await ctx.waitForStored(0.4);
     const postgres = ctx.settings.services.postgres;
-    const { start } = await takeDown(ctx, {
+    const failedBefore = await ctx.writeFailures();
+    await takeDown(ctx, {
       label: 'Postgres down',
       restoreName: 'start the drill Postgres',
       stop: () => postgres.stop(),
@@ -201,13 +203,20 @@ const postgresRestarted: Scenario = {
       isUp: () => postgresAnswers(postgres.adminUrl),
       downMs: OUTAGE_MS,
     });
-    await waitFor('the consumer to report a held batch', () => count(ctx, 'consumer', BATCH_RETRY, start) >= 1, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      signal: ctx.signal,
-    }).catch(() => undefined);
-    const retries = count(ctx, 'consumer', BATCH_RETRY, start);
-    ctx.check('the fault took effect', retries >= 1, `batch write retries logged by the consumer: ${retries}`);
+    let failed = 0;
+    await waitFor(
+      'the consumer to count a failed batch write',
+      async () => {
+        failed = (await ctx.writeFailures()) - failedBefore;
+        return failed >= 1;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, signal: ctx.signal },
+    ).catch(() => undefined);
+    ctx.check(
+      'the fault took effect',
+      failed >= 1,
+      `batch writes failed (sensors_batch_write_failures_total): ${failed}`,
+    );
   },
 };
 
@@ -220,6 +229,7 @@ const consumerSessionsTerminated: Scenario = {
     const details: string[] = [];
     let terminatedTotal = 0;
     let frozenCuts = 0;
+    const failedBefore = await ctx.writeFailures();
     for (const [index, fraction] of [0.3, 0.5, 0.7].entries()) {
       await ctx.waitForStored(fraction);
       // Cuts 1 and 3 freeze a batch inside its INSERT first, so the session surely dies
@@ -243,11 +253,11 @@ const consumerSessionsTerminated: Scenario = {
       details.push(`${terminated} (${how})`);
       await ctx.delay(500);
     }
-    const retries = count(ctx, 'consumer', BATCH_RETRY);
+    const failed = (await ctx.writeFailures()) - failedBefore;
     ctx.check(
       'the fault took effect',
-      terminatedTotal >= 3 && frozenCuts === 2 && retries >= 2,
-      `sessions terminated per cut: ${details.join(', ')}; batch write retries logged: ${retries}`,
+      terminatedTotal >= 3 && frozenCuts === 2 && failed >= 2,
+      `sessions terminated per cut: ${details.join(', ')}; batch writes failed (sensors_batch_write_failures_total): ${failed}`,
     );
   },
 };
@@ -506,6 +516,7 @@ const connectionsRefused: Scenario = {
       });
     });
     let terminated: number | undefined;
+    const refusedBefore = await ctx.writeFailures(TOO_MANY_CONNECTIONS);
     const { start, end } = await ctx.injectFault(restore, async () => {
       await adminQuery(`ALTER ROLE ${quoteIdentifier(role)} CONNECTION LIMIT 0`, [], { url: ctx.adminUrl() });
       // The limit only stops new connections: end the pooled ones, so the consumer must reconnect.
@@ -517,15 +528,11 @@ const connectionsRefused: Scenario = {
       await ctx.delay(OUTAGE_MS + 1000);
     });
     ctx.fault('connections refused', start, end, `${terminated} sessions terminated`);
-    const refused = ctx.consumerApps
-      .flatMap((app) => app.lines(BATCH_RETRY))
-      .filter(
-        (line) => (line.time ?? 0) >= start && JSON.stringify(line['err'] ?? '').includes('too many connections'),
-      );
+    const refused = (await ctx.writeFailures(TOO_MANY_CONNECTIONS)) - refusedBefore;
     ctx.check(
       'the fault took effect',
-      refused.length >= 1,
-      `batch write retries with "too many connections for role": ${refused.length}`,
+      refused >= 1,
+      `batch writes failed with "too many connections for role" (sensors_batch_write_failures_total{cause="${TOO_MANY_CONNECTIONS}"}): ${refused}`,
     );
   },
 };
