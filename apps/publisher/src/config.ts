@@ -34,8 +34,8 @@ export interface MqttSourceConfig {
   readonly protocolVersion: 4 | 5;
   readonly sessionExpirySeconds: number;
   readonly maxPayloadBytes: number;
-  /** MQTT messages whose readings RabbitMQ has not yet confirmed, at most (`--max-unconfirmed`). */
-  readonly maxUnacknowledged: number;
+  /** MQTT messages unacked, their PUBACK held until RabbitMQ confirms their readings, at most (`--max-unconfirmed`). */
+  readonly maxUnacked: number;
 }
 
 /** The HTTP source's settings. */
@@ -340,7 +340,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         protocolVersion: values['mqttProtocolVersion'],
         sessionExpirySeconds: values['mqttSessionExpirySeconds'],
         maxPayloadBytes: values['mqttMaxPayloadBytes'],
-        maxUnacknowledged: values['maxUnconfirmed'],
+        maxUnacked: values['maxUnconfirmed'],
       },
     },
     renamedVariables,

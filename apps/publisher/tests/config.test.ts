@@ -108,7 +108,7 @@ describe('loadPublisherConfig --max-in-flight, renamed --max-unconfirmed', () =>
     process.env['SENSORS_MAX_IN_FLIGHT'] = '30';
     expect(load()).toMatchObject({
       publishing: { maxUnconfirmed: 30 },
-      source: { mqtt: { maxUnacknowledged: 30 } },
+      source: { mqtt: { maxUnacked: 30 } },
       renamedVariables: [{ variable: 'SENSORS_MAX_IN_FLIGHT', replacement: 'SENSORS_MAX_UNCONFIRMED' }],
     });
   });
@@ -265,7 +265,7 @@ describe('loadPublisherConfig sources', () => {
     expect(load(['--source', 'mqtt', '--max-unconfirmed', '30']).source.mqtt).toMatchObject({
       urls: ['mqtt://127.0.0.1:1883'],
       topics: ['sensors/#'],
-      maxUnacknowledged: 30,
+      maxUnacked: 30,
     });
   });
 });
