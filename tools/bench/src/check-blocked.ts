@@ -16,7 +16,7 @@ const RABBITMQ_SCRIPTS = process.env['RABBITMQ_SCRIPTS'] ?? '/usr/lib/rabbitmq/b
 /**
  * The blocked run's pace: its readings take the block and 20 s more, so that the publisher is
  * still sending when the alarm rises (`rabbitmqctl` takes seconds on a loaded machine), however
- * fast the machine; at least 1,000/s, so that a block meets a full in-flight window.
+ * fast the machine; at least 1,000/s, so that a block meets a full window of unconfirmed readings.
  */
 export function blockedRunRate(count: number, blockedSeconds: number): number {
   return Math.max(1000, Math.floor(count / (blockedSeconds + 20)));
