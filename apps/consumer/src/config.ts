@@ -145,7 +145,7 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     ...deadLettersOptions(),
     ...partitionOptions(),
   ];
-  const renamedVariables = parseOptions(program, options, argv, {
+  const { renamedVariables } = parseOptions(program, options, argv, {
     env: process.env,
     renamed: RENAMED_VARIABLES,
     section: 'consumer',

@@ -1,8 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import {
   countQueueMessages,
   createTestDatabase,
-  sleep,
   startApp,
   startRabbitCluster,
   uniqueName,
@@ -67,13 +67,13 @@ describe('the pipeline on a RabbitMQ cluster', () => {
     expect(await cluster.members(queue)).toEqual([1, 2, 3]);
     const leader = cluster.nodes[(await cluster.leader(queue)) - 1];
     await leader.stopApp();
-    await sleep(NODE_DOWN_MS);
+    await delay(NODE_DOWN_MS);
     await leader.startApp();
 
     await waitFor('more stored', async () => (await storedCount()) >= 10_000, { timeoutMs: 180_000 });
     // The publisher's own node this time: its unconfirmed readings must be republished elsewhere.
     await cluster.nodes[0].kill();
-    await sleep(NODE_DOWN_MS);
+    await delay(NODE_DOWN_MS);
     await cluster.nodes[0].start();
 
     expect(await publisher.exited).toBe(0);

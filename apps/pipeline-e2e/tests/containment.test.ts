@@ -3,7 +3,14 @@ import type { ChannelModel, ConfirmChannel, GetMessage, Options } from 'amqplib'
 import { Client } from 'pg';
 import type { Topology } from '@sensors/messaging';
 import { DEAD_LETTER_HEADERS, ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
-import { countQueueMessages, startApp, terminateDatabaseSessions, waitFor, type AppProcess } from '@sensors/testing';
+import {
+  countQueueMessages,
+  readMetric,
+  startApp,
+  terminateDatabaseSessions,
+  waitFor,
+  type AppProcess,
+} from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 import { openTestBroker, peekQueue } from './test-broker';
 
@@ -77,13 +84,6 @@ async function deadLettersOf(prefix: string): Promise<GetMessage[]> {
   return (await peek(topology.deadLetterQueue)).filter((m) => String(m.properties.messageId).startsWith(prefix));
 }
 
-async function metric(consumer: AppProcess, line: string): Promise<number | undefined> {
-  const port = consumer.logs.find((l) => l['msg'] === 'serving metrics and health')?.['metricsPort'];
-  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found === undefined ? undefined : Number(found.split(' ')[1]);
-}
-
 /** Waits until everything queued is stored or dead-lettered and the queue is empty. */
 async function expectContained(name: string, consumer: AppProcess, good: string[], bad: Record<string, string>) {
   await waitFor('every good reading stored', async () => (await storedAmong(good)) === good.length, {
@@ -103,8 +103,8 @@ async function expectContained(name: string, consumer: AppProcess, good: string[
   ).toEqual(bad);
   expect(dead).toHaveLength(Object.keys(bad).length);
   expect(await storedAmong(good)).toBe(good.length);
-  expect(await metric(consumer, 'sensors_reconnects_total{target="broker"}')).toBe(0);
-  expect(await metric(consumer, 'sensors_consumer_unacked_messages')).toBe(0);
+  expect(await readMetric(consumer, 'sensors_reconnects_total', { target: 'broker' })).toBe(0);
+  expect(await readMetric(consumer, 'sensors_consumer_unacked_messages')).toBe(0);
   expect(await consumer.stop()).toBe(0);
 }
 

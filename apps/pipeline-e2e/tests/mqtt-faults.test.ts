@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   closeBrokerConnections,
-  sleep,
   startApp,
   startMosquitto,
   waitFor,
@@ -127,7 +127,7 @@ class Sensor {
       this.#pending.add(sent);
       void sent.finally(() => this.#pending.delete(sent));
       while (this.#pending.size >= SENSOR_WINDOW) await Promise.race(this.#pending);
-      await sleep(1000 / MESSAGES_PER_SECOND);
+      await delay(1000 / MESSAGES_PER_SECOND);
     }
   }
 }

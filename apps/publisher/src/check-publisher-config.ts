@@ -24,6 +24,11 @@ export async function checkPublisherConfig(config: PublisherConfig, output: Chec
   for (const { variable, replacement } of config.renamedVariables) {
     output.err(`warning: ${variable} is deprecated and read for this release only: rename it to ${replacement}\n`);
   }
+  for (const { option, replacement, origin } of config.renamedOptions) {
+    output.err(
+      `warning: ${option} (${origin}) is deprecated and read for this release only: rename it to ${replacement}\n`,
+    );
+  }
   output.out(`${JSON.stringify(redactConfig(config, ['tokens']), null, 2)}\n`);
   for (const problem of problems) output.err(`error: ${problem}\n`);
   if (problems.length === 0) output.err('configuration valid\n');

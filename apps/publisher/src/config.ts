@@ -7,7 +7,7 @@ import {
   readUrlList,
   serviceOptions,
 } from '@sensors/runtime';
-import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
+import type { RenamedOption, RenamedVariable, ServiceConfig } from '@sensors/runtime';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import { VERSION } from './version';
 
@@ -34,8 +34,8 @@ export interface MqttSourceConfig {
   readonly protocolVersion: 4 | 5;
   readonly sessionExpirySeconds: number;
   readonly maxPayloadBytes: number;
-  /** MQTT messages not yet confirmed by RabbitMQ, at most (`--max-in-flight`). */
-  readonly maxUnacknowledged: number;
+  /** MQTT messages unacked, their PUBACK held until RabbitMQ confirms their readings, at most (`--max-unconfirmed`). */
+  readonly maxUnacked: number;
 }
 
 /** The HTTP source's settings. */
@@ -69,7 +69,8 @@ export interface SourceConfig {
 
 /** How readings are packed and how many may await the broker's confirm. */
 export interface PublishingConfig {
-  readonly maxInFlight: number;
+  /** Published readings the broker has not yet confirmed, at most, open envelopes included. */
+  readonly maxUnconfirmed: number;
   /** Readings per envelope, at most; 1: one reading per message, without an envelope. */
   readonly envelopeSize: number;
   /** Longest an open envelope waits for more readings, in milliseconds. */
@@ -105,6 +106,8 @@ export interface PublisherConfig extends ServiceConfig {
   readonly source: SourceConfig;
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
+  /** Flags and config file keys of earlier releases that were read, likewise. */
+  readonly renamedOptions: readonly RenamedOption[];
 }
 
 const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
@@ -114,6 +117,12 @@ export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
   SENSORS_AMQP_URL: 'AMQP_URL',
   SENSORS_HTTP_TOKENS: 'HTTP_TOKENS',
   SENSORS_MQTT_URL: 'MQTT_URL',
+  SENSORS_MAX_UNCONFIRMED: 'SENSORS_MAX_IN_FLIGHT',
+};
+
+/** Options of earlier releases still read, as flags and config file keys, with a warning: new → old. */
+export const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
+  '--max-unconfirmed': '--max-in-flight',
 };
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -159,8 +168,8 @@ function sourceOptions(): Option[] {
 
 function publishingOptions(): Option[] {
   return [
-    new Option('--max-in-flight <n>', "published readings awaiting the broker's confirm, at most")
-      .env('SENSORS_MAX_IN_FLIGHT')
+    new Option('--max-unconfirmed <n>', "published readings awaiting the broker's confirm, at most")
+      .env('SENSORS_MAX_UNCONFIRMED')
       .default(2000)
       .argParser(integerOption(1, 1_000_000)),
     new Option('--envelope-size <n>', 'readings per message, at most (1: one reading per message, no envelope)')
@@ -263,9 +272,10 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
       metricsPort: 9464,
     }),
   ];
-  const renamedVariables = parseOptions(program, options, argv, {
+  const { renamedVariables, renamedOptions } = parseOptions(program, options, argv, {
     env: process.env,
     renamed: RENAMED_VARIABLES,
+    renamedOptions: RENAMED_OPTIONS,
     section: 'publisher',
     otherSections: ['consumer'],
     exitOverride,
@@ -303,7 +313,7 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
     command: command as PublisherConfig['command'],
     ...readServiceOptions(program),
     publishing: {
-      maxInFlight: values['maxInFlight'],
+      maxUnconfirmed: values['maxUnconfirmed'],
       envelopeSize: values['envelopeSize'],
       envelopeLingerMs: values['envelopeLingerMs'],
     },
@@ -330,9 +340,10 @@ export function loadPublisherConfig(argv: readonly string[], { exitOverride = fa
         protocolVersion: values['mqttProtocolVersion'],
         sessionExpirySeconds: values['mqttSessionExpirySeconds'],
         maxPayloadBytes: values['mqttMaxPayloadBytes'],
-        maxUnacknowledged: values['maxInFlight'],
+        maxUnacked: values['maxUnconfirmed'],
       },
     },
     renamedVariables,
+    renamedOptions,
   };
 }

@@ -76,20 +76,20 @@ export async function startPublisher(config: PublisherConfig, context: Publisher
     return { end: unfinished, failure };
   });
   const topology = topologyFor(config.topology);
-  const { maxInFlight, envelopeSize, envelopeLingerMs } = config.publishing;
-  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed: maxInFlight });
+  const { maxUnconfirmed, envelopeSize, envelopeLingerMs } = config.publishing;
+  const publisher = new ConfirmPublisher(broker, { topology, maxUnconfirmed });
   const sink =
     envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
           size: envelopeSize,
           lingerMs: envelopeLingerMs,
-          maxUnconfirmed: maxInFlight,
+          maxUnconfirmed,
         })
       : new MessageSink(publisher);
   const deadLetters =
     config.source.onInvalid === 'dead-letter' && ['stdin', 'file', 'mqtt'].includes(config.source.type)
-      ? new ConfirmPublisher(broker, { topology, maxUnconfirmed: maxInFlight, toDeadLetterExchange: true })
+      ? new ConfirmPublisher(broker, { topology, maxUnconfirmed, toDeadLetterExchange: true })
       : undefined;
   const stats = newPublisherStats();
   const registry = createMetricsRegistry(VERSION);

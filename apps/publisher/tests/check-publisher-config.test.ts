@@ -22,6 +22,21 @@ describe('checkPublisherConfig', () => {
     expect(written.err).toBe('configuration valid\n');
   });
 
+  it('warns of each old name read, naming its replacement', async () => {
+    process.env['SENSORS_MAX_IN_FLIGHT'] = '30';
+    try {
+      const { written, code } = run(['check-config', '--max-in-flight', '40']);
+      expect(await code).toBe(0);
+      expect(written.err).toContain(
+        'warning: --max-in-flight (command line) is deprecated and read for this release only: rename it to --max-unconfirmed\n',
+      );
+      // The old flag wins over the old variable, which is read but not used: it is still named.
+      expect(written.err).toContain('warning: SENSORS_MAX_IN_FLIGHT is deprecated');
+    } finally {
+      delete process.env['SENSORS_MAX_IN_FLIGHT'];
+    }
+  });
+
   it('returns 1 when the input file cannot be read', async () => {
     const file = join(tmpdir(), 'no-such-readings.ndjson');
     const { written, code } = run(['check-config', '--source', 'file', '--file', file]);

@@ -39,11 +39,12 @@ describe('loadPublisherConfig', () => {
         queueType: 'quorum',
         deliveryLimit: 20,
       },
-      publishing: { maxInFlight: 2000, envelopeSize: 100, envelopeLingerMs: 5 },
+      publishing: { maxUnconfirmed: 2000, envelopeSize: 100, envelopeLingerMs: 5 },
       source: { type: 'generator', generator: { count: undefined, rate: 100, seed: undefined, sensors: 10 } },
       logging: { level: 'info', pretty: false },
       ops: { metricsPort: 9464, progressIntervalMs: 5000, shutdownTimeoutMs: 15_000 },
       renamedVariables: [],
+      renamedOptions: [],
     });
   });
 
@@ -99,6 +100,39 @@ describe('loadPublisherConfig renamed variables', () => {
     process.env['AMQP_URL'] = 'amqp://old:5672';
     process.env['SENSORS_AMQP_URL'] = 'amqp://new:5672';
     expect(load()).toMatchObject({ amqp: { urls: ['amqp://new:5672'] }, renamedVariables: [] });
+  });
+});
+
+describe('loadPublisherConfig --max-in-flight, renamed --max-unconfirmed', () => {
+  it('reads SENSORS_MAX_IN_FLIGHT for one more release and reports it', () => {
+    process.env['SENSORS_MAX_IN_FLIGHT'] = '30';
+    expect(load()).toMatchObject({
+      publishing: { maxUnconfirmed: 30 },
+      source: { mqtt: { maxUnacked: 30 } },
+      renamedVariables: [{ variable: 'SENSORS_MAX_IN_FLIGHT', replacement: 'SENSORS_MAX_UNCONFIRMED' }],
+    });
+  });
+
+  it('reads the flag --max-in-flight for one more release and reports it', () => {
+    expect(load(['--max-in-flight', '40'])).toMatchObject({
+      publishing: { maxUnconfirmed: 40 },
+      renamedOptions: [{ option: '--max-in-flight', replacement: '--max-unconfirmed', origin: 'command line' }],
+    });
+  });
+
+  it('reads the config file key max-in-flight for one more release and reports it', () => {
+    const file = write('old-key.yaml', 'publisher:\n  max-in-flight: 50\n');
+    expect(load(['--config', file])).toMatchObject({
+      publishing: { maxUnconfirmed: 50 },
+      renamedOptions: [{ option: 'max-in-flight', replacement: 'max-unconfirmed', origin: 'config file' }],
+    });
+  });
+
+  it('prefers the new names when both are given', () => {
+    process.env['SENSORS_MAX_IN_FLIGHT'] = '30';
+    process.env['SENSORS_MAX_UNCONFIRMED'] = '31';
+    expect(load(['--max-in-flight', '40', '--max-unconfirmed', '41']).publishing.maxUnconfirmed).toBe(41);
+    expect(load().publishing.maxUnconfirmed).toBe(31);
   });
 });
 
@@ -227,11 +261,11 @@ describe('loadPublisherConfig sources', () => {
     expect(config.source.http).toMatchObject({ host: '0.0.0.0', port: 0, tokens: [] });
   });
 
-  it('bounds the MQTT messages awaiting confirms by --max-in-flight', () => {
-    expect(load(['--source', 'mqtt', '--max-in-flight', '30']).source.mqtt).toMatchObject({
+  it('bounds the MQTT messages awaiting confirms by --max-unconfirmed', () => {
+    expect(load(['--source', 'mqtt', '--max-unconfirmed', '30']).source.mqtt).toMatchObject({
       urls: ['mqtt://127.0.0.1:1883'],
       topics: ['sensors/#'],
-      maxUnacknowledged: 30,
+      maxUnacked: 30,
     });
   });
 });

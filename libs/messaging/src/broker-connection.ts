@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type ChannelModel } from 'amqplib';
-import { RETRY_DELAYS, backoffDelay, redactUrl, sleep, type BackoffOptions } from '@sensors/runtime';
+import { RETRY_DELAYS, backoffDelay, redactUrl, type BackoffOptions } from '@sensors/runtime';
 import { brokerRefusal, type BrokerRefusal } from './broker-refusal';
 
 /** Something that opens its channels on each new connection: a publisher or a consumer. */
@@ -121,7 +122,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
         if (this.gaveUp(shown, err)) return;
         const retryInMs = backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect);
         this.emit('connect-failed', { url: shown, err: err as Error, retryInMs });
-        await sleep(retryInMs, this.stopping.signal);
+        await this.backOff(retryInMs);
         continue;
       }
       const openedAt = Date.now();
@@ -147,8 +148,16 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       if (attached !== true && this.gaveUp(shown, attached)) return;
       this.emit('disconnected', { url: shown, err });
       if (Date.now() - openedAt > HEALTHY_AFTER_MS) attempt = 0;
-      await sleep(backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect), this.stopping.signal);
+      await this.backOff(backoffDelay(attempt++, this.options.backoff ?? RETRY_DELAYS.reconnect));
     }
+  }
+
+  /** Waits `ms` before the next attempt, or less: close() ends the wait, and the loop then sees it is stopping. */
+  private async backOff(ms: number): Promise<void> {
+    const { signal } = this.stopping;
+    await delay(ms, undefined, { signal }).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+    });
   }
 
   /** Resolves when the connection closes, with the error that closed it, if any. */

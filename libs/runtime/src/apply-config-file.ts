@@ -40,6 +40,8 @@ export function applyConfigFile(program: Command, options: ConfigFileOptions): v
   const byName = new Map(
     program.options.filter((o) => o.long && o.long !== '--config').map((o) => [o.long?.replace(/^--/, ''), o]),
   );
+  // Earlier names, hidden from --help, are accepted but not offered.
+  const known = program.options.filter((o) => o.long && o.long !== '--config' && !o.hidden).map((o) => o.long?.slice(2));
   const sectionNames = [section, ...otherSections].map((name) => `"${name}:"`).join(' or ');
   const entries: [key: string, value: unknown, where: string][] = [];
   for (const [key, value] of Object.entries(file)) {
@@ -62,7 +64,7 @@ export function applyConfigFile(program: Command, options: ConfigFileOptions): v
     if (!option) {
       const hint = where ? '' : `; options of one program go under ${sectionNames}`;
       program.error(
-        `error: config file ${path}: unknown option ${label}${hint} (expected one of: ${[...byName.keys()].join(', ')})`,
+        `error: config file ${path}: unknown option ${label}${hint} (expected one of: ${known.join(', ')})`,
       );
     }
     const name = option.attributeName();

@@ -7,12 +7,12 @@ export { createShutdown, type ShutdownOptions, type ShutdownStep } from './creat
 export { limitHeapGrowth } from './limit-heap-growth';
 export { loggerOptions, type LoggerSettings } from './logger-options';
 export { booleanOption, integerOption, numberOption, readUrlList } from './option-parsers';
-export { parseOptions, type ParseOptionsSettings } from './parse-options';
+export { parseOptions, type ParsedOptions, type ParseOptionsSettings } from './parse-options';
 export { logRedaction } from './log-redaction';
 export { redactConfig } from './redact-config';
 export { redactUrl } from './redact-url';
+export type { RenamedOption } from './rename-options';
 export { RETRY_DELAYS, retry, type RetryOptions } from './retry';
-export { sleep } from './sleep';
 export { StartupError, startupFailureFields } from './startup-error';
 export { InterpolationError, interpolateVariables } from './interpolate-variables';
 export { startProgressLog, type EventLogger } from './start-progress-log';

@@ -36,13 +36,13 @@ describe('parseOptions', () => {
 
   it('reads renamed variables and returns them for a warning', () => {
     const program = new Command('app');
-    const renamed = parseOptions(program, options(), [], {
+    const { renamedVariables } = parseOptions(program, options(), [], {
       env: { OLD_QUEUE: 'old' },
       renamed: { TEST_PARSE_QUEUE: 'OLD_QUEUE' },
       section: 'app',
       exitOverride: true,
     });
-    expect(renamed).toEqual([{ variable: 'OLD_QUEUE', replacement: 'TEST_PARSE_QUEUE' }]);
+    expect(renamedVariables).toEqual([{ variable: 'OLD_QUEUE', replacement: 'TEST_PARSE_QUEUE' }]);
     expect(program.opts()['queue']).toBe('old');
   });
 

@@ -16,6 +16,7 @@ export {
 } from './postgres';
 export { startPostgresCluster, type PostgresCluster, type SmallTablespace } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
+export { readMetric } from './read-metric';
 export { startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
 export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';
 export {
@@ -37,4 +38,4 @@ export {
 export { testAmqpUrl, testDatabaseAdminUrl } from './services';
 export type { StoredReadingRow } from './stored-reading-row';
 export { uniqueName } from './unique-name';
-export { sleep, waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';
+export { waitFor, withTimeout, type Truthy, type WaitForOptions } from './wait';

@@ -1,28 +1,14 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** What is left of `T` once every falsy value is ruled out. */
 export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-/** Resolves after `ms`; rejects at once with the abort reason when `signal` aborts (before or during). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
   /** Fails after this long (default 30 s): a bound on a condition, never the thing tested. */
   timeoutMs?: number;
   intervalMs?: number;
-  /** Stops waiting (rejects) when it aborts. */
+  /** Stops waiting when it aborts: rejects with Node's AbortError. */
   signal?: AbortSignal;
 }
 
@@ -43,7 +29,7 @@ export async function waitFor<T>(
     const value = await check();
     if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await sleep(intervalMs, signal);
+    await delay(intervalMs, undefined, { signal });
   }
 }
 
@@ -58,8 +44,4 @@ export async function withTimeout<T>(description: string, work: Promise<T>, time
   } finally {
     clearTimeout(timer);
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
 }

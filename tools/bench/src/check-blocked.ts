@@ -1,6 +1,7 @@
-import { sleep, startRabbitNode, waitFor, withTimeout, type RabbitNode } from '@sensors/testing';
+import { startRabbitNode, waitFor, withTimeout, type RabbitNode } from '@sensors/testing';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { BenchContext } from './bench-context';
 import { countRows } from './bench-services';
 import type { Pipeline } from './define-pipelines';
@@ -15,7 +16,7 @@ const RABBITMQ_SCRIPTS = process.env['RABBITMQ_SCRIPTS'] ?? '/usr/lib/rabbitmq/b
 /**
  * The blocked run's pace: its readings take the block and 20 s more, so that the publisher is
  * still sending when the alarm rises (`rabbitmqctl` takes seconds on a loaded machine), however
- * fast the machine; at least 1,000/s, so that a block meets a full in-flight window.
+ * fast the machine; at least 1,000/s, so that a block meets a full window of unconfirmed readings.
  */
 export function blockedRunRate(count: number, blockedSeconds: number): number {
   return Math.max(1000, Math.floor(count / (blockedSeconds + 20)));
@@ -111,9 +112,9 @@ async function blockOn(
       }
       const atBlock = await countRows(run.counter);
       // What was already queued still drains; after that nothing new may arrive.
-      await sleep(Math.min(5000, (blockedSeconds * 1000) / 2), ctx.signal);
+      await delay(Math.min(5000, (blockedSeconds * 1000) / 2), undefined, { signal: ctx.signal });
       const settled = await countRows(run.counter);
-      await sleep(Math.max(0, blockedSeconds * 1000 - 5000), ctx.signal);
+      await delay(Math.max(0, blockedSeconds * 1000 - 5000), undefined, { signal: ctx.signal });
       rows = { atBlock, settled, atUnblock: await countRows(run.counter) };
     } finally {
       await setWatermark(DEFAULT_WATERMARK);

@@ -1,9 +1,10 @@
 // One measured run of one pipeline, in a database and broker topology of its own: start the
 // consumer, wait until it subscribes, publish `count` readings, count rows until all are
 // stored, then read the figures from /proc and from the rows themselves.
-import { createTestDatabase, deleteBrokerObjects, sleep, waitFor, withTimeout } from '@sensors/testing';
+import { createTestDatabase, deleteBrokerObjects, waitFor, withTimeout } from '@sensors/testing';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { BenchContext } from './bench-context';
 import {
@@ -180,7 +181,7 @@ export async function countUntilStored(
   let rows = 0;
   let changedAt = Date.now();
   while (rows < count) {
-    await sleep(COUNT_INTERVAL_MS, ctx.signal);
+    await delay(COUNT_INTERVAL_MS, undefined, { signal: ctx.signal });
     const now = await countRows(run.counter);
     samples.push({ t: (Date.now() - startedAt) / 1000, rows: now });
     onSample?.(now);
@@ -273,7 +274,7 @@ export async function measurePipeline(
     let probeLatencyMs: number[] = [];
     let probePublisherCpuS: number | undefined;
     if (probes > 0) {
-      await sleep(PROBE_IDLE_MS, ctx.signal);
+      await delay(PROBE_IDLE_MS, undefined, { signal: ctx.signal });
       const probe = run.start(
         'probe',
         pipeline.publisher(target, { count: probes + 1, rate: 1, seed: `${seed}-probe` }),

@@ -13,13 +13,14 @@
 // Every variable of its environment goes to the publisher (SENSORS_AMQP_URL, SENSORS_QUEUE, …);
 // the publisher's output is copied to this process's at the end.
 import { generateSensorReadings } from '@sensors/sensor-generator';
-import { AppProcess, sleep, startMosquitto, waitFor } from '@sensors/testing';
+import { AppProcess, startMosquitto, waitFor } from '@sensors/testing';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as delay } from 'node:timers/promises';
 import { connectAsync, type MqttClient } from 'mqtt';
 
 /** MQTT messages a sensor may have sent and the broker not yet acknowledged. */
@@ -133,7 +134,7 @@ async function fromMqtt(): Promise<number | string> {
       if (pending[s].size >= SENSOR_WINDOW) await Promise.race(pending[s]);
     }
     await Promise.all(pending.flatMap((set) => [...set]));
-    while ((await confirmedSoFar(metricsPort)) < count) await sleep(100);
+    while ((await confirmedSoFar(metricsPort)) < count) await delay(100);
   } finally {
     await Promise.all(sensors.map((client) => client.endAsync()));
   }
@@ -154,7 +155,7 @@ async function cleanUp(): Promise<void> {
   rmSync(workDir, { recursive: true, force: true });
   // This process's CPU counts with its reaped children (the publisher, Mosquitto): the
   // benchmark's last sample of it must come after they are reaped, or it sees only its own.
-  await sleep(LINGER_MS);
+  await delay(LINGER_MS);
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
-import { quoteIdentifier, sleep } from '@sensors/testing';
+import { quoteIdentifier } from '@sensors/testing';
 
 /**
  * Samples `count(*)` of one table every `intervalMs` on one connection (re-opened after an
@@ -48,7 +49,7 @@ export class RowCountSampler {
         this.client = undefined;
         await client?.end().catch(() => undefined);
       }
-      await sleep(Math.max(0, this.intervalMs - (Date.now() - started)));
+      await delay(Math.max(0, this.intervalMs - (Date.now() - started)));
     }
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createSensorSimulator } from '@sensors/sensor-generator';
 import {
@@ -9,7 +10,7 @@ import {
   deleteBrokerObjects,
   queueDepth,
   quoteIdentifier,
-  sleep,
+  readMetric,
   waitFor,
   withTimeout,
   type Broker,
@@ -249,6 +250,19 @@ export class ScenarioContext {
     return this.apps.filter((app) => app.label.startsWith('consumer'));
   }
 
+  /**
+   * Batch writes that failed so far (`sensors_batch_write_failures_total`, of one SQLSTATE or
+   * error code `cause` if given), summed over the consumers still running: a scenario takes it
+   * before and after its fault, so a consumer must keep running in between.
+   */
+  async writeFailures(cause?: string): Promise<number> {
+    const running = this.consumerApps.filter((app) => app.running);
+    const counts = await Promise.all(
+      running.map((app) => readMetric(app, 'sensors_batch_write_failures_total', cause ? { cause } : {})),
+    );
+    return counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  }
+
   /** Waits until the table holds `fraction` of the readings: the moment to inject a fault mid-stream. */
   async waitForStored(fraction: number): Promise<void> {
     const target = Math.floor(this.settings.size * fraction);
@@ -275,8 +289,9 @@ export class ScenarioContext {
     );
   }
 
-  sleep(ms: number): Promise<void> {
-    return sleep(ms, this.signal);
+  /** Resolves after `ms`; rejects with an AbortError once the scenario is interrupted or times out. */
+  delay(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.signal });
   }
 
   /** Records a fault; notes when the publisher had already finished (the fault was not mid-stream). */

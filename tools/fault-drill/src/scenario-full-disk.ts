@@ -1,4 +1,5 @@
-import { adminQuery, quoteIdentifier, sleep, waitFor, type SmallTablespace } from '@sensors/testing';
+import { setTimeout as delay } from 'node:timers/promises';
+import { adminQuery, quoteIdentifier, waitFor, type SmallTablespace } from '@sensors/testing';
 import type { Scenario, ScenarioContext } from './run-scenario';
 
 /** The tablespace's filesystem before and after the fault: far more than a drill's stream needs. */
@@ -81,7 +82,7 @@ async function shrinkTo(tablespace: SmallTablespace, margin: number): Promise<nu
       return size;
     } catch (err) {
       lastError = err;
-      await sleep(20);
+      await delay(20);
     }
   }
   throw new Error(`could not shrink the tablespace's filesystem: ${(lastError as Error).message}`);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import {
   adminQuery,
@@ -5,7 +6,6 @@ import {
   isListening,
   queueDepth,
   quoteIdentifier,
-  sleep,
   waitFor,
   type AppProcess,
   type RabbitCluster,
@@ -21,12 +21,13 @@ const OUTAGE_MS = 4000;
 const BROKER_STOPPED_MS = 1500;
 /** How long a cluster node stays down: long enough for the queue to elect a new leader (~1–2 s). */
 const NODE_DOWN_MS = 3000;
-/** The publisher's default `--max-in-flight`. */
+/** The publisher's default `--max-unconfirmed`. */
 const MAX_UNCONFIRMED = 2000;
 /** The least time the memory-alarm scenario's stream takes, so the alarm meets a running publisher. */
 const ALARM_STREAM_MS = 60_000;
 
-const BATCH_RETRY = 'batch write failed, holding the batch and retrying';
+/** SQLSTATE too_many_connections, e.g. a role past its CONNECTION LIMIT. */
+const TOO_MANY_CONNECTIONS = '53300';
 const BROKER_LOST = 'broker connection lost, reconnecting';
 
 function count(ctx: ScenarioContext, label: 'publisher' | 'consumer', msg: string, since = 0): number {
@@ -46,7 +47,7 @@ async function restoreWhileProbing(restore: () => Promise<void>, isUp: () => Pro
   const probe = (async () => {
     while (restoring && upAt === undefined) {
       if (await isUp()) upAt = Date.now();
-      else await sleep(50);
+      else await delay(50);
     }
   })();
   try {
@@ -97,7 +98,7 @@ async function takeDown(ctx: ScenarioContext, outage: Outage): Promise<{ start: 
   try {
     await outage.stop();
     stoppedAt = Date.now();
-    await ctx.sleep(outage.downMs);
+    await ctx.delay(outage.downMs);
   } finally {
     end = await restoreWhileProbing(restore, outage.isUp);
   }
@@ -193,7 +194,8 @@ const postgresRestarted: Scenario = {
     await ctx.startPipeline();
     await ctx.waitForStored(0.4);
     const postgres = ctx.settings.services.postgres;
-    const { start } = await takeDown(ctx, {
+    const failedBefore = await ctx.writeFailures();
+    await takeDown(ctx, {
       label: 'Postgres down',
       restoreName: 'start the drill Postgres',
       stop: () => postgres.stop(),
@@ -201,13 +203,20 @@ const postgresRestarted: Scenario = {
       isUp: () => postgresAnswers(postgres.adminUrl),
       downMs: OUTAGE_MS,
     });
-    await waitFor('the consumer to report a held batch', () => count(ctx, 'consumer', BATCH_RETRY, start) >= 1, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      signal: ctx.signal,
-    }).catch(() => undefined);
-    const retries = count(ctx, 'consumer', BATCH_RETRY, start);
-    ctx.check('the fault took effect', retries >= 1, `batch write retries logged by the consumer: ${retries}`);
+    let failed = 0;
+    await waitFor(
+      'the consumer to count a failed batch write',
+      async () => {
+        failed = (await ctx.writeFailures()) - failedBefore;
+        return failed >= 1;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, signal: ctx.signal },
+    ).catch(() => undefined);
+    ctx.check(
+      'the fault took effect',
+      failed >= 1,
+      `batch writes failed (sensors_batch_write_failures_total): ${failed}`,
+    );
   },
 };
 
@@ -220,6 +229,7 @@ const consumerSessionsTerminated: Scenario = {
     const details: string[] = [];
     let terminatedTotal = 0;
     let frozenCuts = 0;
+    const failedBefore = await ctx.writeFailures();
     for (const [index, fraction] of [0.3, 0.5, 0.7].entries()) {
       await ctx.waitForStored(fraction);
       // Cuts 1 and 3 freeze a batch inside its INSERT first, so the session surely dies
@@ -241,13 +251,13 @@ const consumerSessionsTerminated: Scenario = {
       const how = freeze ? (freeze.frozen ? 'INSERT frozen mid-statement' : 'no INSERT caught') : 'as found';
       ctx.fault(`pg_terminate_backend #${index + 1}`, start, Date.now(), `${terminated} sessions, ${how}`);
       details.push(`${terminated} (${how})`);
-      await ctx.sleep(500);
+      await ctx.delay(500);
     }
-    const retries = count(ctx, 'consumer', BATCH_RETRY);
+    const failed = (await ctx.writeFailures()) - failedBefore;
     ctx.check(
       'the fault took effect',
-      terminatedTotal >= 3 && frozenCuts === 2 && retries >= 2,
-      `sessions terminated per cut: ${details.join(', ')}; batch write retries logged: ${retries}`,
+      terminatedTotal >= 3 && frozenCuts === 2 && failed >= 2,
+      `sessions terminated per cut: ${details.join(', ')}; batch writes failed (sensors_batch_write_failures_total): ${failed}`,
     );
   },
 };
@@ -272,7 +282,7 @@ const consumerKilled: Scenario = {
       await freeze.release();
     }
     const depth = await queueDepth(ctx.queue, ctx.broker);
-    await ctx.sleep(2000);
+    await ctx.delay(2000);
     const restarted = await ctx.startConsumer();
     ctx.fault(
       'consumer down',
@@ -399,7 +409,7 @@ const memoryAlarm: Scenario = {
         { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
       ).catch(() => undefined);
       filledAt = progress().find((l) => Number(l['unconfirmed']) >= MAX_UNCONFIRMED)?.time;
-      await ctx.sleep(1000);
+      await ctx.delay(1000);
     } finally {
       await restore();
     }
@@ -415,7 +425,7 @@ const memoryAlarm: Scenario = {
       intervalMs: 50,
       signal: ctx.signal,
     }).catch(() => undefined);
-    await ctx.sleep(2000);
+    await ctx.delay(2000);
 
     // Memory: the peak RSS in the 3 s before the alarm, during it, and in the 3 s after.
     const peak = (from: number, to: number) =>
@@ -478,7 +488,7 @@ const tableLocked: Scenario = {
       while (Date.now() < holdUntil) {
         const sessions = await ctx.consumerSessions();
         waiting = Math.max(waiting, sessions.filter((s) => s.wait_event_type === 'Lock').length);
-        await ctx.sleep(500);
+        await ctx.delay(500);
       }
       await client.query('ROLLBACK');
     });
@@ -506,6 +516,7 @@ const connectionsRefused: Scenario = {
       });
     });
     let terminated: number | undefined;
+    const refusedBefore = await ctx.writeFailures(TOO_MANY_CONNECTIONS);
     const { start, end } = await ctx.injectFault(restore, async () => {
       await adminQuery(`ALTER ROLE ${quoteIdentifier(role)} CONNECTION LIMIT 0`, [], { url: ctx.adminUrl() });
       // The limit only stops new connections: end the pooled ones, so the consumer must reconnect.
@@ -514,18 +525,14 @@ const connectionsRefused: Scenario = {
         ctx.adminUrl(),
         sessions.map((session) => session.pid),
       );
-      await ctx.sleep(OUTAGE_MS + 1000);
+      await ctx.delay(OUTAGE_MS + 1000);
     });
     ctx.fault('connections refused', start, end, `${terminated} sessions terminated`);
-    const refused = ctx.consumerApps
-      .flatMap((app) => app.lines(BATCH_RETRY))
-      .filter(
-        (line) => (line.time ?? 0) >= start && JSON.stringify(line['err'] ?? '').includes('too many connections'),
-      );
+    const refused = (await ctx.writeFailures(TOO_MANY_CONNECTIONS)) - refusedBefore;
     ctx.check(
       'the fault took effect',
-      refused.length >= 1,
-      `batch write retries with "too many connections for role": ${refused.length}`,
+      refused >= 1,
+      `batch writes failed with "too many connections for role" (sensors_batch_write_failures_total{cause="${TOO_MANY_CONNECTIONS}"}): ${refused}`,
     );
   },
 };
@@ -590,7 +597,7 @@ async function losenumber(ctx: ScenarioContext, { how, pick }: NodeLossOptions):
             { timeoutMs: 15_000, intervalMs: 200, signal: ctx.signal },
           ).catch(() => undefined)
         : Promise.resolve(undefined);
-    [newLeader] = await Promise.all([election, ctx.sleep(NODE_DOWN_MS)]);
+    [newLeader] = await Promise.all([election, ctx.delay(NODE_DOWN_MS)]);
   } finally {
     backAt = await restoreWhileProbing(restore, () => brokerListening(target.url));
   }
@@ -605,7 +612,7 @@ async function losenumber(ctx: ScenarioContext, { how, pick }: NodeLossOptions):
         ? `; new leader ${newLeader ? `c${newLeader.node} seen ${newLeader.at - lost} ms after the loss` : 'not seen within 15 s'}`
         : ''),
   );
-  await ctx.sleep(1000);
+  await ctx.delay(1000);
   const onNode = appsOn.get(node) as AppProcess;
   const lostOnNode = onNode.lines(BROKER_LOST).filter((line) => (line.time ?? 0) >= start).length;
   const lostElsewhere = [...appsOn.values()]

@@ -26,8 +26,8 @@ export interface MqttSourceOptions {
   /** MQTT 5 only: how long the broker keeps the session after a disconnect. */
   sessionExpirySeconds: number;
   maxPayloadBytes: number;
-  /** Messages taken and not yet acknowledged, at most (also the MQTT 5 receive maximum). */
-  maxUnacknowledged: number;
+  /** Messages taken and not yet acked, at most (also the MQTT 5 receive maximum). */
+  maxUnacked: number;
   sink: ReadingSink;
   /** Where invalid payloads go, with the reason; without it they are skipped. */
   deadLetters?: MessageTarget;
@@ -79,7 +79,7 @@ export class MqttSource {
         ? {
             properties: {
               sessionExpiryInterval: options.sessionExpirySeconds,
-              receiveMaximum: Math.min(options.maxUnacknowledged, 65_535),
+              receiveMaximum: Math.min(options.maxUnacked, 65_535),
               maximumPacketSize: options.maxPayloadBytes + 65_536,
             },
           }
@@ -195,11 +195,11 @@ export class MqttSource {
     this.#unacked.add(done);
     void done.finally(() => {
       this.#unacked.delete(done);
-      if (pubacks.size < this.#options.maxUnacknowledged) this.#room();
+      if (pubacks.size < this.#options.maxUnacked) this.#room();
     });
     // Brokers may send more than the receive maximum (Mosquitto does): hold the next packet
     // until there is room, which stops reading the socket.
-    if (pubacks.size < this.#options.maxUnacknowledged || !this.#client.connected) callback();
+    if (pubacks.size < this.#options.maxUnacked || !this.#client.connected) callback();
     else this.#waitingForRoom = callback;
   }
 

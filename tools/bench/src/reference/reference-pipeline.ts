@@ -52,22 +52,22 @@ export function withCelsius(reading: SensorReading): EnrichedSensorReading {
  */
 class ConfirmWindow {
   nacked = 0;
-  private inFlight = 0;
+  private unconfirmed = 0;
   private roomFreed = () => undefined as void;
 
   constructor(private readonly size: number) {}
 
-  /** Waits until there is room for one more message, and counts it in flight. */
+  /** Waits until there is room for one more message, and counts it unconfirmed. */
   async take(): Promise<void> {
-    while (this.inFlight >= this.size) await new Promise<void>((resolve) => (this.roomFreed = resolve));
-    this.inFlight++;
+    while (this.unconfirmed >= this.size) await new Promise<void>((resolve) => (this.roomFreed = resolve));
+    this.unconfirmed++;
   }
 
   /** The publish callback: the broker confirmed (or nacked) one message. */
   readonly settle = (err: unknown): void => {
-    this.inFlight--;
+    this.unconfirmed--;
     if (err) this.nacked++;
-    if (this.inFlight <= this.size / 2) this.roomFreed();
+    if (this.unconfirmed <= this.size / 2) this.roomFreed();
   };
 }
 
