@@ -23,6 +23,17 @@ export function createRandomSource(seed: number | string): RandomSource {
   // unrelated streams, and the number 42 and the CLI's string '42' give the same one.
   const digest = createHash('sha256').update(String(seed)).digest();
   const rng = xoroshiro128plusFromState([0, 4, 8, 12].map((offset) => digest.readInt32LE(offset)));
+  // Each id is written into these bytes and read out as one flat string: an id joined from
+  // pieces is a tree of strings that its first reader (the id check) has to flatten.
+  const id = Buffer.from(UUID_TEMPLATE, 'latin1');
+  const writeWord = (word: number, firstByte: number): void => {
+    for (let k = 0; k < 4; k++) {
+      const byte = (word >>> (24 - 8 * k)) & 0xff;
+      const at = UUID_BYTE_AT[firstByte + k];
+      id[at] = HEX_HIGH[byte];
+      id[at + 1] = HEX_LOW[byte];
+    }
+  };
   return {
     uniform: () => uniformFloat64(rng),
     gaussian() {
@@ -33,24 +44,19 @@ export function createRandomSource(seed: number | string): RandomSource {
     },
     uuid() {
       // RFC 9562: version 4 in the 13th hex digit, variant 0b10 in the top bits of the 17th.
-      const hex =
-        toHex(rng.next()) +
-        toHex((rng.next() & 0xffff0fff) | 0x4000) +
-        toHex((rng.next() & 0x3fffffff) | 0x80000000) +
-        toHex(rng.next());
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      writeWord(rng.next(), 0);
+      writeWord((rng.next() & 0xffff0fff) | 0x4000, 4);
+      writeWord((rng.next() & 0x3fffffff) | 0x80000000, 8);
+      writeWord(rng.next(), 12);
+      return id.toString('latin1');
     },
   };
 }
 
-const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
-/** A 32-bit word as 8 hex digits, by table: toString(16) was the generator's dearest call. */
-function toHex(word: number): string {
-  return (
-    HEX_BYTES[(word >>> 24) & 0xff] +
-    HEX_BYTES[(word >>> 16) & 0xff] +
-    HEX_BYTES[(word >>> 8) & 0xff] +
-    HEX_BYTES[word & 0xff]
-  );
-}
+const UUID_TEMPLATE = '00000000-0000-0000-0000-000000000000';
+/** Where each of an id's 16 bytes writes its two hex digits in {@link UUID_TEMPLATE}. */
+const UUID_BYTE_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+const HEX_DIGITS = '0123456789abcdef';
+/** The character codes of a byte's first and second hex digit. */
+const HEX_HIGH = Uint8Array.from({ length: 256 }, (_, byte) => HEX_DIGITS.charCodeAt(byte >>> 4));
+const HEX_LOW = Uint8Array.from({ length: 256 }, (_, byte) => HEX_DIGITS.charCodeAt(byte & 0xf));
