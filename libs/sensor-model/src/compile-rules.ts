@@ -8,7 +8,8 @@ type DtoClass = new () => object;
 
 /**
  * Per property, a cheaper test of values that certainly pass its declared rules: a value it
- * accepts skips the rules; any other value is judged by them, so the verdict is theirs.
+ * accepts skips the rules; any other value is judged by them, so the verdict is theirs. A
+ * property of a `@ValidateNested` one is named by its path (`content.time_of_measurement`).
  */
 export type Shortcuts = Record<string, (value: unknown) => boolean>;
 
@@ -43,7 +44,7 @@ export function compileRules(
     const entry = byProperty.get(property) ?? { rules: [] };
     byProperty.set(property, entry);
     if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
-      const inner = nested[property] && compileRules(nested[property]);
+      const inner = nested[property] && compileRules(nested[property], {}, innerShortcuts(shortcuts, property));
       if (!inner) return undefined;
       entry.inner = inner;
       continue;
@@ -61,6 +62,16 @@ export function compileRules(
     for (const check of checks) if (!check(object)) return false;
     return true;
   };
+}
+
+/** The shortcuts of the properties under `property`, named within it. */
+function innerShortcuts(shortcuts: Shortcuts, property: string): Shortcuts {
+  const prefix = `${property}.`;
+  return Object.fromEntries(
+    Object.entries(shortcuts)
+      .filter(([path]) => path.startsWith(prefix))
+      .map(([path, shortcut]) => [path.slice(prefix.length), shortcut]),
+  );
 }
 
 interface Rule {

@@ -9,7 +9,13 @@ export {
   type SensorReadingContent,
 } from './sensor-reading';
 export { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
-export { parseSensorReading, type ParseSensorReadingOptions, type UnknownFields } from './parse-sensor-reading';
+export {
+  parseSensorReading,
+  parseTimedSensorReading,
+  type ParseSensorReadingOptions,
+  type TimedSensorReading,
+  type UnknownFields,
+} from './parse-sensor-reading';
 export { unknownFieldsOf } from './unknown-fields-of';
 export {
   ENVELOPE_CONTENT_TYPE,

@@ -1,5 +1,6 @@
 import { InvalidEnvelopeError, InvalidSensorReadingError } from './errors';
-import { parseSensorReading } from './parse-sensor-reading';
+import type { MeasurementTime } from './measurement-time';
+import { parseTimedSensorReading } from './parse-sensor-reading';
 import type { SensorReading } from './sensor-reading';
 import { MAX_ENVELOPE_BYTES, MAX_ENVELOPE_READINGS } from './sensor-envelope';
 
@@ -14,8 +15,11 @@ export interface InvalidEnvelopeReading {
 
 /** An envelope's readings, sorted into the valid and the invalid ones. */
 export interface ParsedEnvelope {
-  /** The valid readings, in envelope order. */
-  readings: { index: number; reading: SensorReading }[];
+  /**
+   * The valid readings, in envelope order, each with the instant of its `time_of_measurement`
+   * as validation read it (see `parseTimedSensorReading`).
+   */
+  readings: { index: number; reading: SensorReading; time: MeasurementTime }[];
   /** The invalid ones, in envelope order. */
   invalid: InvalidEnvelopeReading[];
   /** How many readings the envelope holds: `readings.length + invalid.length`. */
@@ -70,7 +74,8 @@ export function parseSensorEnvelope(
       if (typeof item === 'string') {
         throw new InvalidSensorReadingError([{ field: '(reading)', value: item, problem: 'must be a JSON object' }]);
       }
-      parsed.readings.push({ index, reading: parseSensorReading(item) });
+      const { reading, time } = parseTimedSensorReading(item);
+      parsed.readings.push({ index, reading, time });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       parsed.invalid.push({ index, value: item, error: err });

@@ -2,6 +2,12 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { compileRules } from './compile-rules';
 import { InvalidSensorReadingError, type ReadingProblem } from './errors';
 import { isCommonId } from './is-common-id';
+import {
+  isMeasurementTimeProblem,
+  parseMeasurementTime,
+  type MeasurementTime,
+  type MeasurementTimeProblem,
+} from './measurement-time';
 import type { SensorReading } from './sensor-reading';
 import { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
 import { unknownFieldsOf } from './unknown-fields-of';
@@ -24,11 +30,40 @@ export interface ParseSensorReadingOptions {
   unknownFields?: UnknownFields;
 }
 
+/** A valid reading with the instant of its `time_of_measurement`. */
+export interface TimedSensorReading {
+  reading: SensorReading;
+  /**
+   * `content.time_of_measurement` as {@link parseMeasurementTime} read it while validating:
+   * storage and metrics take the instant from here instead of reading the text again.
+   */
+  time: MeasurementTime;
+}
+
+// The last time of measurement read and what it read as: readings that arrive together share
+// their time, and validation's reading of it is the one the reading then carries.
+let lastText: string | undefined;
+let lastTime: MeasurementTime | MeasurementTimeProblem = { problem: 'not read yet' };
+
+function readTime(text: string): MeasurementTime | MeasurementTimeProblem {
+  if (text !== lastText) [lastText, lastTime] = [text, parseMeasurementTime(text)];
+  return lastTime;
+}
+
 /**
  * The declared rules, compiled once: valid readings never pay for validateSync's error reports,
- * and a common id (unique, so no verdict to reuse) is let through by a cheaper test.
+ * and a common id (unique, so no verdict to reuse) is let through by a cheaper test. A time
+ * passes its rules (a string that parseMeasurementTime reads) through `readTime`, so that the
+ * instant validation read is kept rather than read again.
  */
-const passesRules = compileRules(SensorReadingDto, { content: SensorReadingContentDto }, { id: isCommonId });
+const passesRules = compileRules(
+  SensorReadingDto,
+  { content: SensorReadingContentDto },
+  {
+    id: isCommonId,
+    'content.time_of_measurement': (value) => typeof value === 'string' && !isMeasurementTimeProblem(readTime(value)),
+  },
+);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -44,6 +79,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * reading.content.temperature_f; // 90
  */
 export function parseSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): SensorReading {
+  return parseTimedSensorReading(input, options).reading;
+}
+
+/**
+ * {@link parseSensorReading}, also giving the instant of the reading's `time_of_measurement`
+ * that validation read, for callers that store or measure it.
+ *
+ * @example
+ * const { reading, time } = parseTimedSensorReading(message.content);
+ * time.epochMs; // 1561388400000 for "2019-06-24T15:00:00"
+ */
+export function parseTimedSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): TimedSensorReading {
   const value = decode(input);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidSensorReadingError([{ field: WHOLE, value, problem: 'must be a JSON object' }]);
@@ -67,7 +114,8 @@ export function parseSensorReading(input: unknown, options: ParseSensorReadingOp
   if (extra) problems.push(...extraProblems(extra, options.unknownFields ?? 'keep'));
   if (problems.length > 0) throw new InvalidSensorReadingError(problems);
   if (extra) reading.extra = extra;
-  return reading;
+  // Valid, so the text is a time; the shortcut above has read it already.
+  return { reading, time: readTime(reading.content.time_of_measurement) as MeasurementTime };
 }
 
 function foreignFieldProblems(object: Record<string, unknown>): ReadingProblem[] {

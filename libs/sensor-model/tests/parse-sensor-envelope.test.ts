@@ -23,8 +23,8 @@ describe('parseSensorEnvelope', () => {
     const parsed = parseSensorEnvelope(envelope([reading('a'), reading('b')]));
     expect(parsed).toEqual({
       readings: [
-        { index: 0, reading: reading('a') },
-        { index: 1, reading: reading('b') },
+        { index: 0, reading: reading('a'), time: { measuredAt: '2019-06-24T15:00:00Z', epochMs: 1561388400000 } },
+        { index: 1, reading: reading('b'), time: { measuredAt: '2019-06-24T15:00:00Z', epochMs: 1561388400000 } },
       ],
       invalid: [],
       count: 2,

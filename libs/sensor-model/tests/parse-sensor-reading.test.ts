@@ -1,7 +1,9 @@
 import {
   InvalidSensorReadingError,
   MEASUREMENT_TIME_EXAMPLES,
+  parseMeasurementTime,
   parseSensorReading,
+  parseTimedSensorReading,
   type ParseSensorReadingOptions,
   type ReadingProblem,
 } from '../src';
@@ -228,5 +230,29 @@ describe('parseSensorReading', () => {
     })();
     expect(error.message.length).toBeLessThan(300);
     expect(error.message).toContain('(10002 characters)');
+  });
+});
+
+describe('parseTimedSensorReading', () => {
+  it('gives the reading parseSensorReading gives, with the instant parseMeasurementTime reads from its time', () => {
+    for (const text of [
+      '2019-06-24T15:00:00',
+      '2019-06-24T17:00:00.123456789+02:00',
+      '2019-06-24T15:00:00',
+      '2020-02-29 23:59:60Z',
+    ]) {
+      const input = { ...valid, content: { ...valid.content, time_of_measurement: text } };
+      expect(parseTimedSensorReading(input)).toEqual({
+        reading: parseSensorReading(input),
+        time: parseMeasurementTime(text),
+      });
+    }
+  });
+
+  it('refuses a bad time with the same problem as parseSensorReading, after a good reading of another time', () => {
+    parseTimedSensorReading(valid);
+    const bad = { ...valid, content: { ...valid.content, time_of_measurement: '2019-02-29T15:00:00' } };
+    expect(() => parseTimedSensorReading(bad)).toThrow(InvalidSensorReadingError);
+    expect(() => parseTimedSensorReading(bad)).toThrow('has day 29 in a month of 28 days');
   });
 });
