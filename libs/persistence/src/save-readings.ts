@@ -38,6 +38,12 @@ export interface SaveReport {
 export interface SaveReadingsOptions {
   /** Readings measured before this instant are refused as `expired` (the retention's horizon). */
   notBefore?: Date;
+  /**
+   * Each reading's `time_of_measurement` as `parseMeasurementTime` read it, in batch order, when
+   * the caller has them (validation does: `parseTimedSensorReading`, `parseSensorEnvelope`):
+   * they are stored as given, not read again. Without them each time is read here.
+   */
+  times?: readonly MeasurementTime[];
 }
 
 // One array per column rather than one parameter per value: a batch of any size stays within
@@ -78,6 +84,9 @@ interface StoredConflict {
  *
  * The same id at another time is another reading. A reading whose time no partition covers is
  * stored in the DEFAULT partition, never refused.
+ *
+ * Pass the instants validation read as `times` (see {@link SaveReadingsOptions}) to spare
+ * reading each time again.
  *
  * A batch is one statement; only a batch with readings the insert did not take costs a second
  * one, which compares those with the stored rows. The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
@@ -131,6 +140,7 @@ export async function saveReadings(
     if (first === undefined) firstOfKey.set(key, index);
     return first;
   };
+  const { times } = options;
   let lastTime: string | undefined;
   let lastMicros: bigint | undefined;
   let lastInstant = 0;
@@ -141,7 +151,7 @@ export async function saveReadings(
       lastTime = reading.content.time_of_measurement;
       // The instant validation accepted; a time that is not one (from an unvalidated caller)
       // is NULL, for the table to refuse.
-      const time = parseMeasurementTime(lastTime);
+      const time = times?.[index] ?? parseMeasurementTime(lastTime);
       lastMicros = isMeasurementTimeProblem(time) ? undefined : postgresMicros(time);
       lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }

@@ -1,4 +1,4 @@
-import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import { parseMeasurementTime, type EnrichedSensorReading, type MeasurementTime } from '@sensors/sensor-model';
 import type { StoredReadingRow } from '@sensors/testing';
 import { createDataSource, isDataError, saveReadings } from '../src';
 import { enrichedReading } from './readings';
@@ -168,6 +168,22 @@ describe('saveReadings', () => {
       "SELECT id, to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS utc FROM sensor_readings WHERE id LIKE 'micro-%' ORDER BY id",
     );
     expect(rows).toEqual(Object.entries(stored).map(([id, [, utc]]) => ({ id, utc })));
+  });
+
+  it('stores the instants it is given as times exactly as those it reads itself', async () => {
+    const texts = ['2019-06-24T15:00:00.123456Z', '2019-06-24T17:00:00.0000019+02', '0001-01-01T00:00:00.000001Z'];
+    const read = texts.map((time, i) => enrichedReading(`given-read-${i}`, { time_of_measurement: time }));
+    const given = texts.map((time, i) => enrichedReading(`given-${i}`, { time_of_measurement: time }));
+    const times = texts.map((time) => parseMeasurementTime(time) as MeasurementTime);
+    expect(await saveReadings(migrated.dataSource, read)).toMatchObject({ stored: 3 });
+    expect(await saveReadings(migrated.dataSource, given, { times })).toMatchObject({ stored: 3 });
+
+    const rows: { id: string; utc: string }[] = await migrated.dataSource.query(
+      "SELECT id, to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS utc FROM sensor_readings WHERE id LIKE 'given-%' ORDER BY id",
+    );
+    const utc = Object.fromEntries(rows.map((row) => [row.id, row.utc]));
+    expect(texts.map((_, i) => utc[`given-${i}`])).toEqual(texts.map((_, i) => utc[`given-read-${i}`]));
+    expect(utc['given-1']).toBe('2019-06-24 15:00:00.000001');
   });
 
   it('keeps full double precision', async () => {
