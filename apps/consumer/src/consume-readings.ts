@@ -8,10 +8,11 @@ import {
   READING_CONTENT_TYPE,
   DEAD_LETTER_CODES as CODES,
   parseSensorEnvelope,
-  parseSensorReading,
+  parseTimedSensorReading,
   readMessageFormat,
   type DeadLetterCode,
   type EnrichedSensorReading,
+  type MeasurementTime,
 } from '@sensors/sensor-model';
 import type { RejectedReading, SaveReport } from '@sensors/persistence';
 import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
@@ -30,6 +31,8 @@ export interface BufferedReading {
   origin: ReadingOrigin;
   /** Its place in its envelope (0 for a message of its own). */
   index: number;
+  /** Its `time_of_measurement` as validation read it: stored and measured without reading it again. */
+  time: MeasurementTime;
 }
 
 /** Running totals, read by the progress log and the metrics. */
@@ -60,8 +63,8 @@ export function newConsumerStats(): ConsumerStats {
 
 /** What the pipeline needs from the outside world; tests pass fakes. */
 export interface ConsumeReadingsDeps {
-  /** Writes a batch in one statement; resolves to how many readings were new. */
-  saveReadings: (readings: EnrichedSensorReading[]) => Promise<SaveReport>;
+  /** Writes a batch in one statement, with each reading's instant as validation read it. */
+  saveReadings: (readings: EnrichedSensorReading[], times: MeasurementTime[]) => Promise<SaveReport>;
   /** Whether the database rejected the data itself (so retrying the same rows cannot help). */
   isDataError: (err: unknown) => boolean;
   /** Hands a valid reading to the batcher. */
@@ -79,8 +82,8 @@ export interface ConsumeReadingsDeps {
    * (`<envelope id>#<index>` for a reading of an envelope).
    */
   onDeadLetter?: (messageId: string | undefined, code: string, err: Error) => void;
-  /** Told about each stored batch: its readings and how long the write took. What it throws is only reported. */
-  onBatchStored?: (readings: readonly EnrichedSensorReading[], seconds: number) => void;
+  /** Told about each stored batch: when its readings were measured and how long the write took. What it throws is only reported. */
+  onBatchStored?: (times: readonly MeasurementTime[], seconds: number) => void;
   /** Told when something run for a committed batch (metrics, logs) threw: the batch stays committed. */
   onAfterCommitError?: (err: unknown) => void;
   /** Told when handling a message threw an error of ours; the message is dead-lettered with it. */
@@ -197,7 +200,8 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       return;
     }
     try {
-      deps.enqueue({ reading: enrichReadingInPlace(parseSensorReading(delivery.content)), origin: delivery, index: 0 });
+      const { reading, time } = parseTimedSensorReading(delivery.content);
+      deps.enqueue({ reading: enrichReadingInPlace(reading), origin: delivery, index: 0, time });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       void deadLetter(delivery, CODES.invalidReading, err, err.fields);
@@ -228,18 +232,21 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         .deadLetterReading(index, Buffer.from(JSON.stringify(value) ?? 'null'), reason)
         .then((confirmed) => counted(`${envelope.messageId}#${index}`, code, error, confirmed));
     }
-    for (const { index, reading } of parsed.readings) {
+    for (const { index, reading, time } of parsed.readings) {
       // The envelope's parse built these readings for this consumer alone: enriched without a copy.
-      deps.enqueue({ reading: enrichReadingInPlace(reading), origin: envelope, index });
+      deps.enqueue({ reading: enrichReadingInPlace(reading), origin: envelope, index, time });
     }
   }
 
   async function writeBatch(batch: BufferedReading[]): Promise<void> {
     try {
-      const readings = batch.map((p) => p.reading);
+      const times = batch.map((p) => p.time);
       const started = performance.now();
-      const report = await deps.saveReadings(readings);
-      afterCommit(() => deps.onBatchStored?.(readings, (performance.now() - started) / 1000));
+      const report = await deps.saveReadings(
+        batch.map((p) => p.reading),
+        times,
+      );
+      afterCommit(() => deps.onBatchStored?.(times, (performance.now() - started) / 1000));
       stats.batches++;
       await settle(batch, report);
     } catch (err) {
@@ -264,7 +271,13 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
 
   async function storeOrIsolate(part: BufferedReading[]): Promise<void> {
     try {
-      await settle(part, await deps.saveReadings(part.map((p) => p.reading)));
+      await settle(
+        part,
+        await deps.saveReadings(
+          part.map((p) => p.reading),
+          part.map((p) => p.time),
+        ),
+      );
     } catch (err) {
       if (!deps.isDataError(err)) throw err;
       if (part.length > 1) {

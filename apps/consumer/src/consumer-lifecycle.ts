@@ -85,13 +85,13 @@ export async function startConsumer(config: ConsumerConfig, context: ConsumerCon
     topology,
     database,
     stats,
-    saveReadings: (readings) => saveReadings(dataSource, readings, { notBefore: partitions.notBefore() }),
+    saveReadings: (readings, times) => saveReadings(dataSource, readings, { notBefore: partitions.notBefore(), times }),
     isDataError,
     log: log.child({ component: 'pipeline' }),
   });
   Object.assign(started, { broker, database, consumer });
   consumer
-    .on('batch-stored', (readings, seconds) => metrics.observeBatch(readings, seconds))
+    .on('batch-stored', (times, seconds) => metrics.observeBatch(times, seconds))
     .on('write-failed', (cause) => metrics.countWriteFailure(cause));
   broker.start();
   const progressLog = log.child({ component: 'progress' });

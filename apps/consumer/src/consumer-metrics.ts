@@ -1,11 +1,6 @@
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
-import {
-  DEAD_LETTER_CODES,
-  isMeasurementTimeProblem,
-  parseMeasurementTime,
-  type EnrichedSensorReading,
-} from '@sensors/sensor-model';
+import { DEAD_LETTER_CODES, type MeasurementTime } from '@sensors/sensor-model';
 import { counterFrom, countersFrom, gaugesFrom, registerConnectionMetrics } from '@sensors/runtime';
 import type { ConnectionGauges } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
@@ -23,7 +18,8 @@ export interface ConsumerGauges extends ConnectionGauges {
 
 /** The histograms the pipeline feeds, one observation per stored batch. */
 export interface ConsumerMetrics {
-  observeBatch(readings: readonly EnrichedSensorReading[], seconds: number): void;
+  /** Observes a stored batch: the instants its readings were measured at, and how long the write took. */
+  observeBatch(times: readonly MeasurementTime[], seconds: number): void;
   /** Counts a failed batch write by its cause (an SQLSTATE, a network error code, or `unknown`). */
   countWriteFailure(cause: string): void;
 }
@@ -97,27 +93,23 @@ export function registerConsumerMetrics(
   });
   return {
     countWriteFailure: (cause) => writeFailures.inc({ cause }),
-    observeBatch(readings, seconds) {
-      batchSize.observe(readings.length);
+    observeBatch(times, seconds) {
+      batchSize.observe(times.length);
       batchDuration.observe(seconds);
       const now = Date.now();
-      // Readings of one moment arrive together: each run of one time is parsed and observed once.
-      let lastTime: string | undefined;
-      let sinceMeasured = NaN;
+      // Readings of one moment arrive together: each run of one instant is observed once.
+      let lastMs = NaN;
       let run = 0;
-      for (const reading of readings) {
-        const time = reading.content.time_of_measurement;
-        if (time === lastTime) {
+      for (const { epochMs } of times) {
+        if (epochMs === lastMs) {
           run++;
           continue;
         }
-        if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured, run);
-        lastTime = time;
+        if (run > 0) latency.observe((now - lastMs) / 1000, run);
+        lastMs = epochMs;
         run = 1;
-        const measured = parseMeasurementTime(time);
-        sinceMeasured = isMeasurementTimeProblem(measured) ? NaN : (now - measured.epochMs) / 1000;
       }
-      if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured, run);
+      if (run > 0) latency.observe((now - lastMs) / 1000, run);
     },
   };
 }

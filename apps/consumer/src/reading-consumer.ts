@@ -5,6 +5,7 @@ import {
   DEAD_LETTER_HEADERS,
   DEFAULT_ENVELOPE_READINGS,
   type EnrichedSensorReading,
+  type MeasurementTime,
 } from '@sensors/sensor-model';
 import { Batcher, type EventLogger } from '@sensors/runtime';
 import type { SaveReport } from '@sensors/persistence';
@@ -21,8 +22,8 @@ export interface ReadingConsumerOptions {
   prefetch: number;
   prefetchReadings: number;
   maxRedeliveries: number;
-  /** Writes a batch in one statement; resolves to how many readings were new. */
-  saveReadings: (readings: EnrichedSensorReading[]) => Promise<SaveReport>;
+  /** Writes a batch in one statement, with each reading's instant as validation read it. */
+  saveReadings: (readings: EnrichedSensorReading[], times: MeasurementTime[]) => Promise<SaveReport>;
   /** Whether the database refused the data itself, so that retrying the same rows cannot help. */
   isDataError: (err: unknown) => boolean;
   database: DatabaseHealth;
@@ -32,8 +33,8 @@ export interface ReadingConsumerOptions {
 
 /** What a {@link ReadingConsumer} tells its listeners (metrics); what they throw never fails a batch. */
 export interface ReadingConsumerEvents {
-  /** A batch was committed: its readings and how long the write took. */
-  'batch-stored': [readings: readonly EnrichedSensorReading[], seconds: number];
+  /** A batch was committed: when its readings were measured and how long the write took. */
+  'batch-stored': [times: readonly MeasurementTime[], seconds: number];
   /** A batch write failed, by cause (an SQLSTATE or an error code); it is retried or split. */
   'write-failed': [cause: string];
 }
@@ -85,7 +86,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
         onRead: (readings) => this.tuner.observe(readings),
         onDeadLetter: (id, code, err) => log.warn({ id, reason: code, err: err.message }, 'reading dead-lettered'),
         onMessageError: (id, err) => log.error({ id, err }, 'handling a message failed, dead-lettering it'),
-        onBatchStored: (readings, seconds) => this.emit('batch-stored', readings, seconds),
+        onBatchStored: (times, seconds) => this.emit('batch-stored', times, seconds),
         onAfterCommitError: (err) => log.error({ err }, 'reporting a stored batch failed; the batch stays stored'),
         maxRedeliveries: options.maxRedeliveries,
       },

@@ -166,6 +166,30 @@ describe('consumeReadings', () => {
     ]);
   });
 
+  it('stores each reading with the instant validation read from its time', async () => {
+    const saved: unknown[][] = [];
+    const { pipeline, queued } = pipelineWith(async () => 0, {
+      saveReadings: async (readings, times) => {
+        saved.push(times);
+        return { stored: readings.length, duplicates: 0, rejected: [] };
+      },
+    });
+    pipeline.onMessage(new FakeDelivery(reading('a')));
+    pipeline.onMessage(
+      new FakeDelivery({
+        ...reading('b'),
+        content: { temperature_f: 1, time_of_measurement: '2019-06-24T17:00:00.5+02' },
+      }),
+    );
+    await pipeline.writeBatch(queued);
+    expect(saved).toEqual([
+      [
+        { measuredAt: '2019-06-24T15:00:00Z', epochMs: Date.UTC(2019, 5, 24, 15) },
+        { measuredAt: '2019-06-24T15:00:00.5Z', epochMs: Date.UTC(2019, 5, 24, 15, 0, 0, 500) },
+      ],
+    ]);
+  });
+
   it.each([
     [
       'an invalid reading with the fields at fault',

@@ -1,5 +1,5 @@
 import { Histogram, Registry } from 'prom-client';
-import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import { parseMeasurementTime, type MeasurementTime } from '@sensors/sensor-model';
 import { newConsumerStats } from '../src/consume-readings';
 import { registerConsumerMetrics, type ConsumerGauges } from '../src/consumer-metrics';
 
@@ -15,12 +15,13 @@ const gauges: ConsumerGauges = {
   reconnects: () => ({}),
 };
 
-function reading(time: string): EnrichedSensorReading {
-  return { id: time, type: 'Sensor', content: { temperature_f: 90, temperature_c: 32.2, time_of_measurement: time } };
+/** A reading's time as validation reads it. */
+function reading(time: string): MeasurementTime {
+  return parseMeasurementTime(time) as MeasurementTime;
 }
 
 /** Runs of readings of one time, a time seen again after another, one in an offset, one after the commit. */
-const batches: EnrichedSensorReading[][] = [
+const batches: MeasurementTime[][] = [
   [
     ...Array.from({ length: 100 }, () => reading('2026-12-01T12:00:09.987Z')),
     ...Array.from({ length: 3 }, () => reading('2026-12-01T12:00:09.5Z')),
@@ -47,7 +48,7 @@ describe('registerConsumerMetrics', () => {
     });
     for (const batch of batches) {
       metrics.observeBatch(batch, 0.01);
-      for (const r of batch) perReading.observe((NOW - Date.parse(r.content.time_of_measurement)) / 1000);
+      for (const { measuredAt } of batch) perReading.observe((NOW - Date.parse(measuredAt)) / 1000);
     }
     expect(await registry.getSingleMetricAsString(LATENCY)).toBe(await reference.getSingleMetricAsString(LATENCY));
     expect(await registry.getSingleMetricAsString(LATENCY)).toContain(`${LATENCY}_count 356`);
