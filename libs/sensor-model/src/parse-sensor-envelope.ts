@@ -1,6 +1,6 @@
 import { InvalidEnvelopeError, InvalidSensorReadingError } from './errors';
 import type { MeasurementTime } from './measurement-time';
-import { parseTimedSensorReading } from './parse-sensor-reading';
+import { parseSensorReading, timeOfValidReading } from './parse-sensor-reading';
 import type { SensorReading } from './sensor-reading';
 import { MAX_ENVELOPE_BYTES, MAX_ENVELOPE_READINGS } from './sensor-envelope';
 
@@ -74,8 +74,8 @@ export function parseSensorEnvelope(
       if (typeof item === 'string') {
         throw new InvalidSensorReadingError([{ field: '(reading)', value: item, problem: 'must be a JSON object' }]);
       }
-      const { reading, time } = parseTimedSensorReading(item);
-      parsed.readings.push({ index, reading, time });
+      const reading = parseSensorReading(item);
+      parsed.readings.push({ index, reading, time: timeOfValidReading(reading) });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       parsed.invalid.push({ index, value: item, error: err });

@@ -35,7 +35,8 @@ export interface TimedSensorReading {
   reading: SensorReading;
   /**
    * `content.time_of_measurement` as {@link parseMeasurementTime} read it while validating:
-   * storage and metrics take the instant from here instead of reading the text again.
+   * storage and metrics take the instant from here instead of reading the text again. Readings
+   * of one time may share this object: read it, never change it.
    */
   time: MeasurementTime;
 }
@@ -46,7 +47,10 @@ let lastText: string | undefined;
 let lastTime: MeasurementTime | MeasurementTimeProblem = { problem: 'not read yet' };
 
 function readTime(text: string): MeasurementTime | MeasurementTimeProblem {
-  if (text !== lastText) [lastText, lastTime] = [text, parseMeasurementTime(text)];
+  if (text !== lastText) {
+    lastTime = parseMeasurementTime(text);
+    lastText = text;
+  }
   return lastTime;
 }
 
@@ -79,18 +83,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * reading.content.temperature_f; // 90
  */
 export function parseSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): SensorReading {
-  return parseTimedSensorReading(input, options).reading;
-}
-
-/**
- * {@link parseSensorReading}, also giving the instant of the reading's `time_of_measurement`
- * that validation read, for callers that store or measure it.
- *
- * @example
- * const { reading, time } = parseTimedSensorReading(message.content);
- * time.epochMs; // 1561388400000 for "2019-06-24T15:00:00"
- */
-export function parseTimedSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): TimedSensorReading {
   const value = decode(input);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidSensorReadingError([{ field: WHOLE, value, problem: 'must be a JSON object' }]);
@@ -114,8 +106,30 @@ export function parseTimedSensorReading(input: unknown, options: ParseSensorRead
   if (extra) problems.push(...extraProblems(extra, options.unknownFields ?? 'keep'));
   if (problems.length > 0) throw new InvalidSensorReadingError(problems);
   if (extra) reading.extra = extra;
-  // Valid, so the text is a time; the shortcut above has read it already.
-  return { reading, time: readTime(reading.content.time_of_measurement) as MeasurementTime };
+  return reading;
+}
+
+/**
+ * {@link parseSensorReading}, also giving the instant of the reading's `time_of_measurement`
+ * that validation read, for callers that store or measure it.
+ *
+ * @example
+ * const { reading, time } = parseTimedSensorReading(message.content);
+ * time.epochMs; // 1561388400000 for "2019-06-24T15:00:00"
+ */
+export function parseTimedSensorReading(input: unknown, options: ParseSensorReadingOptions = {}): TimedSensorReading {
+  const reading = parseSensorReading(input, options);
+  return { reading, time: timeOfValidReading(reading) };
+}
+
+/**
+ * The instant of a reading `parseSensorReading` has just returned: the compiled rules read its
+ * time through `readTime`, so this is the reading kept there (read again only if another time
+ * was read in between). Internal to the library.
+ */
+export function timeOfValidReading(reading: SensorReading): MeasurementTime {
+  // Valid, so the text is a time.
+  return readTime(reading.content.time_of_measurement) as MeasurementTime;
 }
 
 function foreignFieldProblems(object: Record<string, unknown>): ReadingProblem[] {
