@@ -1,5 +1,5 @@
 import type { Delivery } from '@sensors/messaging';
-import { enrichReading } from '@sensors/enrichment';
+import { enrichReadingInPlace } from '@sensors/enrichment';
 import {
   ENVELOPE_CONTENT_TYPE,
   InvalidEnvelopeError,
@@ -197,7 +197,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       return;
     }
     try {
-      deps.enqueue({ reading: enrichReading(parseSensorReading(delivery.content)), origin: delivery, index: 0 });
+      deps.enqueue({ reading: enrichReadingInPlace(parseSensorReading(delivery.content)), origin: delivery, index: 0 });
     } catch (err) {
       if (!(err instanceof InvalidSensorReadingError)) throw err;
       void deadLetter(delivery, CODES.invalidReading, err, err.fields);
@@ -229,7 +229,8 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         .then((confirmed) => counted(`${envelope.messageId}#${index}`, code, error, confirmed));
     }
     for (const { index, reading } of parsed.readings) {
-      deps.enqueue({ reading: enrichReading(reading), origin: envelope, index });
+      // The envelope's parse built these readings for this consumer alone: enriched without a copy.
+      deps.enqueue({ reading: enrichReadingInPlace(reading), origin: envelope, index });
     }
   }
 

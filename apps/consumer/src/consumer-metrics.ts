@@ -9,6 +9,7 @@ import {
 import { counterFrom, countersFrom, gaugesFrom, registerConnectionMetrics } from '@sensors/runtime';
 import type { ConnectionGauges } from '@sensors/runtime';
 import type { ConsumerStats } from './consume-readings';
+import { WeightedHistogram } from './weighted-histogram';
 
 /** Live values the consumer's metrics read at scrape time. */
 export interface ConsumerGauges extends ConnectionGauges {
@@ -82,11 +83,11 @@ export function registerConsumerMetrics(
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const latency = new Histogram({
+  // Fed one call per run of readings measured at the same time, not one per reading.
+  const latency = new WeightedHistogram(registry, {
     name: 'sensors_reading_latency_seconds',
     help: "From a reading's time_of_measurement to its commit in Postgres.",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
   });
   const writeFailures = new Counter({
     name: 'sensors_batch_write_failures_total',
@@ -100,18 +101,23 @@ export function registerConsumerMetrics(
       batchSize.observe(readings.length);
       batchDuration.observe(seconds);
       const now = Date.now();
-      // Readings of one moment arrive together: parse each time once.
+      // Readings of one moment arrive together: each run of one time is parsed and observed once.
       let lastTime: string | undefined;
-      let sinceMeasured = 0;
+      let sinceMeasured = NaN;
+      let run = 0;
       for (const reading of readings) {
         const time = reading.content.time_of_measurement;
-        if (time !== lastTime) {
-          lastTime = time;
-          const measured = parseMeasurementTime(time);
-          sinceMeasured = isMeasurementTimeProblem(measured) ? NaN : (now - measured.epochMs) / 1000;
+        if (time === lastTime) {
+          run++;
+          continue;
         }
-        if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured);
+        if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured, run);
+        lastTime = time;
+        run = 1;
+        const measured = parseMeasurementTime(time);
+        sinceMeasured = isMeasurementTimeProblem(measured) ? NaN : (now - measured.epochMs) / 1000;
       }
+      if (Number.isFinite(sinceMeasured)) latency.observe(sinceMeasured, run);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { enrichReading, type CelsiusReading } from '@sensors/enrichment';
+import { enrichReadingInPlace, type CelsiusReading } from '@sensors/enrichment';
 import type { OutgoingMessage } from '@sensors/messaging';
 import { parseSensorReading, type SensorReading, type UnknownFields } from '@sensors/sensor-model';
 import type { ReadingIdentities } from './reading-identities';
@@ -25,7 +25,7 @@ export function toReadingValue(
   input: unknown,
   options: Pick<ToReadingMessageOptions, 'unknownFields'> = {},
 ): ReadingToSend {
-  const enriched = enrichReading(parseSensorReading(input, options));
+  const enriched = enrichReadingInPlace(parseSensorReading(input, options));
   // Without unknown fields (the usual case) the enriched reading is sent as it is: no copy.
   if (!enriched.extra) return enriched;
   const { extra, ...known } = enriched;

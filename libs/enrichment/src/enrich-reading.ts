@@ -11,7 +11,8 @@ export type CelsiusReading<R extends FahrenheitReading> = R & { content: R['cont
 /**
  * Returns a copy of the reading with `content.temperature_c` added; the input is not changed.
  * Any `temperature_c` the input already had is replaced by the computed one. Typed by the
- * reading's shape alone, so that this library needs no other at run time.
+ * reading's shape alone, so that this library needs no other at run time. A caller that owns
+ * the reading (one it has just parsed) adds the field without a copy with `enrichReadingInPlace`.
  *
  * @example
  * enrichReading({ id: 'a1', type: 'Sensor', content: { temperature_f: 90, time_of_measurement: '2019-06-24T15:00:00' } })

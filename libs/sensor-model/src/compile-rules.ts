@@ -7,6 +7,12 @@ export type RuleCheck = (object: Record<string, unknown>) => boolean;
 type DtoClass = new () => object;
 
 /**
+ * Per property, a cheaper test of values that certainly pass its declared rules: a value it
+ * accepts skips the rules; any other value is judged by them, so the verdict is theirs.
+ */
+export type Shortcuts = Record<string, (value: unknown) => boolean>;
+
+/**
  * Compiles the class-validator rules declared on `target` (and, for `@ValidateNested`
  * properties, on the classes named in `nested`) into one function that runs the very same
  * validators and answers yes or no. It skips everything `validateSync` spends its time on for a
@@ -18,10 +24,17 @@ type DtoClass = new () => object;
  * assumes what holds for every rule of this library: a rule judges its property's value alone,
  * never another property of the object.
  *
+ * A property may have a shortcut (see {@link Shortcuts}) for the common case of a rule that
+ * cannot reuse a verdict, such as a unique id's; it must accept only values the rules accept.
+ *
  * Returns undefined when a rule cannot be run this way (asynchronous, conditional, `each`), so
  * that the caller keeps using `validateSync`.
  */
-export function compileRules(target: DtoClass, nested: Record<string, DtoClass> = {}): RuleCheck | undefined {
+export function compileRules(
+  target: DtoClass,
+  nested: Record<string, DtoClass> = {},
+  shortcuts: Shortcuts = {},
+): RuleCheck | undefined {
   const storage = getMetadataStorage();
   // The rules of each property in declaration order, so that a value is read and judged once.
   const byProperty = new Map<string, { rules: Rule[]; inner?: RuleCheck }>();
@@ -41,7 +54,9 @@ export function compileRules(target: DtoClass, nested: Record<string, DtoClass> 
       entry.rules.push({ validator: constraint.instance, constraints: metadata.constraints });
     }
   }
-  const checks = [...byProperty].map(([property, { rules, inner }]) => compileProperty(target.name, property, rules, inner));
+  const checks = [...byProperty].map(([property, { rules, inner }]) =>
+    compileProperty(target.name, property, rules, inner, shortcuts[property]),
+  );
   return (object) => {
     for (const check of checks) if (!check(object)) return false;
     return true;
@@ -57,9 +72,15 @@ interface Rule {
  * One property's rules as one check: the value read once, every rule run in turn on one
  * arguments object (the validators run synchronously and keep nothing of it), the verdict on
  * the last string remembered, and for a `@ValidateNested` property, a plain object that passes
- * the inner rules.
+ * the inner rules. A value the shortcut accepts passes without the rules.
  */
-function compileProperty(targetName: string, property: string, rules: Rule[], inner?: RuleCheck): RuleCheck {
+function compileProperty(
+  targetName: string,
+  property: string,
+  rules: Rule[],
+  inner?: RuleCheck,
+  shortcut?: (value: unknown) => boolean,
+): RuleCheck {
   const args: ValidationArguments = { targetName, property, object: {}, value: undefined, constraints: [] };
   let lastText: string | undefined;
   let lastVerdict = false;
@@ -93,6 +114,7 @@ function compileProperty(targetName: string, property: string, rules: Rule[], in
   }
   return (object) => {
     const value = object[property];
+    if (shortcut?.(value)) return true;
     if (typeof value !== 'string') return judge(object, value);
     if (value !== lastText) [lastText, lastVerdict] = [value, judge(object, value)];
     return lastVerdict;
