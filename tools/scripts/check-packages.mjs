@@ -1,5 +1,5 @@
-// Checks what `nx release publish` would upload (`npm test` runs it): builds the six
-// publishable libraries, packs each from dist/libs/<lib> as npm would, and runs publint
+// Checks what `nx release publish` would upload (`npm test` runs it): builds the
+// publishable libraries (nx.json's release projects), packs each from dist/libs/<lib> as npm would, and runs publint
 // (--strict) and @arethetypeswrong/cli over every tarball. Also checks that each tarball holds
 // built files only (no TypeScript sources, tests or project files), its README and LICENSE,
 // and that @sensors/enrichment installs in under 1 MB (types-only use of the model must not

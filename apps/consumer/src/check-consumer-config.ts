@@ -1,4 +1,4 @@
-import { redactConfig } from '@sensors/runtime';
+import { redactConfig } from '@sensors/config';
 import type { ConsumerConfig } from './config';
 import type { CommandOutput } from './dead-letters/dead-letters-command';
 

@@ -6,8 +6,8 @@ import {
   readServiceOptions,
   readUrlList,
   serviceOptions,
-} from '@sensors/runtime';
-import type { RenamedVariable, ServiceConfig } from '@sensors/runtime';
+} from '@sensors/config';
+import type { RenamedVariable, ServiceConfig } from '@sensors/config';
 import {
   deadLettersOptions,
   readDeadLettersCommand,

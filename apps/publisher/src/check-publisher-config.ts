@@ -1,5 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import { redactConfig } from '@sensors/runtime';
+import { redactConfig } from '@sensors/config';
 import type { PublisherConfig } from './config';
 
 /** Where `check-config` writes: standard output and standard error, or fakes in tests. */

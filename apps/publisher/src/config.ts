@@ -6,8 +6,8 @@ import {
   readServiceOptions,
   readUrlList,
   serviceOptions,
-} from '@sensors/runtime';
-import type { RenamedOption, RenamedVariable, ServiceConfig } from '@sensors/runtime';
+} from '@sensors/config';
+import type { RenamedOption, RenamedVariable, ServiceConfig } from '@sensors/config';
 import { DEFAULT_ENVELOPE_READINGS, MAX_ENVELOPE_READINGS } from '@sensors/sensor-model';
 import { VERSION } from './version';
 

@@ -1,7 +1,8 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { Option, type Command } from 'commander';
 import { topologyFor, type TopologyOptions } from '@sensors/messaging';
-import { integerOption, redactUrl } from '@sensors/runtime';
+import { integerOption } from '@sensors/config';
+import { redactUrl } from '@sensors/runtime';
 import { formatDeadLetterReport, formatMigrationResult, formatReplayResult, reportToJson } from './format-dead-letters';
 import { listDeadLetters } from './list-dead-letters';
 import { deadLetterQueueState, migrateDeadLetterQueue } from './migrate-dead-letter-queue';

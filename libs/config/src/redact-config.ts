@@ -1,4 +1,4 @@
-import { redactUrl } from './redact-url';
+import { redactUrl } from '@sensors/runtime';
 
 /**
  * Returns a copy of a configuration fit to print or log: the values of `secretKeys` (at any
