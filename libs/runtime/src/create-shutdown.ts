@@ -35,30 +35,34 @@ export function createShutdown(options: ShutdownOptions): () => Promise<boolean>
 }
 
 async function runSteps({ steps, timeoutMs, onStepError }: ShutdownOptions): Promise<boolean> {
+  // One timer decides both when a hanging step is given up on and which steps are skipped, so
+  // the two can never disagree (two clocks could: a step's own timer may fire just before a
+  // deadline read from Date.now()).
   const deadline = Date.now() + timeoutMs;
   const overrun = new AbortController();
   const overrunTimer = setTimeout(() => overrun.abort(), timeoutMs);
+  const overran = new Promise<never>((_, reject) =>
+    overrun.signal.addEventListener('abort', () => reject(new Error('deadline')), { once: true }),
+  );
+  overran.catch(() => undefined);
   let clean = true;
   for (const step of steps) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
+    if (overrun.signal.aborted) {
       clean = false;
       onStepError?.(step.name, new Error(`skipped: shutdown took longer than ${timeoutMs} ms`));
       continue;
     }
-    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - Date.now());
     try {
       await Promise.race([
         Promise.resolve(overrun.signal).then(step.run),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`did not finish within ${left} ms`)), left);
+        overran.catch(() => {
+          throw new Error(`did not finish within ${left} ms`);
         }),
       ]);
     } catch (err) {
       clean = false;
       onStepError?.(step.name, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
   clearTimeout(overrunTimer);
