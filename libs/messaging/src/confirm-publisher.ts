@@ -1,5 +1,5 @@
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
-import { RETRY_DELAYS, backoffDelay } from '@sensors/runtime';
+import { RETRY_DELAYS, WaitList, backoffDelay } from '@sensors/runtime';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { declareTopology, type Topology } from './topology';
 
@@ -80,7 +80,7 @@ export class ConfirmPublisher implements BrokerClient {
   private channel: ConfirmChannel | undefined;
   private freshChannelWanted = false;
   private draining = false;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new WaitList();
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -101,8 +101,8 @@ export class ConfirmPublisher implements BrokerClient {
    * broker is down, blocked (memory alarm) or slow.
    */
   whenWritable(): Promise<void> {
-    if (this.isWritable()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    // Woken only once it is writable, or once nothing is left unconfirmed (see wakeWaiters).
+    return this.isWritable() ? Promise.resolve() : this.waiters.wait();
   }
 
   /** Whether {@link ConfirmPublisher.whenWritable} would resolve at once: for hot loops, which skip the await. */
@@ -120,10 +120,8 @@ export class ConfirmPublisher implements BrokerClient {
   }
 
   /** Resolves when every message published so far is confirmed or rejected. */
-  async settled(): Promise<void> {
-    while (this.unconfirmedMessages.size > 0) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  settled(): Promise<void> {
+    return this.waiters.until(() => this.unconfirmedMessages.size === 0);
   }
 
   async attach(connection: ChannelModel): Promise<void> {
@@ -258,10 +256,6 @@ export class ConfirmPublisher implements BrokerClient {
   }
 
   private wakeWaiters(): void {
-    if (this.waiters.length === 0) return;
-    if (!this.isWritable() && this.unconfirmedMessages.size > 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    if (this.isWritable() || this.unconfirmedMessages.size === 0) this.waiters.wakeAll();
   }
 }

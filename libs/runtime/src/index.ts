@@ -22,3 +22,4 @@ export {
 } from './metrics';
 export { registerConnectionMetrics, type ConnectionGauges } from './register-connection-metrics';
 export { usesDefaultPassword } from './uses-default-password';
+export { WaitList } from './wait-list';
