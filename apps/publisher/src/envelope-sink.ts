@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '@sensors/messaging';
+import { Batcher, WaitList } from '@sensors/runtime';
 import { ENVELOPE_CONTENT_TYPE, MAX_ENVELOPE_BYTES, envelopeBytes, formatSensorEnvelope } from '@sensors/sensor-model';
 import {
   isMessage,
@@ -11,28 +12,22 @@ import {
 export interface EnvelopeSinkOptions {
   /** Where envelopes go: the confirm publisher. */
   target: MessageTarget;
-  /** An envelope is sealed as soon as it holds this many readings… */
-  size: number;
-  /** …or once its first reading has waited this long, in milliseconds. */
+  /** An envelope is sent as soon as it holds this many readings… */
+  maxSize: number;
+  /** …or once its first reading has waited this long, in milliseconds… */
   lingerMs: number;
-  /** Unconfirmed readings at most, those in the open envelope included. */
-  maxUnconfirmed: number;
-  /** Largest envelope body, in bytes (default `MAX_ENVELOPE_BYTES`). */
+  /** …or before its body would outgrow this many bytes (default `MAX_ENVELOPE_BYTES`). */
   maxBytes?: number;
-}
-
-/** The readings of an envelope and who is told of each one's fate, index for index. */
-interface Envelope {
-  readings: OutgoingReading[];
-  settlers: SettledReading[];
+  /** Unconfirmed readings at most, those not yet in a sent envelope included. */
+  maxUnconfirmed: number;
 }
 
 /**
- * A {@link ReadingSink} that packs readings into envelopes: each published reading joins the
- * open envelope, which is sent as one message when it holds `size` readings, would outgrow
- * `maxBytes`, or `lingerMs` after its first reading, whichever comes first. Each reading's
- * `settled` is told with its envelope's confirm, so every caller's meaning of "confirmed" is
- * unchanged.
+ * A {@link ReadingSink} that packs readings into envelopes with a {@link Batcher}: each published
+ * reading joins the open envelope, which is sent as one message when it holds `maxSize`
+ * readings, would outgrow `maxBytes`, or `lingerMs` after its first reading, whichever comes
+ * first. Each reading's `settled` is told with its envelope's confirm, so every caller's
+ * meaning of "confirmed" is unchanged.
  *
  * Readings given as messages are joined from their JSON text; readings given unserialized are
  * serialized with their envelope in one `JSON.stringify` (the text of each is the same as alone).
@@ -41,16 +36,24 @@ interface Envelope {
  * whatever the envelope size.
  */
 export class EnvelopeSink implements ReadingSink {
-  private open: Envelope = { readings: [], settlers: [] };
-  /** Bytes of the open envelope's messages; the unserialized readings are measured once serialized. */
-  private openBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly batcher: Batcher<OutgoingReading, SettledReading>;
   private unconfirmedCount = 0;
-  private waiters: (() => void)[] = [];
+  private readonly room = new WaitList();
   private readonly maxBytes: number;
 
   constructor(private readonly options: EnvelopeSinkOptions) {
     this.maxBytes = options.maxBytes ?? MAX_ENVELOPE_BYTES;
+    this.batcher = new Batcher({
+      maxSize: options.maxSize,
+      lingerMs: options.lingerMs,
+      // A reading weighs its JSON and the comma before it; an envelope has one comma fewer than readings.
+      maxBytes: this.maxBytes - envelopeBytes(1, 0) + 1,
+      // An unserialized reading's size is known once its envelope is serialized (see send).
+      bytesOf: (reading) => (isMessage(reading) ? bytesOf(reading) + 1 : 1),
+      // The window bounds the readings unconfirmed, so envelopes leave as soon as they are sealed.
+      concurrency: Infinity,
+      write: (readings, settlers) => this.send(readings, settlers),
+    });
   }
 
   /** Readings published and not yet confirmed or refused, in open envelopes included. */
@@ -70,42 +73,21 @@ export class EnvelopeSink implements ReadingSink {
   }
 
   private async waitForRoom(): Promise<void> {
-    while (this.unconfirmedCount >= this.options.maxUnconfirmed) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+    await this.room.until(() => this.unconfirmedCount < this.options.maxUnconfirmed);
     await this.options.target.whenWritable();
   }
 
   publish(reading: OutgoingReading, settled: SettledReading): void {
-    const { readings, settlers } = this.open;
-    if (isMessage(reading)) {
-      const bytes = typeof reading.body === 'string' ? Buffer.byteLength(reading.body) : reading.body.length;
-      if (readings.length > 0 && envelopeBytes(readings.length + 1, this.openBytes + bytes) > this.maxBytes) {
-        this.seal();
-        return this.publish(reading, settled);
-      }
-      this.openBytes += bytes;
-    }
     this.unconfirmedCount++;
-    readings.push(reading);
-    settlers.push(settled);
-    if (readings.length >= this.options.size) this.seal();
-    else if (readings.length === 1) this.timer = setTimeout(() => this.seal(), this.options.lingerMs);
+    this.batcher.add(reading, settled);
   }
 
-  /** Sends the open envelope now, e.g. once the source has ended. */
-  seal(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const envelope = this.open;
-    if (envelope.readings.length === 0) return;
-    this.open = { readings: [], settlers: [] };
-    this.openBytes = 0;
-    this.send(envelope);
-  }
-
-  private send(envelope: Envelope): void {
-    const { readings } = envelope;
+  /**
+   * Sends the readings as one envelope, or as two halves (each split again as needed) when
+   * their serialized size outgrew `maxBytes`. Never rejects, so the batcher never sends an
+   * envelope twice: a refusal settles its readings with the error.
+   */
+  private send(readings: OutgoingReading[], settlers: SettledReading[]): Promise<void> {
     let body: Buffer;
     let values = 0;
     for (const reading of readings) if (!isMessage(reading)) values++;
@@ -119,10 +101,10 @@ export class EnvelopeSink implements ReadingSink {
       // Their size was not known before: split an envelope that outgrew the limit.
       if (body.length > this.maxBytes && readings.length > 1) {
         const half = readings.length >> 1;
-        const { settlers } = envelope;
-        this.send({ readings: readings.slice(0, half), settlers: settlers.slice(0, half) });
-        this.send({ readings: readings.slice(half), settlers: settlers.slice(half) });
-        return;
+        return Promise.all([
+          this.send(readings.slice(0, half), settlers.slice(0, half)),
+          this.send(readings.slice(half), settlers.slice(half)),
+        ]).then(() => undefined);
       }
     }
     const message: OutgoingMessage = {
@@ -131,19 +113,22 @@ export class EnvelopeSink implements ReadingSink {
       body,
       contentType: ENVELOPE_CONTENT_TYPE,
     };
-    this.options.target.publish(message).then(
-      () => this.settle(envelope),
-      (err: Error) => this.settle(envelope, err),
+    return this.options.target.publish(message).then(
+      () => this.settle(readings, settlers),
+      (err: Error) => this.settle(readings, settlers, err),
     );
   }
 
-  private settle({ readings, settlers }: Envelope, err?: Error): void {
+  private settle(readings: OutgoingReading[], settlers: SettledReading[], err?: Error): void {
     this.unconfirmedCount -= readings.length;
     for (let i = 0; i < readings.length; i++) settlers[i](readings[i].id, err);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.room.wakeAll();
   }
+}
+
+/** The bytes of a message's body. */
+function bytesOf({ body }: OutgoingMessage): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 /** A view of the same bytes as a Buffer, without copying. */

@@ -82,7 +82,7 @@ export async function startPublisher(config: PublisherConfig, context: Publisher
     envelopeSize > 1
       ? new EnvelopeSink({
           target: publisher,
-          size: envelopeSize,
+          maxSize: envelopeSize,
           lingerMs: envelopeLingerMs,
           maxUnconfirmed,
         })

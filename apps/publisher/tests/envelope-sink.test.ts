@@ -1,13 +1,13 @@
 import { PublishRejectedError } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE } from '@sensors/sensor-model';
+import { ENVELOPE_CONTENT_TYPE, envelopeBytes } from '@sensors/sensor-model';
 import { EnvelopeSink } from '../src/envelope-sink';
 import type { OutgoingReading } from '../src/publish-readings';
 import { toReadingMessage, toReadingValue } from '../src/to-reading-message';
 import { ManualSink, reading, settle } from './fake-sinks';
 
-function sinkWith(options: { size?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
+function sinkWith(options: { maxSize?: number; lingerMs?: number; maxUnconfirmed?: number; maxBytes?: number } = {}) {
   const target = new ManualSink();
-  const sink = new EnvelopeSink({ target, size: 3, lingerMs: 10, maxUnconfirmed: 100, ...options });
+  const sink = new EnvelopeSink({ target, maxSize: 3, lingerMs: 10, maxUnconfirmed: 100, ...options });
   return { target, sink };
 }
 
@@ -31,7 +31,7 @@ beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
 afterEach(() => jest.useRealTimers());
 
 describe('EnvelopeSink', () => {
-  it('sends an envelope as soon as it holds size readings', () => {
+  it('sends an envelope as soon as it holds maxSize readings', () => {
     const { target, sink } = sinkWith();
     for (const id of ['a', 'b', 'c', 'd']) sink.publish(message(id), ignore);
     expect(target.published).toHaveLength(1);
@@ -51,7 +51,7 @@ describe('EnvelopeSink', () => {
   });
 
   it('starts the linger afresh for the next envelope', () => {
-    const { target, sink } = sinkWith({ size: 2 });
+    const { target, sink } = sinkWith({ maxSize: 2 });
     for (const id of ['a', 'b', 'c']) sink.publish(message(id), ignore);
     expect(target.published).toHaveLength(1);
     jest.advanceTimersByTime(9);
@@ -67,6 +67,31 @@ describe('EnvelopeSink', () => {
     expect(target.published.map((m) => m.id)).toEqual(['a+2']);
   });
 
+  it('sends the reading that did not fit in the next envelope, which lingers from that reading', () => {
+    const bytes = message('a').body.length;
+    const { target, sink } = sinkWith({ maxBytes: 2 * bytes + 20 });
+    for (const id of ['a', 'b']) sink.publish(message(id), ignore);
+    jest.advanceTimersByTime(5);
+    sink.publish(message('c'), ignore);
+    jest.advanceTimersByTime(9);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2']);
+    jest.advanceTimersByTime(1);
+    expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+1']);
+  });
+
+  it('fills an envelope up to exactly maxBytes, and not a byte more', () => {
+    const exact = envelopeBytes(2, message('a').body.length + message('b').body.length);
+    const full = sinkWith({ maxBytes: exact });
+    const over = sinkWith({ maxBytes: exact - 1 });
+    for (const id of ['a', 'b', 'c']) {
+      full.sink.publish(message(id), ignore);
+      over.sink.publish(message(id), ignore);
+    }
+    expect(full.target.published.map((m) => m.id)).toEqual(['a+2']);
+    expect(full.target.published[0].body.length).toBe(exact);
+    expect(over.target.published.map((m) => m.id)).toEqual(['a+1', 'b+1']);
+  });
+
   it("resolves each reading with its envelope's confirm", async () => {
     const { target, sink } = sinkWith();
     const outcomes: string[] = [];
@@ -79,7 +104,7 @@ describe('EnvelopeSink', () => {
   });
 
   it("rejects each reading with its envelope's refusal", async () => {
-    const { target, sink } = sinkWith({ size: 2 });
+    const { target, sink } = sinkWith({ maxSize: 2 });
     const results = ['a', 'b'].map((id) => confirmed(sink, message(id)));
     target.confirmOldest(new PublishRejectedError('a+2', 'returned', '312 NO_ROUTE'));
     for (const result of results) await expect(result).rejects.toThrow(PublishRejectedError);
@@ -87,7 +112,7 @@ describe('EnvelopeSink', () => {
   });
 
   it('holds writers back while maxUnconfirmed readings are unconfirmed', async () => {
-    const { target, sink } = sinkWith({ size: 2, maxUnconfirmed: 2 });
+    const { target, sink } = sinkWith({ maxSize: 2, maxUnconfirmed: 2 });
     sink.publish(message('a'), ignore);
     sink.publish(message('b'), ignore);
     expect(sink.unconfirmed).toBe(2);
@@ -102,7 +127,7 @@ describe('EnvelopeSink', () => {
   });
 
   it('tells callers the fate of their readings through one function, without promises', () => {
-    const { target, sink } = sinkWith({ size: 2 });
+    const { target, sink } = sinkWith({ maxSize: 2 });
     const outcomes: string[] = [];
     const settled = (id: string, err?: Error) => outcomes.push(err ? `${id}: ${err.message}` : id);
     for (const id of ['a', 'b', 'c', 'd']) sink.publish(message(id), settled);
@@ -132,7 +157,7 @@ describe('EnvelopeSink', () => {
 
   it('splits an envelope of unserialized readings that outgrew the byte limit', () => {
     const bytes = message('a').body.length;
-    const { target, sink } = sinkWith({ size: 4, maxBytes: 2 * bytes + 20 });
+    const { target, sink } = sinkWith({ maxSize: 4, maxBytes: 2 * bytes + 20 });
     for (const id of ['a', 'b', 'c', 'd']) sink.publish(toReadingValue(reading(id)), ignore);
     expect(target.published.map((m) => m.id)).toEqual(['a+2', 'c+2']);
     for (const published of target.published) expect(published.body.length).toBeLessThanOrEqual(2 * bytes + 20);
@@ -140,7 +165,7 @@ describe('EnvelopeSink', () => {
   });
 
   it('joins readings published as JSON and unserialized in one envelope', () => {
-    const { target, sink } = sinkWith({ size: 2 });
+    const { target, sink } = sinkWith({ maxSize: 2 });
     sink.publish(message('a'), ignore);
     sink.publish(toReadingValue(reading('b')), ignore);
     expect(readingsIn(target.published[0].body)).toEqual(['a', 'b']);
@@ -148,7 +173,7 @@ describe('EnvelopeSink', () => {
 
   it('says it is writable only while it and its target have room', () => {
     const target = new ManualSink(1);
-    const sink = new EnvelopeSink({ target, size: 1, lingerMs: 10, maxUnconfirmed: 2 });
+    const sink = new EnvelopeSink({ target, maxSize: 1, lingerMs: 10, maxUnconfirmed: 2 });
     expect(sink.isWritable()).toBe(true);
     sink.publish(message('a'), ignore);
     expect(sink.isWritable()).toBe(false);

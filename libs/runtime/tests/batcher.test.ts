@@ -1,12 +1,12 @@
 import { Batcher } from '../src/batcher';
 
-function recordingBatcher(options: { maxSize: number; maxWaitMs: number; fail?: number }) {
+function recordingBatcher(options: { maxSize: number; lingerMs: number; fail?: number }) {
   const batches: number[][] = [];
   let failures = options.fail ?? 0;
   const errors: number[] = [];
   const batcher = new Batcher<number>({
     maxSize: options.maxSize,
-    maxWaitMs: options.maxWaitMs,
+    lingerMs: options.lingerMs,
     backoff: { initialMs: 1, maxMs: 1 },
     onWriteError: (_, attempt) => errors.push(attempt),
     write: async (batch) => {
@@ -22,14 +22,14 @@ describe('Batcher', () => {
   afterEach(() => jest.useRealTimers());
 
   it('writes a full batch at once', async () => {
-    const { batcher, batches } = recordingBatcher({ maxSize: 3, maxWaitMs: 1000 });
+    const { batcher, batches } = recordingBatcher({ maxSize: 3, lingerMs: 1000 });
     [1, 2, 3].forEach((n) => batcher.add(n));
     await jest.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('writes a lone item once it has waited the interval, not before', async () => {
-    const { batcher, batches } = recordingBatcher({ maxSize: 100, maxWaitMs: 50 });
+    const { batcher, batches } = recordingBatcher({ maxSize: 100, lingerMs: 50 });
     batcher.add(1);
     await jest.advanceTimersByTimeAsync(49);
     expect(batches).toEqual([]);
@@ -38,14 +38,14 @@ describe('Batcher', () => {
   });
 
   it('splits what piled up into batches of at most maxSize', async () => {
-    const { batcher, batches } = recordingBatcher({ maxSize: 2, maxWaitMs: 10 });
+    const { batcher, batches } = recordingBatcher({ maxSize: 2, lingerMs: 10 });
     [1, 2, 3, 4, 5].forEach((n) => batcher.add(n));
     await jest.advanceTimersByTimeAsync(10);
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('holds a failed batch and retries it until it is written', async () => {
-    const { batcher, batches, errors } = recordingBatcher({ maxSize: 2, maxWaitMs: 10, fail: 3 });
+    const { batcher, batches, errors } = recordingBatcher({ maxSize: 2, lingerMs: 10, fail: 3 });
     [1, 2].forEach((n) => batcher.add(n));
     await jest.advanceTimersByTimeAsync(100);
     expect(errors).toEqual([0, 1, 2]);
@@ -53,7 +53,7 @@ describe('Batcher', () => {
   });
 
   it('flush writes what is waiting without waiting the interval', async () => {
-    const { batcher, batches } = recordingBatcher({ maxSize: 100, maxWaitMs: 60_000 });
+    const { batcher, batches } = recordingBatcher({ maxSize: 100, lingerMs: 60_000 });
     [1, 2].forEach((n) => batcher.add(n));
     await batcher.flush();
     expect(batches).toEqual([[1, 2]]);
@@ -65,7 +65,7 @@ describe('Batcher', () => {
     const finish: (() => void)[] = [];
     const batcher = new Batcher<number>({
       maxSize: 2,
-      maxWaitMs: 10,
+      lingerMs: 10,
       concurrency: 2,
       write: (batch) => {
         started.push([...batch]);
@@ -98,7 +98,7 @@ describe('Batcher', () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number>({
       maxSize: 100,
-      maxWaitMs: 60_000,
+      lingerMs: 60_000,
       starved: () => starved,
       write: async (batch) => void batches.push([...batch]),
     });
@@ -116,7 +116,7 @@ describe('Batcher', () => {
     let finish = (): void => undefined;
     const batcher = new Batcher<number>({
       maxSize: 10,
-      maxWaitMs: 50,
+      lingerMs: 50,
       write: (batch) => {
         written.push([...batch]);
         return written.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve();
@@ -137,7 +137,7 @@ describe('Batcher', () => {
     let failures = 2;
     const batcher = new Batcher<number>({
       maxSize: 2,
-      maxWaitMs: 60_000,
+      lingerMs: 60_000,
       concurrency: 2,
       backoff: { initialMs: 5, maxMs: 5 },
       write: async (batch) => {
@@ -157,7 +157,7 @@ describe('Batcher', () => {
     let rooms = 0;
     const batcher = new Batcher<number>({
       maxSize: 2,
-      maxWaitMs: 10,
+      lingerMs: 10,
       concurrency: 2,
       onRoom: () => rooms++,
       write: () => new Promise<void>(() => undefined),
@@ -170,12 +170,120 @@ describe('Batcher', () => {
   });
 
   it('stops retrying once closed, leaving the batch unwritten', async () => {
-    const { batcher, batches } = recordingBatcher({ maxSize: 1, maxWaitMs: 10, fail: 1000 });
+    const { batcher, batches } = recordingBatcher({ maxSize: 1, lingerMs: 10, fail: 1000 });
     batcher.add(1);
     await jest.advanceTimersByTimeAsync(5);
     batcher.close();
     await jest.advanceTimersByTimeAsync(100);
     await batcher.flush();
     expect(batches).toEqual([]);
+  });
+
+  it('ends a batch before the item that would take it past maxBytes', async () => {
+    const written: string[][] = [];
+    const batcher = new Batcher<string>({
+      maxSize: 100,
+      lingerMs: 10,
+      maxBytes: 6,
+      bytesOf: (item) => item.length,
+      write: async (batch) => void written.push([...batch]),
+    });
+    ['ab', 'cd', 'ef', 'g'].forEach((item) => batcher.add(item));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(written).toEqual([['ab', 'cd', 'ef']]);
+    ['hijkl', 'm'].forEach((item) => batcher.add(item));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(written).toEqual([
+      ['ab', 'cd', 'ef'],
+      ['g', 'hijkl'],
+    ]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(written).toEqual([['ab', 'cd', 'ef'], ['g', 'hijkl'], ['m']]);
+  });
+
+  it('writes an item heavier than maxBytes as a batch of its own, at once', async () => {
+    const written: string[][] = [];
+    const batcher = new Batcher<string>({
+      maxSize: 100,
+      lingerMs: 10,
+      maxBytes: 3,
+      bytesOf: (item) => item.length,
+      write: async (batch) => void written.push([...batch]),
+    });
+    batcher.add('a');
+    batcher.add('bcdef');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(written).toEqual([['a'], ['bcdef']]);
+  });
+
+  it('cuts what piled up behind busy writers by size and bytes alike', async () => {
+    const started: string[][] = [];
+    const finish: (() => void)[] = [];
+    const batcher = new Batcher<string>({
+      maxSize: 3,
+      lingerMs: 10,
+      maxBytes: 4,
+      bytesOf: (item) => item.length,
+      write: (batch) => {
+        started.push([...batch]);
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+    });
+    ['a', 'b', 'c', 'd', 'efg', 'hi', 'j', 'k', 'l', 'm'].forEach((item) => batcher.add(item));
+    for (let i = 0; i < 5; i++) {
+      finish[i]?.();
+      await jest.advanceTimersByTimeAsync(10);
+    }
+    expect(started).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'efg'],
+      ['hi', 'j', 'k'],
+      ['l', 'm'],
+    ]);
+  });
+
+  it('hands each batch the companions of its items, index for index', async () => {
+    const written: [number[], string[]][] = [];
+    const batcher = new Batcher<number, string>({
+      maxSize: 2,
+      lingerMs: 10,
+      write: async (batch, companions) => void written.push([[...batch], [...companions]]),
+    });
+    [1, 2, 3].forEach((n) => batcher.add(n, `#${n}`));
+    await batcher.flush();
+    expect(written).toEqual([
+      [
+        [1, 2],
+        ['#1', '#2'],
+      ],
+      [[3], ['#3']],
+    ]);
+  });
+
+  it('writes every due batch at once when concurrency is Infinity', async () => {
+    const started: number[][] = [];
+    const batcher = new Batcher<number>({
+      maxSize: 2,
+      lingerMs: 10,
+      concurrency: Infinity,
+      write: (batch) => {
+        started.push([...batch]);
+        return new Promise<void>(() => undefined);
+      },
+    });
+    [1, 2, 3, 4, 5, 6].forEach((n) => batcher.add(n));
+    expect(started).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(batcher.writing).toBe(3);
+  });
+
+  it('refuses a concurrency below 1 or not whole, and a byte limit without weights', () => {
+    const write = async () => undefined;
+    expect(() => new Batcher({ maxSize: 1, lingerMs: 1, concurrency: 0, write })).toThrow(RangeError);
+    expect(() => new Batcher({ maxSize: 1, lingerMs: 1, concurrency: 1.5, write })).toThrow(/concurrency/);
+    expect(() => new Batcher({ maxSize: 1, lingerMs: 1, maxBytes: 10, write })).toThrow(/bytesOf/);
   });
 });
