@@ -111,10 +111,10 @@ export class Batcher<T, C = void> {
 
   /** Adds an item, and its companion for the write. */
   add(item: T, companion: C): void {
-    // Only an item that may come first in the buffer needs the time it was added, and reading the
-    // clock is a good part of an add: the first item, and those piling up behind busy writers (a
-    // write may leave them first). Any other joins a batch that a free writer takes whole, but for
-    // the one that overflows it, which writeOldest stamps as it leaves it first.
+    // Reading the clock is a good part of an add, and only an item that may come first in the
+    // buffer needs its time: the first item, and those piling up behind busy writers (a write may
+    // leave one of them first). Any other item joins a batch that a free writer takes whole, but
+    // for one that overflows it by bytes, which writeOldest stamps as it leaves it first.
     if (this.items.length === 0 || this.writes >= this.concurrency) {
       this.stampedItems.push(this.added);
       this.stampTimes.push(Date.now());

@@ -132,6 +132,29 @@ describe('Batcher', () => {
     expect(written).toEqual([[1], [2]]);
   });
 
+  it('lets an item that piled up behind a busy writer linger from when it was added, not from when a batch left it first', async () => {
+    const written: number[][] = [];
+    let finish = (): void => undefined;
+    const batcher = new Batcher<number>({
+      maxSize: 2,
+      lingerMs: 50,
+      write: (batch) => {
+        written.push([...batch]);
+        return written.length === 1 ? new Promise<void>((resolve) => (finish = resolve)) : Promise.resolve();
+      },
+    });
+    [1, 2, 3, 4, 5].forEach((n) => batcher.add(n));
+    await jest.advanceTimersByTimeAsync(40);
+    finish();
+    await jest.advanceTimersByTimeAsync(9);
+    expect(written).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(written).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
   it('flush waits for every write in flight, failed ones retried, with two writers', async () => {
     const written: number[][] = [];
     let failures = 2;
