@@ -89,23 +89,20 @@ export class EnvelopeSink implements ReadingSink {
    */
   private send(readings: OutgoingReading[], settlers: SettledReading[]): Promise<void> {
     let body: Buffer;
-    let values = 0;
-    for (const reading of readings) if (!isMessage(reading)) values++;
-    if (values === 0) {
-      body = asBuffer(formatSensorEnvelope(readings.map((reading) => (reading as OutgoingMessage).body)));
-    } else {
-      body =
-        values === readings.length
-          ? Buffer.from(JSON.stringify({ readings }))
-          : asBuffer(formatSensorEnvelope(readings.map((r) => (isMessage(r) ? r.body : JSON.stringify(r)))));
-      // Their size was not known before: split an envelope that outgrew the limit.
-      if (body.length > this.maxBytes && readings.length > 1) {
-        const half = readings.length >> 1;
-        return Promise.all([
-          this.send(readings.slice(0, half), settlers.slice(0, half)),
-          this.send(readings.slice(half), settlers.slice(half)),
-        ]).then(() => undefined);
-      }
+    try {
+      body = this.bodyOf(readings);
+    } catch (err) {
+      // A reading JSON cannot write (a BigInt, a cycle; no source makes one) fails its envelope.
+      this.settle(readings, settlers, err instanceof Error ? err : new Error(String(err)));
+      return Promise.resolve();
+    }
+    // The size of unserialized readings was not known before: split an envelope that outgrew the limit.
+    if (body.length > this.maxBytes && readings.length > 1) {
+      const half = readings.length >> 1;
+      return Promise.all([
+        this.send(readings.slice(0, half), settlers.slice(0, half)),
+        this.send(readings.slice(half), settlers.slice(half)),
+      ]).then(() => undefined);
     }
     const message: OutgoingMessage = {
       // Unique as long as reading ids are, and the same on every resend (the message is kept as is).
@@ -117,6 +114,18 @@ export class EnvelopeSink implements ReadingSink {
       () => this.settle(readings, settlers),
       (err: Error) => this.settle(readings, settlers, err),
     );
+  }
+
+  /** The envelope's body: the messages' JSON text joined, the other readings serialized with it. */
+  private bodyOf(readings: OutgoingReading[]): Buffer {
+    let values = 0;
+    for (const reading of readings) if (!isMessage(reading)) values++;
+    if (values === 0) {
+      return asBuffer(formatSensorEnvelope(readings.map((reading) => (reading as OutgoingMessage).body)));
+    }
+    return values === readings.length
+      ? Buffer.from(JSON.stringify({ readings }))
+      : asBuffer(formatSensorEnvelope(readings.map((r) => (isMessage(r) ? r.body : JSON.stringify(r)))));
   }
 
   private settle(readings: OutgoingReading[], settlers: SettledReading[], err?: Error): void {

@@ -164,6 +164,23 @@ describe('EnvelopeSink', () => {
     expect(readingsIn(target.published[1].body)).toEqual(['c', 'd']);
   });
 
+  it('fails only the envelope of a reading JSON cannot write, and keeps sending the others', async () => {
+    const { target, sink } = sinkWith({ maxSize: 2 });
+    const outcomes: string[] = [];
+    const settled = (id: string, err?: Error) => outcomes.push(err ? `${id}: ${err.name}` : id);
+    const unwritable = { ...toReadingValue(reading('b')), size: 1n } as OutgoingReading;
+    for (const r of [toReadingValue(reading('a')), unwritable, toReadingValue(reading('c')), toReadingValue(reading('d'))]) {
+      sink.publish(r, settled);
+    }
+    await settle();
+    expect(outcomes).toEqual(['a: TypeError', 'b: TypeError']);
+    expect(target.published.map((m) => m.id)).toEqual(['c+2']);
+    target.confirmOldest();
+    await settle();
+    expect(outcomes).toEqual(['a: TypeError', 'b: TypeError', 'c', 'd']);
+    expect(sink.unconfirmed).toBe(0);
+  });
+
   it('joins readings published as JSON and unserialized in one envelope', () => {
     const { target, sink } = sinkWith({ maxSize: 2 });
     sink.publish(message('a'), ignore);
