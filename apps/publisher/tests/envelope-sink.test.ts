@@ -169,7 +169,12 @@ describe('EnvelopeSink', () => {
     const outcomes: string[] = [];
     const settled = (id: string, err?: Error) => outcomes.push(err ? `${id}: ${err.name}` : id);
     const unwritable = { ...toReadingValue(reading('b')), size: 1n } as OutgoingReading;
-    for (const r of [toReadingValue(reading('a')), unwritable, toReadingValue(reading('c')), toReadingValue(reading('d'))]) {
+    for (const r of [
+      toReadingValue(reading('a')),
+      unwritable,
+      toReadingValue(reading('c')),
+      toReadingValue(reading('d')),
+    ]) {
       sink.publish(r, settled);
     }
     await settle();
