@@ -10,6 +10,11 @@ export function checkConsumerConfig(config: ConsumerConfig, output: CommandOutpu
   for (const { variable, replacement } of config.renamedVariables) {
     output.err(`warning: ${variable} is deprecated and read for this release only: rename it to ${replacement}\n`);
   }
+  for (const { option, replacement, origin } of config.renamedOptions) {
+    output.err(
+      `warning: ${option} (${origin}) is deprecated and read for this release only: rename it to ${replacement}\n`,
+    );
+  }
   output.out(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
   output.err('configuration valid\n');
   return 0;

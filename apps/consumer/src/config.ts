@@ -7,7 +7,7 @@ import {
   readUrlList,
   serviceOptions,
 } from '@sensors/config';
-import type { RenamedVariable, ServiceConfig } from '@sensors/config';
+import type { RenamedOption, RenamedVariable, ServiceConfig } from '@sensors/config';
 import {
   deadLettersOptions,
   readDeadLettersCommand,
@@ -30,7 +30,8 @@ export interface BatchingConfig {
   readonly prefetch: number;
   readonly prefetchReadings: number;
   readonly batchSize: number;
-  readonly flushIntervalMs: number;
+  /** Longest a reading waits for its batch, in milliseconds: the `Batcher`'s linger. */
+  readonly batchLingerMs: number;
   readonly writeConcurrency: number;
   /** Deliveries a message may have had before it is set aside unread as `repeated-crash`. */
   readonly maxRedeliveries: number;
@@ -46,6 +47,8 @@ export interface ConsumerConfig extends ServiceConfig {
   readonly partitions: PartitionConfig;
   /** Variables of earlier releases that were read, to be warned of once the logger exists. */
   readonly renamedVariables: readonly RenamedVariable[];
+  /** Flags and config file keys of earlier releases that were read, likewise. */
+  readonly renamedOptions: readonly RenamedOption[];
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://sensors_app:sensors_app@127.0.0.1:5432/sensors';
@@ -56,6 +59,12 @@ export const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
   SENSORS_AMQP_URL: 'AMQP_URL',
   SENSORS_DATABASE_URL: 'DATABASE_URL',
   SENSORS_DATABASE_MIGRATION_URL: 'DATABASE_MIGRATION_URL',
+  SENSORS_BATCH_LINGER_MS: 'SENSORS_FLUSH_INTERVAL_MS',
+};
+
+/** Options of earlier releases still read, as flags and config file keys, with a warning: new → old. */
+export const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
+  '--batch-linger-ms': '--flush-interval-ms',
 };
 
 function databaseOptions(): Option[] {
@@ -94,8 +103,8 @@ function batchingOptions(): Option[] {
       .env('SENSORS_BATCH_SIZE')
       .default(1000)
       .argParser(integerOption(1, 100_000)),
-    new Option('--flush-interval-ms <ms>', 'longest a reading waits for its batch')
-      .env('SENSORS_FLUSH_INTERVAL_MS')
+    new Option('--batch-linger-ms <ms>', 'longest a reading waits for its batch')
+      .env('SENSORS_BATCH_LINGER_MS')
       .default(10)
       .argParser(integerOption(0)),
     new Option('--write-concurrency <n>', 'batches written at once, each on its own connection')
@@ -145,9 +154,10 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
     ...deadLettersOptions(),
     ...partitionOptions(),
   ];
-  const { renamedVariables } = parseOptions(program, options, argv, {
+  const { renamedVariables, renamedOptions } = parseOptions(program, options, argv, {
     env: process.env,
     renamed: RENAMED_VARIABLES,
+    renamedOptions: RENAMED_OPTIONS,
     section: 'consumer',
     otherSections: ['publisher'],
     exitOverride,
@@ -185,11 +195,12 @@ export function loadConsumerConfig(argv: readonly string[], { exitOverride = fal
       prefetch: values['prefetch'],
       prefetchReadings: values['prefetchReadings'],
       batchSize: values['batchSize'],
-      flushIntervalMs: values['flushIntervalMs'],
+      batchLingerMs: values['batchLingerMs'],
       writeConcurrency: values['writeConcurrency'],
       maxRedeliveries: values['maxRedeliveries'],
     },
     partitions: readPartitionConfig(program),
     renamedVariables,
+    renamedOptions,
   };
 }

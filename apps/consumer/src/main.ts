@@ -29,6 +29,9 @@ async function main(): Promise<void> {
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
+  for (const renamed of config.renamedOptions) {
+    log.warn(renamed, 'deprecated option: read for this release only, rename it');
+  }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
   if (config.command === 'migrate') return migrateConsumerDatabase(config, { log, stopping });

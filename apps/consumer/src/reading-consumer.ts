@@ -16,8 +16,8 @@ export interface ReadingConsumerOptions {
   broker: BrokerConnection;
   topology: Topology;
   batchSize: number;
-  /** The batches' linger: longest a reading waits for its batch, in ms (`--flush-interval-ms`). */
-  flushIntervalMs: number;
+  /** The batches' linger: longest a reading waits for its batch, in ms (`--batch-linger-ms`). */
+  batchLingerMs: number;
   writeConcurrency: number;
   /** Most unacked messages, and about how many readings they should hold. */
   prefetch: number;
@@ -65,7 +65,7 @@ export class ReadingConsumer extends EventEmitter<ReadingConsumerEvents> {
     });
     this.batcher = new Batcher({
       maxSize: options.batchSize,
-      lingerMs: options.flushIntervalMs,
+      lingerMs: options.batchLingerMs,
       concurrency: options.writeConcurrency,
       // Every message the broker may lend is unacked: nothing more arrives until a write settles some.
       starved: () => this.queue.unacked >= this.queue.prefetch,

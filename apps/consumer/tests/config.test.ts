@@ -23,10 +23,11 @@ describe('loadConsumerConfig', () => {
       amqp: { urls: ['amqp://guest:guest@127.0.0.1:5672'] },
       topology: { queue: 'sensor-readings', routingKey: 'sensor.reading', queueType: 'quorum' },
       database: { migrateOnStart: true },
-      batching: { batchSize: 1000, flushIntervalMs: 10, prefetch: 2000, maxRedeliveries: 5 },
+      batching: { batchSize: 1000, batchLingerMs: 10, prefetch: 2000, maxRedeliveries: 5 },
       partitions: { period: 'day', retentionMs: undefined },
       ops: { metricsPort: 9465 },
       renamedVariables: [],
+      renamedOptions: [],
     });
   });
 
@@ -57,9 +58,7 @@ describe('loadConsumerConfig', () => {
   });
 
   it('names the flag when a flag value is bad', () => {
-    expect(() => loadConsumerConfig(['--flush-interval-ms', '-5'], { exitOverride: true })).toThrow(
-      /--flush-interval-ms/,
-    );
+    expect(() => loadConsumerConfig(['--batch-linger-ms', '-5'], { exitOverride: true })).toThrow(/--batch-linger-ms/);
   });
 
   it('never echoes a malformed database URL, which may be a password', () => {
@@ -101,10 +100,10 @@ describe('loadConsumerConfig with a config file', () => {
   it('reads JSON named by SENSORS_CONFIG', () => {
     process.env['SENSORS_CONFIG'] = write(
       'consumer.json',
-      JSON.stringify({ 'flush-interval-ms': 20, 'migrate-on-start': false }),
+      JSON.stringify({ 'batch-linger-ms': 20, 'migrate-on-start': false }),
     );
     expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
-      batching: { flushIntervalMs: 20 },
+      batching: { batchLingerMs: 20 },
       database: { migrateOnStart: false },
     });
   });
@@ -125,6 +124,66 @@ describe('loadConsumerConfig with a config file', () => {
     expect(() => loadConsumerConfig(['--config', join(dir, 'missing.yaml')], { exitOverride: true })).toThrow(
       /cannot read config file/,
     );
+  });
+});
+
+describe('loadConsumerConfig --flush-interval-ms, renamed --batch-linger-ms', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'consumer-renamed-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Only the old names under test are reported.
+  beforeEach(() => ['AMQP_URL', 'DATABASE_URL', 'DATABASE_MIGRATION_URL'].forEach((name) => delete process.env[name]));
+
+  it("takes the batches' linger from --batch-linger-ms and SENSORS_BATCH_LINGER_MS, flag first", () => {
+    process.env['SENSORS_BATCH_LINGER_MS'] = '30';
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      batching: { batchLingerMs: 30 },
+      renamedVariables: [],
+      renamedOptions: [],
+    });
+    expect(loadConsumerConfig(['--batch-linger-ms', '40'], { exitOverride: true }).batching.batchLingerMs).toBe(40);
+  });
+
+  it('reads SENSORS_FLUSH_INTERVAL_MS for one more release and reports it', () => {
+    process.env['SENSORS_FLUSH_INTERVAL_MS'] = '30';
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      batching: { batchLingerMs: 30 },
+      renamedVariables: [{ variable: 'SENSORS_FLUSH_INTERVAL_MS', replacement: 'SENSORS_BATCH_LINGER_MS' }],
+    });
+  });
+
+  it('reads the flag --flush-interval-ms for one more release and reports it', () => {
+    expect(loadConsumerConfig(['--flush-interval-ms', '40'], { exitOverride: true })).toMatchObject({
+      batching: { batchLingerMs: 40 },
+      renamedOptions: [{ option: '--flush-interval-ms', replacement: '--batch-linger-ms', origin: 'command line' }],
+    });
+    expect(() => loadConsumerConfig(['--flush-interval-ms', '-5'], { exitOverride: true })).toThrow(
+      /--flush-interval-ms/,
+    );
+  });
+
+  it('reads the config file key flush-interval-ms for one more release and reports it', () => {
+    const path = join(dir, 'old-key.yaml');
+    writeFileSync(path, 'consumer:\n  flush-interval-ms: 50\n');
+    expect(loadConsumerConfig(['--config', path], { exitOverride: true })).toMatchObject({
+      batching: { batchLingerMs: 50 },
+      renamedOptions: [{ option: 'flush-interval-ms', replacement: 'batch-linger-ms', origin: 'config file' }],
+    });
+  });
+
+  it('prefers the new names when both are given', () => {
+    process.env['SENSORS_FLUSH_INTERVAL_MS'] = '30';
+    process.env['SENSORS_BATCH_LINGER_MS'] = '31';
+    const argv = ['--flush-interval-ms', '40', '--batch-linger-ms', '41'];
+    expect(loadConsumerConfig(argv, { exitOverride: true }).batching.batchLingerMs).toBe(41);
+    expect(loadConsumerConfig([], { exitOverride: true })).toMatchObject({
+      batching: { batchLingerMs: 31 },
+      renamedVariables: [],
+    });
+    const path = join(dir, 'both-keys.yaml');
+    writeFileSync(path, 'flush-interval-ms: 50\nbatch-linger-ms: 51\n');
+    delete process.env['SENSORS_FLUSH_INTERVAL_MS'];
+    delete process.env['SENSORS_BATCH_LINGER_MS'];
+    expect(loadConsumerConfig(['--config', path], { exitOverride: true }).batching.batchLingerMs).toBe(51);
   });
 });
 
@@ -226,5 +285,21 @@ describe('checkConsumerConfig', () => {
       database: { url: 'postgres://app:***@127.0.0.1:1/none' },
     });
     expect(written.out).not.toContain('s3cret');
+  });
+
+  it('warns of each old name read, naming its replacement', () => {
+    process.env['SENSORS_FLUSH_INTERVAL_MS'] = '30';
+    const written = { out: '', err: '' };
+    const output = { out: (text: string) => (written.out += text), err: (text: string) => (written.err += text) };
+    const config = loadConsumerConfig(['check-config', '--flush-interval-ms', '40'], { exitOverride: true });
+    expect(checkConsumerConfig(config, output)).toBe(0);
+    expect(written.err).toContain(
+      'warning: --flush-interval-ms (command line) is deprecated and read for this release only: rename it to --batch-linger-ms\n',
+    );
+    // The old flag wins over the old variable, which is read but not used: it is still named.
+    expect(written.err).toContain(
+      'warning: SENSORS_FLUSH_INTERVAL_MS is deprecated and read for this release only: rename it to SENSORS_BATCH_LINGER_MS\n',
+    );
+    expect(JSON.parse(written.out)).toMatchObject({ batching: { batchLingerMs: 40 } });
   });
 });

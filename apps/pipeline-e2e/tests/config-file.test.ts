@@ -62,6 +62,41 @@ describe('one config file for both apps', () => {
   });
 });
 
+describe('old option names', () => {
+  it('are read at start-up with a warning naming the new one', async () => {
+    // The old variable wins over the old config file key, as the new names would.
+    const config = write('old-names.yaml', 'consumer:\n  flush-interval-ms: 25\n');
+    const consumer = startApp('consumer', [], {
+      ...pipeline.env,
+      SENSORS_CONFIG: config,
+      SENSORS_FLUSH_INTERVAL_MS: '30',
+    });
+    try {
+      await waitFor('the consumer to start', () => consumer.logs.some((l) => l['msg'] === 'consumer started'));
+      expect(consumer.logs.find((l) => l['msg'] === 'consumer started')).toMatchObject({ batchLingerMs: 30 });
+      expect(consumer.logs).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: 'deprecated environment variable: read for this release only, rename it',
+          variable: 'SENSORS_FLUSH_INTERVAL_MS',
+          replacement: 'SENSORS_BATCH_LINGER_MS',
+        }),
+      );
+      expect(consumer.logs).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: 'deprecated option: read for this release only, rename it',
+          option: 'flush-interval-ms',
+          replacement: 'batch-linger-ms',
+          origin: 'config file',
+        }),
+      );
+    } finally {
+      expect(await consumer.stop()).toBe(0);
+    }
+  });
+});
+
 describe('check-config', () => {
   it('validates both apps and exits 0 without connecting to anything', async () => {
     const nowhere = await freePort();
