@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   closeBrokerConnections,
+  readMetric,
   startApp,
   startMosquitto,
   waitFor,
@@ -160,13 +161,6 @@ function logCount(app: AppProcess, msg: string): number {
   return app.logs.filter((line) => line['msg'] === msg).length;
 }
 
-async function metric(app: AppProcess, name: string): Promise<number> {
-  const port = await waitFor('the metrics port', () => app.logs.find((l) => l['msg'] === 'publisher started'));
-  const text = await (await fetch(`http://127.0.0.1:${String(port['metricsPort'])}/metrics`)).text();
-  const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return line ? Number(line[1]) : NaN;
-}
-
 /** The queue limits docker-compose runs Mosquitto with (tools/mosquitto/mosquitto.conf). */
 function shippedQueueLimits(): string[] {
   const conf = readFileSync(join(__dirname, '../../../tools/mosquitto/mosquitto.conf'), 'utf8');
@@ -199,7 +193,7 @@ describe('the MQTT source under faults', () => {
     await waitForMoreStored('at first');
 
     // The publisher is killed while it holds messages it has not acknowledged yet.
-    await waitFor('messages in flight', async () => (await metric(publisher, 'sensors_mqtt_unacked_messages')) > 0, {
+    await waitFor('messages in flight', async () => ((await readMetric(publisher, 'sensors_mqtt_unacked_messages')) ?? 0) > 0, {
       intervalMs: 10,
     });
     publisher.child.kill('SIGKILL');
@@ -212,7 +206,7 @@ describe('the MQTT source under faults', () => {
     );
     await waitFor(
       'Mosquitto to redeliver what the killed publisher held',
-      async () => (await metric(publisher, 'sensors_mqtt_redeliveries_total')) > 0,
+      async () => ((await readMetric(publisher, 'sensors_mqtt_redeliveries_total')) ?? 0) > 0,
     );
     await waitForMoreStored('after the publisher restart');
 

@@ -1,24 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, countQueueMessages, startApp, waitFor, promtoolComplaints, type AppProcess } from '@sensors/testing';
+import {
+  countQueueMessages,
+  freePort,
+  metricsPortOf,
+  promtoolComplaints,
+  scrapeMetrics,
+  startApp,
+  waitFor,
+} from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 let pipeline: Pipeline;
 beforeAll(async () => (pipeline = await createPipeline()));
 afterAll(() => pipeline.teardown());
-
-function metricsPort(app: AppProcess, startedMessage: string): Promise<number> {
-  return waitFor(`the ${startedMessage} line`, () => {
-    const line = app.logs.find((l) => l['msg'] === startedMessage);
-    return line ? (line['metricsPort'] as number) : undefined;
-  });
-}
-
-async function scrape(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  expect(response.status).toBe(200);
-  return response.text();
-}
 
 /** Every metric a scrape declares (`# TYPE`), even one with no series yet, and every sample's name. */
 function exportedNames(text: string): string[] {
@@ -43,18 +38,15 @@ describe('operating the apps', () => {
       '--progress-interval-ms',
       '500',
     ]);
-    const [consumerPort, publisherPort] = await Promise.all([
-      metricsPort(consumer, 'consumer started'),
-      metricsPort(publisher, 'publisher started'),
-    ]);
+    const [consumerPort, publisherPort] = await Promise.all([metricsPortOf(consumer), metricsPortOf(publisher)]);
     await waitFor('some readings stored', async () => (await pipeline.storedCount()) > 0);
-    const publisherMetrics = await scrape(publisherPort);
+    const publisherMetrics = await scrapeMetrics(publisherPort);
     expect(await promtoolComplaints(publisherMetrics)).toBe('');
     expect(await publisher.exited).toBe(0);
     await waitFor('3,000 rows', async () => (await pipeline.storedCount()) === 3000, { timeoutMs: 60_000 });
     await waitFor('the queue to drain', async () => (await countQueueMessages(pipeline.queue)) === 0);
 
-    const consumerMetrics = await scrape(consumerPort);
+    const consumerMetrics = await scrapeMetrics(consumerPort);
     expect(await promtoolComplaints(consumerMetrics)).toBe('');
     expect(consumerMetrics).toMatch(/^sensors_readings_stored_total 3000$/m);
     expect(consumerMetrics).toMatch(/^sensors_batch_size_readings_count [1-9]/m);
@@ -93,7 +85,7 @@ describe('operating the apps', () => {
       SENSORS_AMQP_URL: `amqp://guest:an0ther-pw@127.0.0.1:${port}`,
     });
     try {
-      const consumerPort = await metricsPort(consumer, 'serving metrics and health');
+      const consumerPort = await metricsPortOf(consumer);
       await waitFor('the consumer to retry', () =>
         consumer.logs.some((l) => l['msg'] === 'database unreachable, retrying'),
       );
@@ -106,7 +98,7 @@ describe('operating the apps', () => {
       await waitFor('the publisher to retry', () =>
         publisher.logs.some((l) => l['msg'] === 'broker unreachable, retrying'),
       );
-      const publisherPort = await metricsPort(publisher, 'publisher started');
+      const publisherPort = await metricsPortOf(publisher);
       const notReady = await fetch(`http://127.0.0.1:${publisherPort}/readyz`);
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toEqual({ ready: false, reasons: ['broker not connected'] });

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import { createSensorSimulator } from '@sensors/sensor-generator';
-import { freePort, startApp, waitFor, promtoolComplaints, type AppProcess, takeMessages } from '@sensors/testing';
+import {
+  freePort,
+  promtoolComplaints,
+  scrapeMetrics,
+  startApp,
+  takeMessages,
+  waitFor,
+  type AppProcess,
+} from '@sensors/testing';
 import { createPipeline, type Pipeline } from './pipeline-fixture';
 
 interface Row {
@@ -267,7 +275,7 @@ describe('the HTTP source', () => {
 
   it('counts requests by status in metrics that pass promtool, and stops gracefully on SIGTERM', async () => {
     const metricsPort = lastLine(app, 'publisher started')?.['metricsPort'] as number;
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metrics = await scrapeMetrics(metricsPort);
     expect(metrics).toMatch(/^sensors_http_requests_total\{status="202"\} [1-9]/m);
     expect(metrics).toMatch(/^sensors_http_requests_total\{status="401"\} 2$/m);
     expect(await promtoolComplaints(metrics)).toBe('');

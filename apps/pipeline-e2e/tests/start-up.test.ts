@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import {
   freePort,
   promtoolComplaints,
+  scrapeMetrics,
   startApp,
   testAmqpUrl,
   uniqueName,
@@ -40,12 +41,6 @@ function samples(text: string): Map<string, number> {
     values.set(row.slice(0, at), Number(row.slice(at + 1)));
   }
   return values;
-}
-
-async function scrape(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  expect(response.status).toBe(200);
-  return response.text();
 }
 
 /** A URL of the machine's broker with a password it refuses. */
@@ -132,7 +127,7 @@ describe('start-up', () => {
       ['consumer', consumerPort],
       ['publisher', publisherPort],
     ] as const) {
-      const text = await scrape(port);
+      const text = await scrapeMetrics(port);
       expect(await promtoolComplaints(text)).toBe('');
       const served = samples(text);
       const series = expected.filter(([which]) => which === app || which === 'both');

@@ -16,7 +16,7 @@ export {
 } from './postgres';
 export { startPostgresCluster, type PostgresCluster, type SmallTablespace } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
-export { readMetric } from './read-metric';
+export { metricsPortOf, readMetric, scrapeMetrics, sumSamples } from './read-metric';
 export { startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
 export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';
 export {

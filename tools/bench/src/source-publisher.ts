@@ -13,7 +13,7 @@
 // Every variable of its environment goes to the publisher (SENSORS_AMQP_URL, SENSORS_QUEUE, …);
 // the publisher's output is copied to this process's at the end.
 import { generateSensorReadings } from '@sensors/sensor-generator';
-import { AppProcess, startMosquitto, waitFor } from '@sensors/testing';
+import { AppProcess, readMetric, startMosquitto, waitFor } from '@sensors/testing';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -90,11 +90,6 @@ async function startOwnMosquitto(): Promise<string> {
   return broker.url;
 }
 
-async function confirmedSoFar(metricsPort: unknown): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
-  return Number(/^sensors_readings_confirmed_total (\S+)$/m.exec(text)?.[1] ?? 0);
-}
-
 async function fromMqtt(): Promise<number | string> {
   const url = values['mqtt-url'] ?? (await startOwnMosquitto());
   const run = randomBytes(4).toString('hex');
@@ -118,7 +113,6 @@ async function fromMqtt(): Promise<number | string> {
     },
     { timeoutMs: 60_000 },
   );
-  const metricsPort = publisher.lines('publisher started')[0]?.['metricsPort'];
   const sensors: MqttClient[] = [];
   try {
     for (let s = 0; s < Number(values.sensors); s++) {
@@ -134,7 +128,7 @@ async function fromMqtt(): Promise<number | string> {
       if (pending[s].size >= SENSOR_WINDOW) await Promise.race(pending[s]);
     }
     await Promise.all(pending.flatMap((set) => [...set]));
-    while ((await confirmedSoFar(metricsPort)) < count) await delay(100);
+    while (((await readMetric(publisher, 'sensors_readings_confirmed_total')) ?? 0) < count) await delay(100);
   } finally {
     await Promise.all(sensors.map((client) => client.endAsync()));
   }

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { adminQuery, quoteIdentifier, waitFor, type SmallTablespace } from '@sensors/testing';
+import { adminQuery, quoteIdentifier, scrapeMetrics, sumSamples, waitFor, type SmallTablespace } from '@sensors/testing';
 import type { Scenario, ScenarioContext } from './run-scenario';
 
 /** The tablespace's filesystem before and after the fault: far more than a drill's stream needs. */
@@ -32,13 +32,6 @@ async function readyz(port: number): Promise<Readyz | undefined> {
 /** The most retries of one batch among these failed-write lines (`attempt` 0 is its first write). */
 function mostRetries(lines: readonly Record<string, unknown>[]): number {
   return Math.max(0, ...lines.map((line) => Number(line['attempt']) || 0));
-}
-
-/** The consumer's `sensors_batch_write_failures_total{cause}` from its /metrics. */
-async function writeFailuresCounted(port: number, cause: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`sensors_batch_write_failures_total{cause="${cause}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 /**
@@ -195,7 +188,10 @@ export const fullDisk: Scenario = {
       async () => (await readyz(metricsPort))?.status === 200 && Date.now(),
       { timeoutMs: 60_000, intervalMs: 200, signal: ctx.signal },
     ).catch(() => undefined);
-    const counted = await writeFailuresCounted(metricsPort, DISK_FULL).catch(() => 0);
+    const counted = await scrapeMetrics(metricsPort).then(
+      (text) => sumSamples(text, 'sensors_batch_write_failures_total', { cause: DISK_FULL }) ?? 0,
+      () => 0,
+    );
     const reason = notReady.flatMap((r) => r.reasons).find((x) => /disk full/.test(x));
     ctx.check(
       'the fault took effect: batch writes failed on the full disk (53100), held and retried',
