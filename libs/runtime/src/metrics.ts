@@ -52,7 +52,11 @@ export function counterFrom(
   });
 }
 
-/** Registers a gauge read at scrape time (it may be async, e.g. asking the broker). */
+/**
+ * Registers a gauge read at scrape time (it may be async, e.g. asking the broker). While `read`
+ * gives undefined (not known yet, or the source did not answer) the gauge has no sample: its
+ * `# TYPE` stays, and no made-up 0 reads as, say, an empty queue.
+ */
 export function gaugeFrom(
   registry: Registry,
   meta: { name: string; help: string },
@@ -64,7 +68,8 @@ export function gaugeFrom(
     registers: [registry],
     async collect() {
       const value = await read();
-      if (value === undefined) this.reset();
+      // Without labels, remove() drops the one sample; reset() would put a 0 in its place.
+      if (value === undefined) this.remove();
       else this.set(value);
     },
   });

@@ -52,13 +52,16 @@ describe('registerBuildInfo', () => {
 });
 
 describe('gaugeFrom', () => {
-  it('reads an async value and drops it while unknown', async () => {
+  it('reads an async value, and has no sample (rather than 0) while it is unknown', async () => {
     const registry = createMetricsRegistry();
-    let depth: number | undefined = 7;
+    let depth: number | undefined;
     gaugeFrom(registry, { name: 'test_depth', help: 'Depth.' }, async () => depth);
-    expect(await registry.getSingleMetricAsString('test_depth')).toContain('test_depth 7');
+    const unknown = '# HELP test_depth Depth.\n# TYPE test_depth gauge';
+    expect(await registry.getSingleMetricAsString('test_depth')).toBe(unknown);
+    depth = 7;
+    expect(await registry.getSingleMetricAsString('test_depth')).toMatch(/^test_depth 7$/m);
     depth = undefined;
-    expect(await registry.getSingleMetricAsString('test_depth')).not.toContain('test_depth 7');
+    expect(await registry.getSingleMetricAsString('test_depth')).toBe(unknown);
   });
 });
 
