@@ -2,6 +2,7 @@ import type { SensorReading } from '@sensors/sensor-model';
 import { randomUUID } from 'node:crypto';
 import { createRandomSource } from './create-random-source';
 import { InvalidGeneratorOptionError } from './errors';
+import { readClock, type Clock } from './read-clock';
 import { stepTemperature } from './step-temperature';
 
 /** Range of the base temperatures drawn for the sensors, in °F. */
@@ -17,8 +18,11 @@ export interface SensorSimulatorOptions {
    * seed. Default: a random seed, see {@link SensorSimulator.seed}.
    */
   seed?: number | string;
-  /** Read once per reading for its `time_of_measurement`. Default `() => new Date()`. */
-  clock?: () => Date;
+  /**
+   * Read once per reading for its `time_of_measurement`: a `Date` or milliseconds since 1970.
+   * Default `Date.now`.
+   */
+  clock?: Clock;
 }
 
 /** A synchronous source of readings, for hot loops and benchmarks. */
@@ -36,13 +40,13 @@ export interface SensorSimulator {
  * @throws {InvalidGeneratorOptionError} when `sensors` or `seed` is out of range.
  *
  * @example
- * const simulator = createSensorSimulator({ sensors: 3, seed: 42, clock: () => new Date('2019-06-24T15:00:00Z') });
+ * const simulator = createSensorSimulator({ sensors: 3, seed: 42, clock: () => Date.parse('2019-06-24T15:00:00Z') });
  * simulator.next();
  * // { id: '38a3abd8-55f9-47c5-841a-94784ec64d60', type: 'Sensor',
  * //   content: { temperature_f: 93.73, time_of_measurement: '2019-06-24T15:00:00.000' } }
  */
 export function createSensorSimulator(options: SensorSimulatorOptions = {}): SensorSimulator {
-  const { sensors = 10, seed = randomUUID(), clock = () => new Date() } = options;
+  const { sensors = 10, seed = randomUUID(), clock = Date.now } = options;
   if (!Number.isSafeInteger(sensors) || sensors < 1) {
     throw new InvalidGeneratorOptionError('sensors', sensors, 'an integer of at least 1');
   }
@@ -64,11 +68,11 @@ export function createSensorSimulator(options: SensorSimulatorOptions = {}): Sen
       const sensor = turn;
       turn = (turn + 1) % sensors;
       temperatures[sensor] = stepTemperature(temperatures[sensor], bases[sensor], random.gaussian());
-      const now = clock();
-      if (now.getTime() !== lastMs) {
-        lastMs = now.getTime();
+      const now = readClock(clock);
+      if (now !== lastMs) {
+        lastMs = now;
         // The wire format carries no offset, and a time without one is UTC in this product.
-        lastTime = now.toISOString().slice(0, -1);
+        lastTime = new Date(now).toISOString().slice(0, -1);
       }
       return {
         id: random.uuid(),

@@ -2,6 +2,7 @@ import type { SensorReading } from '@sensors/sensor-model';
 import { setTimeout as delay, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createSensorSimulator, type SensorSimulator, type SensorSimulatorOptions } from './create-sensor-simulator';
 import { InvalidGeneratorOptionError } from './errors';
+import { readClock, type Clock } from './read-clock';
 
 /**
  * How many readings may be produced back to back before the event loop gets a turn, so that a
@@ -76,13 +77,13 @@ export function generateSensorReadingBatches(
 interface Pacing {
   count: number;
   rate: number;
-  clock: () => Date;
+  clock: Clock;
   signal: AbortSignal | undefined;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 function prepare(options: GenerateSensorReadingsOptions): { simulator: SensorSimulator; pacing: Pacing } {
-  const { count, rate = 0, signal, sleep = abortableSleep, clock = () => new Date() } = options;
+  const { count, rate = 0, signal, sleep = abortableSleep, clock = Date.now } = options;
   if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
     throw new InvalidGeneratorOptionError('count', count, 'an integer of at least 0');
   }
@@ -110,7 +111,7 @@ async function* paceReadings(
     if (i > 0 && i % READINGS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     if (signal?.aborted) return;
     if (rate > 0) {
-      const now = clock().getTime();
+      const now = readClock(clock);
       if (i === 0) start = now;
       const wait = waitBefore(i, start, now, rate);
       if (wait > 0) await sleep(wait, signal);
@@ -135,14 +136,14 @@ async function* paceBatches(
     if (signal?.aborted) return;
     let size = Math.min(maxBatch, count - i);
     if (rate > 0) {
-      let now = clock().getTime();
+      let now = readClock(clock);
       if (i === 0) start = now;
       const wait = waitBefore(i, start, now, rate);
       if (wait > 0) {
         await sleep(wait, signal);
         if (signal?.aborted) return;
         sinceYield = 0;
-        now = clock().getTime();
+        now = readClock(clock);
       }
       // Reading i is due now (or waited for); so are those due by the clock's present time.
       const due = Math.floor(((now - start) * rate) / 1000) + 1;

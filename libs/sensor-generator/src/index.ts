@@ -7,3 +7,4 @@ export {
 } from './generate-sensor-readings';
 export { createSensorSimulator, type SensorSimulator, type SensorSimulatorOptions } from './create-sensor-simulator';
 export { InvalidGeneratorOptionError } from './errors';
+export type { Clock } from './read-clock';

@@ -115,6 +115,13 @@ describe('createSensorSimulator', () => {
     ]);
   });
 
+  it('takes a clock in milliseconds since 1970 as it takes one of Date objects', () => {
+    let now = Date.parse('2019-06-24T15:00:00.000Z');
+    const inMilliseconds = createSensorSimulator({ seed: 1, clock: () => (now += 1500) });
+    const times = [inMilliseconds.next(), inMilliseconds.next()].map((r) => r.content.time_of_measurement);
+    expect(times).toEqual(['2019-06-24T15:00:01.500', '2019-06-24T15:00:03.000']);
+  });
+
   it('reads the wall clock by default', () => {
     const before = Date.now();
     const time = createSensorSimulator({ seed: 1 }).next().content.time_of_measurement;

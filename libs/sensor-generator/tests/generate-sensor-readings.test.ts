@@ -78,6 +78,16 @@ describe('generateSensorReadings', () => {
     ]);
   });
 
+  it('paces by a clock in milliseconds since 1970 as by one of Date objects', async () => {
+    const byDate = fakeTime();
+    const inMilliseconds = fakeTime();
+    const clock = () => inMilliseconds.clock().getTime();
+    const paced = { seed: 1, count: 4, rate: 10 };
+    const expected = await collect({ ...paced, clock: byDate.clock, sleep: byDate.sleep });
+    expect(await collect({ ...paced, clock, sleep: inMilliseconds.sleep })).toEqual(expected);
+    expect(inMilliseconds.slept).toEqual(byDate.slept);
+  });
+
   it('never pauses without a rate', async () => {
     const time = fakeTime();
     await collect({ seed: 1, count: 5, clock: time.clock, sleep: time.sleep });
@@ -242,6 +252,16 @@ describe('generateSensorReadingBatches', () => {
     }
     expect(sizes).toEqual([1, 2, 1, 1, 1]);
     expect(time.slept).toEqual([50, 100, 100]);
+  });
+
+  it('paces batches by a clock in milliseconds since 1970 as by one of Date objects', async () => {
+    const byDate = fakeTime();
+    const inMilliseconds = fakeTime();
+    const clock = () => inMilliseconds.clock().getTime();
+    const paced = { seed: 1, count: 6, rate: 10 };
+    const expected = await collectBatches({ ...paced, clock: byDate.clock, sleep: byDate.sleep });
+    expect(await collectBatches({ ...paced, clock, sleep: inMilliseconds.sleep })).toEqual(expected);
+    expect(inMilliseconds.slept).toEqual(byDate.slept);
   });
 
   it('makes a batch only when it is pulled', async () => {

@@ -2,6 +2,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { compileRules } from './compile-rules';
 import { InvalidSensorReadingError, type ReadingProblem } from './errors';
 import { isCommonId } from './is-common-id';
+import { isCommonTemperature } from './is-common-temperature';
 import {
   isMeasurementTimeProblem,
   parseMeasurementTime,
@@ -65,6 +66,7 @@ const passesRules = compileRules(
   { content: SensorReadingContentDto },
   {
     id: isCommonId,
+    'content.temperature_f': isCommonTemperature,
     'content.time_of_measurement': (value) => typeof value === 'string' && !isMeasurementTimeProblem(readTime(value)),
   },
 );
@@ -101,11 +103,14 @@ export function parseSensorReading(input: unknown, options: ParseSensorReadingOp
       time_of_measurement: content['time_of_measurement'] as string,
     },
   };
-  const problems = foreignFieldProblems(object);
   const extra = unknownFieldsOf(object);
-  if (extra) problems.push(...extraProblems(extra, options.unknownFields ?? 'keep'));
-  if (problems.length > 0) throw new InvalidSensorReadingError(problems);
-  if (extra) reading.extra = extra;
+  // The usual reading has neither unknown nor foreign fields: no list of problems is built.
+  if (extra !== undefined || mayHaveForeignField(object)) {
+    const problems = foreignFieldProblems(object);
+    if (extra) problems.push(...extraProblems(extra, options.unknownFields ?? 'keep'));
+    if (problems.length > 0) throw new InvalidSensorReadingError(problems);
+    if (extra) reading.extra = extra;
+  }
   return reading;
 }
 
@@ -130,6 +135,16 @@ export function parseTimedSensorReading(input: unknown, options: ParseSensorRead
 export function timeOfValidReading(reading: SensorReading): MeasurementTime {
   // Valid, so the text is a time.
   return readTime(reading.content.time_of_measurement) as MeasurementTime;
+}
+
+/**
+ * Whether a field beside `id`, `type` and `content` may be there: one pass over the names,
+ * without the array `Object.keys` makes. Inherited names count too, which only sends the
+ * reading to {@link foreignFieldProblems}, the judge.
+ */
+function mayHaveForeignField(object: Record<string, unknown>): boolean {
+  for (const name in object) if (!KNOWN_FIELDS.has(name)) return true;
+  return false;
 }
 
 function foreignFieldProblems(object: Record<string, unknown>): ReadingProblem[] {

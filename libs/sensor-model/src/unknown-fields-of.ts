@@ -16,8 +16,9 @@ export function unknownFieldsOf(reading: unknown): UnknownFields | undefined {
   const content = (reading as Record<string, unknown>)['content'];
   if (typeof content !== 'object' || content === null || Array.isArray(content)) return undefined;
   let extra: Record<string, unknown> | undefined;
-  for (const name of Object.keys(content)) {
-    if (KNOWN_CONTENT_FIELDS.has(name)) continue;
+  // Own names, as Object.keys lists them, without the array it makes for every reading.
+  for (const name in content) {
+    if (KNOWN_CONTENT_FIELDS.has(name) || !Object.hasOwn(content, name)) continue;
     extra ??= {};
     Object.defineProperty(extra, name, {
       value: (content as Record<string, unknown>)[name],

@@ -50,6 +50,13 @@ describe('parseSensorReading', () => {
     expect(reading).toEqual({ ...valid, extra: { humidity_pct: 41, note: { text: 'x' } } });
   });
 
+  it('reads only own fields: inherited ones are neither extra nor foreign', () => {
+    const content = Object.assign(Object.create({ inherited_pct: 1 }) as object, valid.content);
+    const reading = Object.assign(Object.create({ inherited: 1 }) as object, { ...valid, content });
+    expect(parseSensorReading(reading)).toEqual(valid);
+    expect(parseSensorReading(reading).extra).toBeUndefined();
+  });
+
   it('refuses unknown fields of content when asked to, naming them', () => {
     expect(problemsOf2(withContent({ humidity_pct: 41 }), { unknownFields: 'reject' })).toEqual([
       expect.objectContaining({ field: 'content.humidity_pct', value: 41 }),
