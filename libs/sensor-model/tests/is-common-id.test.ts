@@ -9,6 +9,7 @@ import {
 } from '../src';
 import { compileRules } from '../src/compile-rules';
 import { isCommonId } from '../src/is-common-id';
+import { seededRandom } from './seeded-random';
 
 const content = { temperature_f: 90, time_of_measurement: '2019-06-24T15:00:00' };
 const declared = compileRules(SensorReadingDto, { content: SensorReadingContentDto });
@@ -20,17 +21,6 @@ function idConstraints(id: unknown): Record<string, string> | undefined {
   dto.content = Object.assign(new SensorReadingContentDto(), content);
   const errors = validateSync(dto, { forbidUnknownValues: false });
   return errors.length === 0 ? undefined : errors.find((e) => e.property === 'id')?.constraints;
-}
-
-/** A small seeded generator (mulberry32), so that a failure names ids that can be run again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const COMMON = '-.:_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -47,7 +37,7 @@ const LENGTHS = [0, 1, 2, 8, 36, 64, 127, 128, 129, 200, 256, 257, 300];
 
 /** Ids of mostly common characters with a few others mixed in, at lengths around the limit. */
 function generatedIds(count: number): string[] {
-  const next = random(17);
+  const next = seededRandom(17);
   const ids: string[] = [];
   for (let n = 0; n < count; n++) {
     const length = LENGTHS[Math.floor(next() * LENGTHS.length)];

@@ -2,6 +2,7 @@ import { validateSync } from 'class-validator';
 import { ABSOLUTE_ZERO_F, MAX_TEMPERATURE_F, SensorReadingContentDto, SensorReadingDto } from '../src';
 import { compileRules } from '../src/compile-rules';
 import { isCommonTemperature } from '../src/is-common-temperature';
+import { seededRandom } from './seeded-random';
 
 const reading = { id: 'r1', type: 'Sensor' };
 const declared = compileRules(SensorReadingDto, { content: SensorReadingContentDto });
@@ -21,20 +22,9 @@ function validByRules(temperature: unknown): boolean {
   return validateSync(dto, { forbidUnknownValues: false }).length === 0;
 }
 
-/** A small seeded generator (mulberry32), so that a failure names values that can be run again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Numbers around both bounds and across the doubles' whole range, by magnitude. */
 function generatedTemperatures(count: number): number[] {
-  const next = random(29);
+  const next = seededRandom(29);
   return Array.from({ length: count }, () => {
     const around = [ABSOLUTE_ZERO_F, MAX_TEMPERATURE_F, 0, 90][Math.floor(next() * 4)];
     const spread = 10 ** (Math.floor(next() * 40) - 20);

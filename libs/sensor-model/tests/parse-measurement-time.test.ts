@@ -6,6 +6,7 @@ import {
   type MeasurementTimeProblem,
 } from '../src';
 import { readAnyTime, readCommonTime } from '../src/measurement-time';
+import { seededRandom } from './seeded-random';
 
 describe('parseMeasurementTime', () => {
   const accepted = MEASUREMENT_TIME_EXAMPLES.filter((e) => e.measuredAt !== undefined);
@@ -30,18 +31,6 @@ describe('parseMeasurementTime', () => {
   });
 });
 
-/** A small seeded generator (mulberry32), so that a failing text can be found again. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Texts near the forms producers send: mostly valid parts, some drawn from their edge cases, some damaged. */
 function generatedTimes(count: number, seed: number): string[] {
   const random = seededRandom(seed);
@@ -61,7 +50,15 @@ function generatedTimes(count: number, seed: number): string[] {
     );
   const zone = () =>
     part(
-      () => pick(['', 'Z', 'z', '+00:00', '-00:00', `+${pad(Math.floor(random() * 24), 2)}:${pad(Math.floor(random() * 60), 2)}`]),
+      () =>
+        pick([
+          '',
+          'Z',
+          'z',
+          '+00:00',
+          '-00:00',
+          `+${pad(Math.floor(random() * 24), 2)}:${pad(Math.floor(random() * 60), 2)}`,
+        ]),
       ['+23:59', '-23:59', '+24:00', '+05', '-0130', '+5:30', '+05:60', 'Z ', ' UTC', '+05:30Z'],
     );
   const texts: string[] = [];
@@ -124,7 +121,10 @@ const EDGE_TIMES = [
 ];
 
 /** Whether two readings of a text are the same instant in the same form, or the same problem. */
-function sameReading(a: MeasurementTime | MeasurementTimeProblem | undefined, b: MeasurementTime | MeasurementTimeProblem) {
+function sameReading(
+  a: MeasurementTime | MeasurementTimeProblem | undefined,
+  b: MeasurementTime | MeasurementTimeProblem,
+) {
   if (a === undefined) return false;
   if (isMeasurementTimeProblem(a) || isMeasurementTimeProblem(b)) {
     return isMeasurementTimeProblem(a) && isMeasurementTimeProblem(b) && a.problem === b.problem;
