@@ -1,6 +1,7 @@
-// Proves that @sensors/enrichment works for other teams: builds and packs it (with the
-// @sensors/sensor-model it depends on), installs the tarballs into a plain Node project outside
-// the workspace, and uses it there through `require`, through `import`, and from TypeScript.
+// Proves that @sensors/enrichment works for other teams. Run as the `scripts:check-packages`
+// target, which builds the libraries first: packs it (with the @sensors/sensor-model it depends
+// on), installs the tarballs into a plain Node project outside the workspace, and uses it there
+// through `require`, through `import`, and from TypeScript.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,6 @@ function run(command, args, cwd) {
   }
 }
 
-run('npx', ['nx', 'run-many', '-t', 'build', '-p', 'enrichment', 'sensor-model', '--output-style=static'], root);
 const project = mkdtempSync(join(tmpdir(), 'enrichment-consumer-'));
 try {
   const tarballs = ['sensor-model', 'enrichment'].map((lib) => {

@@ -1,11 +1,11 @@
-// Checks what `nx release publish` would upload (`npm test` runs it): builds the
-// publishable libraries (nx.json's release projects), packs each from dist/libs/<lib> as npm would, and runs publint
-// (--strict) and @arethetypeswrong/cli over every tarball. Also checks that each tarball holds
-// built files only (no TypeScript sources, tests or project files), its README and LICENSE,
-// and that @sensors/enrichment installs in under 1 MB (types-only use of the model must not
-// pull in the validator).
+// Checks what `nx release publish` would upload. Run as the `scripts:check-packages` target,
+// which builds the publishable libraries (nx.json's release projects) first: packs each from
+// dist/libs/<lib> as npm would, and runs publint (--strict) and @arethetypeswrong/cli over every
+// tarball. Also checks that each tarball holds built files only (no TypeScript sources, tests or
+// project files), its README and LICENSE, and that @sensors/enrichment installs in under 1 MB
+// (types-only use of the model must not pull in the validator).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,7 +30,10 @@ function run(command, args, cwd = root) {
   }
 }
 
-run('npx', ['nx', 'run-many', '-t', 'build', '-p', libs.join(','), '--output-style=static']);
+for (const lib of libs) {
+  if (!existsSync(join(root, 'dist/libs', lib, 'package.json')))
+    throw new Error(`dist/libs/${lib} is not built: run \`npx nx run scripts:check-packages\``);
+}
 const folder = mkdtempSync(join(tmpdir(), 'sensors-packages-'));
 /** @type {string[]} */
 const failures = [];

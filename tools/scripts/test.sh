@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, type checks,
-# unit, integration and end-to-end tests and the builds, checks the packed @sensors/enrichment
-# and the module boundaries, and runs the fault drill at CI size (beside the rest) on its own
+# unit, integration and end-to-end tests and the builds, checks the packed libraries and the
+# module boundaries, and runs the fault drill at CI size (beside the rest) on its own
 # throwaway RabbitMQ node and Postgres cluster (the machine's services are only used, never
 # stopped or changed).
 # Ends with one line totalling Jest's tests.
@@ -49,10 +49,9 @@ if [ -d /usr/lib/rabbitmq/bin ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/nul
 else
   echo "Fault drill skipped: it needs Debian's rabbitmq-server and postgresql packages installed."
 fi
-npx nx run-many -t lint typecheck test build --output-style=static 2>&1 | tee "$log" || status=$?
+# check-packages (project `scripts`): the packed libraries, cached by Nx like the rest.
+npx nx run-many -t lint typecheck test build check-packages --output-style=static 2>&1 | tee "$log" || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
-node tools/scripts/check-enrichment-package.mjs || status=$?
-node tools/scripts/check-packages.mjs || status=$?
 if [ -n "$drill" ]; then
   wait "$drill" || status=$?
   drill=
