@@ -1,12 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'amqplib';
 import { asServiceUser, giveTo } from './as-service-user';
 import { execCommand } from './exec-command';
 import { freePort } from './free-port';
 import type { Broker } from './rabbitmq';
+import { waitFor, withTimeout } from './wait';
 
 /** Debian's real scripts: the /usr/sbin wrappers would write the system node's logs. */
 const RABBITMQ_SCRIPTS = process.env['RABBITMQ_SCRIPTS'] ?? '/usr/lib/rabbitmq/bin';
@@ -21,11 +23,11 @@ export interface RabbitNode extends Broker {
   /** Stops the RabbitMQ application (clients see a clean broker shutdown); the Erlang VM stays. */
   stopApp(): Promise<void>;
   startApp(): Promise<void>;
-  /** SIGKILLs the node's Erlang VM. */
+  /** SIGKILLs the node's Erlang VM; resolves once it is gone. */
   kill(): Promise<void>;
-  /** Starts the node again on its data, after `kill()`; resolves once it runs. */
+  /** Starts the node again on its data, after `kill()`; resolves once it takes AMQP connections. */
   start(): Promise<void>;
-  /** Stops the node and deletes its folder; idempotent. */
+  /** Kills the node (nothing of it is kept, so there is nothing to shut down cleanly) and deletes its folder; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,9 @@ export interface StartRabbitNodeOptions {
 /**
  * Starts a throwaway RabbitMQ node beside the machine's (never touched): free AMQP and
  * distribution ports, its own nodename, cookie, RABBITMQ_MNESIA_BASE and RABBITMQ_LOG_BASE,
- * no plugins. Runs as the `rabbitmq` user when root, else as this user. About 10–20 s.
+ * no plugins. Runs as the `rabbitmq` user when root, else as this user. Readiness is an AMQP
+ * connection and `stop()` is a SIGKILL: no `rabbitmqctl` VM is booted for either (measured
+ * figures in docs/performance.md).
  *
  * @example
  * const node = await startRabbitNode();
@@ -110,6 +114,10 @@ export async function prepareRabbitNode({
     return execCommand(command, argv, timeoutMs, { cwd: root });
   };
   const beamPid = () => Number(safeRead(pidFile)) || undefined;
+  const url = `amqp://guest:guest@127.0.0.1:${amqpPort}`;
+  /** The `rabbitmq-server` launcher of the current run: it exits once the node's VM is gone. */
+  let launcher: ChildProcess | undefined;
+  let launcherExited: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const start = async () => {
@@ -131,28 +139,48 @@ export async function prepareRabbitNode({
       join(RABBITMQ_SCRIPTS, 'rabbitmq-server'),
     ]);
     const child = spawn(command, argv, { cwd: root, detached: true, stdio: ['ignore', out, out] });
-    child.unref();
     closeSync(out);
-    // `wait PIDFILE` polls until the node runs; `await_startup` would fail before epmd knows it.
-    await ctl(['-q', 'wait', pidFile, '--timeout', '180'], 200_000);
+    launcher = child;
+    launcherExited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.unref();
+    // Polled over AMQP, the way tests use the node: `rabbitmqctl wait` would boot a VM of its own.
+    const exitedEarly = new AbortController();
+    void launcherExited.then(() => exitedEarly.abort());
+    try {
+      await waitFor(`RabbitMQ node ${name} to take AMQP connections`, () => acceptsAmqp(url), {
+        timeoutMs: 180_000,
+        intervalMs: 250,
+        signal: exitedEarly.signal,
+      });
+    } catch (err) {
+      if (!exitedEarly.signal.aborted) throw err;
+      const log = safeRead(join(dir, 'stdout.log')) ?? '';
+      throw new Error(`RabbitMQ node ${name} exited while starting; the end of its output:\n${log.slice(-2000)}`, {
+        cause: err,
+      });
+    }
   };
 
-  const kill = (): Promise<void> => {
+  const kill = async (): Promise<void> => {
+    const running = launcher;
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const pid = beamPid();
     try {
+      // Before the VM wrote its pid file, its launcher's process group (the VM is in it) goes.
       if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      else if (running.pid !== undefined) process.kill(-running.pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
-    return Promise.resolve();
+    await withTimeout(`RabbitMQ node ${name} to exit`, launcherExited, 30_000);
   };
 
   return {
     name,
     amqpPort,
-    url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
+    url,
     get urls() {
-      return [`amqp://guest:guest@127.0.0.1:${amqpPort}`];
+      return [url];
     },
     ctl,
     stopApp: async () => {
@@ -166,14 +194,22 @@ export async function prepareRabbitNode({
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      const pid = beamPid();
-      if (pid !== undefined) {
-        await ctl(['-q', 'stop', pidFile], 60_000).catch(() => undefined);
-        await kill();
-      }
+      await kill();
       rmSync(ownBase ? root : dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a broker takes an AMQP connection at `url` now (opened and closed again). */
+async function acceptsAmqp(url: string): Promise<boolean> {
+  try {
+    const connection = await connect(url, { timeout: 2000 });
+    connection.on('error', () => undefined);
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeRead(path: string): string | undefined {
