@@ -95,6 +95,8 @@ export async function prepareRabbitNode({
   );
   giveTo('rabbitmq', root);
   const pidFile = join(dir, 'beam.pid');
+  // An environment of its own (`env -i`): RabbitMQ's scripts also read unprefixed names such as
+  // LOGS, NODENAME or CONFIG_FILE, and the VM ERL_FLAGS, which the caller's environment may hold.
   // HOME after runuser, which resets it: the CLI then reads this node's cookie, not the system's.
   const commonEnv = [
     'PATH=/usr/bin:/bin',
@@ -105,6 +107,7 @@ export async function prepareRabbitNode({
   ];
   const ctl = (args: readonly string[], timeoutMs = 60_000) => {
     const [command, argv] = asServiceUser('rabbitmq', 'env', [
+      '-i',
       ...commonEnv,
       join(RABBITMQ_SCRIPTS, 'rabbitmqctl'),
       '-n',
@@ -124,6 +127,7 @@ export async function prepareRabbitNode({
     rmSync(pidFile, { force: true });
     const out = openSync(join(dir, 'stdout.log'), 'a');
     const [command, argv] = asServiceUser('rabbitmq', 'env', [
+      '-i',
       ...commonEnv,
       `RABBITMQ_NODENAME=${name}`,
       'RABBITMQ_NODE_IP_ADDRESS=127.0.0.1',
