@@ -64,8 +64,9 @@ describe('the pipeline on a RabbitMQ cluster', () => {
     apps.push(publisher);
 
     await waitFor('a first share stored', async () => (await storedCount()) >= 4000, { timeoutMs: 180_000 });
-    expect(await cluster.members(queue)).toEqual([1, 2, 3]);
-    const leader = cluster.nodes[(await cluster.leader(queue)) - 1];
+    const replicas = await cluster.replicas(queue);
+    expect(replicas.members).toEqual([1, 2, 3]);
+    const leader = cluster.nodes[replicas.leader - 1];
     await leader.stopApp();
     await delay(NODE_DOWN_MS);
     await leader.startApp();

@@ -17,7 +17,7 @@ export {
 export { startPostgresCluster, type PostgresCluster, type SmallTablespace } from './postgres-cluster';
 export { promtoolComplaints } from './promtool';
 export { metricsPortOf, readMetric, scrapeMetrics, sumSamples } from './read-metric';
-export { startRabbitCluster, type RabbitCluster } from './rabbit-cluster';
+export { startRabbitCluster, type QueueReplicas, type RabbitCluster } from './rabbit-cluster';
 export { startRabbitNode, type RabbitNode, type StartRabbitNodeOptions } from './rabbit-node';
 export {
   closeBrokerConnections,

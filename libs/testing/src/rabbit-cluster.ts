@@ -14,8 +14,16 @@ export interface RabbitCluster extends Broker {
   leader(queue: string): Promise<number>;
   /** The 1-based numbers of the nodes that hold a replica of `queue`. */
   members(queue: string): Promise<number[]>;
+  /** `leader(queue)` and `members(queue)` from one `rabbitmqctl` call. */
+  replicas(queue: string): Promise<QueueReplicas>;
   /** Stops every node and deletes the cluster's folder; idempotent. */
   stop(): Promise<void>;
+}
+
+/** Where quorum queue replicas are, by 1-based node number (see {@link RabbitCluster.replicas}). */
+export interface QueueReplicas {
+  leader: number;
+  members: number[];
 }
 
 /**
@@ -64,6 +72,16 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
     throw new Error(`no cluster node answered rabbitmqctl ${args.join(' ')}: ${failures.join('; ')}`);
   };
   const numberOf = (nodeName: string) => nodes.findIndex((node) => node.name === nodeName) + 1;
+  const replicas = async (queue: string, { leaderRequired = true } = {}): Promise<QueueReplicas> => {
+    const listing = await ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'leader', 'members']);
+    const line = listing.split('\n').find((row) => row.split('\t')[0] === queue);
+    const leader = numberOf(line?.split('\t')[1]?.trim() ?? '');
+    if (leader === 0 && leaderRequired) {
+      throw new Error(`no leader listed for queue ${queue}: ${line ?? 'queue not listed'}`);
+    }
+    const members = line?.split('\t')[2] ?? '';
+    return { leader, members: nodes.map((node, k) => (members.includes(node.name) ? k + 1 : 0)).filter((n) => n > 0) };
+  };
   return {
     nodes,
     get urls() {
@@ -71,18 +89,9 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
     },
     ctl,
     urlsFrom: (first) => nodes.map((_, k) => nodes[(first - 1 + k) % nodes.length].url).join(','),
-    leader: async (queue) => {
-      const listing = await ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'leader']);
-      const line = listing.split('\n').find((row) => row.split('\t')[0] === queue);
-      const leader = numberOf(line?.split('\t')[1]?.trim() ?? '');
-      if (leader === 0) throw new Error(`no leader listed for queue ${queue}: ${line ?? 'queue not listed'}`);
-      return leader;
-    },
-    members: async (queue) => {
-      const listing = await ctl(['-q', '--no-table-headers', 'list_queues', 'name', 'members']);
-      const line = listing.split('\n').find((row) => row.split('\t')[0] === queue) ?? '';
-      return nodes.map((node, k) => (line.includes(node.name) ? k + 1 : 0)).filter((n) => n > 0);
-    },
+    leader: async (queue) => (await replicas(queue)).leader,
+    members: async (queue) => (await replicas(queue, { leaderRequired: false })).members,
+    replicas: (queue) => replicas(queue),
     stop,
   };
 }
