@@ -1,14 +1,22 @@
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
-import { loggerOptions, startupFailureFields } from '@sensors/runtime';
+import type { Logger } from 'pino';
+import { loggerOptions, startupFailureFields, type LoggerSettings } from '@sensors/runtime';
 import { checkPublisherConfig } from './check-publisher-config';
 import { loadPublisherConfig } from './config';
-import { startPublisher } from './publisher-lifecycle';
 import { summarizeRun } from './summarize-run';
 import { VERSION } from './version';
 
-/** The app's logger; until the configuration is read, one without pretty printing. */
-let log: Logger = pino(loggerOptions('publisher', VERSION));
+// What a run needs is loaded once the settings are read: `--help`, a bad flag and
+// `check-config` end before, and the tests start the app often.
+
+/** The app's logger, once the configuration is read. */
+let log: Logger | undefined;
+
+/** A logger of the settings; without them, one without pretty printing. */
+async function createLogger(logging?: LoggerSettings): Promise<Logger> {
+  const { pino } = await import('pino');
+  const pretty = logging?.pretty ? (await import('pino-pretty')).default() : undefined;
+  return pino(loggerOptions('publisher', VERSION, logging), pretty);
+}
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -17,7 +25,7 @@ async function main(): Promise<void> {
     process.exitCode = await checkPublisherConfig(config, output);
     return;
   }
-  log = pino(loggerOptions('publisher', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
+  log = await createLogger(config.logging);
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
@@ -28,6 +36,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
   // The source ends by itself (count reached, input read) or on the first signal.
+  const { startPublisher } = await import('./publisher-lifecycle');
   const publisher = await startPublisher(config, { log, stopping, stdin: () => process.stdin });
   const { end, failure } = await publisher.ended;
   await publisher.close();
@@ -37,8 +46,9 @@ async function main(): Promise<void> {
   process.exitCode = summary.exitCode;
 }
 
-main().catch((err: unknown) => {
-  log.fatal(startupFailureFields(err), 'publisher failed');
+main().catch(async (err: unknown) => {
+  const fatal = log ?? (await createLogger());
+  fatal.fatal(startupFailureFields(err), 'publisher failed');
   // pino-pretty writes through a stream: let it flush before exiting.
-  log.flush(() => process.exit(1));
+  fatal.flush(() => process.exit(1));
 });
