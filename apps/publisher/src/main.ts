@@ -8,8 +8,8 @@ import { VERSION } from './version';
 // What a run needs is loaded once the settings are read: `--help`, a bad flag and
 // `check-config` end before, and the tests start the app often.
 
-/** The app's logger, once the configuration is read. */
-let log: Logger | undefined;
+/** The logger a failure of `main` is logged with: the app's own once the configuration is read. */
+let failureLog: Logger | undefined;
 
 /** A logger of the settings; without them, one without pretty printing. */
 async function createLogger(logging?: LoggerSettings): Promise<Logger> {
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     process.exitCode = await checkPublisherConfig(config, output);
     return;
   }
-  log = await createLogger(config.logging);
+  const log = await createLogger(config.logging);
+  failureLog = log;
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  const fatal = log ?? (await createLogger());
-  fatal.fatal(startupFailureFields(err), 'publisher failed');
+  const log = failureLog ?? (await createLogger());
+  log.fatal(startupFailureFields(err), 'publisher failed');
   // pino-pretty writes through a stream: let it flush before exiting.
-  fatal.flush(() => process.exit(1));
+  log.flush(() => process.exit(1));
 });
