@@ -1,6 +1,6 @@
 import { redactConfig } from '@sensors/config';
 import type { ConsumerConfig } from './config';
-import type { CommandOutput } from './dead-letters/dead-letters-command';
+import type { CommandOutput } from './dead-letters/dead-letters-options';
 
 /**
  * `consumer check-config`: the settings were valid once loaded (nothing is connected to); prints

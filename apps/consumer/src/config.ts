@@ -12,7 +12,7 @@ import {
   deadLettersOptions,
   readDeadLettersCommand,
   type DeadLettersCommand,
-} from './dead-letters/dead-letters-command';
+} from './dead-letters/dead-letters-options';
 import { partitionOptions, readPartitionConfig, type PartitionConfig } from './maintain-partitions-options';
 import { VERSION } from './version';
 

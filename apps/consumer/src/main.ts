@@ -1,16 +1,23 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
-import { limitHeapGrowth, loggerOptions, startupFailureFields } from '@sensors/runtime';
+import type { Logger } from 'pino';
+import { limitHeapGrowth, loggerOptions, startupFailureFields, type LoggerSettings } from '@sensors/runtime';
 import { checkConsumerConfig } from './check-consumer-config';
 import { loadConsumerConfig } from './config';
-import { migrateConsumerDatabase, startConsumer } from './consumer-lifecycle';
-import { runDeadLettersCommand } from './dead-letters/dead-letters-command';
 import { VERSION } from './version';
 
-/** The app's logger; until the configuration is read, one without pretty printing. */
-let log: Logger = pino(loggerOptions('consumer', VERSION));
+// What a command needs is loaded once the settings are read: `--help`, a bad flag and
+// `check-config` end before, `dead-letters` needs no database, and the tests start the app often.
+
+/** The logger a failure of `main` is logged with: the app's own once the configuration is read. */
+let failureLog: Logger | undefined;
+
+/** A logger of the settings; without them, one without pretty printing. */
+async function createLogger(logging?: LoggerSettings): Promise<Logger> {
+  const { pino } = await import('pino');
+  const pretty = logging?.pretty ? (await import('pino-pretty')).default() : undefined;
+  return pino(loggerOptions('consumer', VERSION, logging), pretty);
+}
 
 async function main(): Promise<void> {
   // V8 would let garbage grow the heap up to 4× past what is live at these allocation rates.
@@ -22,10 +29,12 @@ async function main(): Promise<void> {
     return;
   }
   if (config.deadLetters) {
+    const { runDeadLettersCommand } = await import('./dead-letters/dead-letters-command');
     process.exitCode = await runDeadLettersCommand(config, config.deadLetters, output);
     return;
   }
-  log = pino(loggerOptions('consumer', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
+  const log = await createLogger(config.logging);
+  failureLog = log;
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
@@ -34,6 +43,7 @@ async function main(): Promise<void> {
   }
   const stopping = new AbortController();
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
+  const { migrateConsumerDatabase, startConsumer } = await import('./consumer-lifecycle');
   if (config.command === 'migrate') return migrateConsumerDatabase(config, { log, stopping });
 
   const consumer = await startConsumer(config, { log, stopping });
@@ -50,7 +60,8 @@ async function main(): Promise<void> {
   process.exit(clean ? 0 : 1);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
+  const log = failureLog ?? (await createLogger());
   log.fatal(startupFailureFields(err), 'consumer failed to start');
   // pino-pretty writes through a stream: let it flush before exiting.
   log.flush(() => process.exit(1));

@@ -1,14 +1,22 @@
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
-import { loggerOptions, startupFailureFields } from '@sensors/runtime';
+import type { Logger } from 'pino';
+import { loggerOptions, startupFailureFields, type LoggerSettings } from '@sensors/runtime';
 import { checkPublisherConfig } from './check-publisher-config';
 import { loadPublisherConfig } from './config';
-import { startPublisher } from './publisher-lifecycle';
 import { summarizeRun } from './summarize-run';
 import { VERSION } from './version';
 
-/** The app's logger; until the configuration is read, one without pretty printing. */
-let log: Logger = pino(loggerOptions('publisher', VERSION));
+// What a run needs is loaded once the settings are read: `--help`, a bad flag and
+// `check-config` end before, and the tests start the app often.
+
+/** The logger a failure of `main` is logged with: the app's own once the configuration is read. */
+let failureLog: Logger | undefined;
+
+/** A logger of the settings; without them, one without pretty printing. */
+async function createLogger(logging?: LoggerSettings): Promise<Logger> {
+  const { pino } = await import('pino');
+  const pretty = logging?.pretty ? (await import('pino-pretty')).default() : undefined;
+  return pino(loggerOptions('publisher', VERSION, logging), pretty);
+}
 
 async function main(): Promise<void> {
   const config = loadPublisherConfig(process.argv.slice(2));
@@ -17,7 +25,8 @@ async function main(): Promise<void> {
     process.exitCode = await checkPublisherConfig(config, output);
     return;
   }
-  log = pino(loggerOptions('publisher', VERSION, config.logging), config.logging.pretty ? pretty() : undefined);
+  const log = await createLogger(config.logging);
+  failureLog = log;
   for (const renamed of config.renamedVariables) {
     log.warn(renamed, 'deprecated environment variable: read for this release only, rename it');
   }
@@ -28,6 +37,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stopping.abort()).once('SIGTERM', () => stopping.abort());
 
   // The source ends by itself (count reached, input read) or on the first signal.
+  const { startPublisher } = await import('./publisher-lifecycle');
   const publisher = await startPublisher(config, { log, stopping, stdin: () => process.stdin });
   const { end, failure } = await publisher.ended;
   await publisher.close();
@@ -37,7 +47,8 @@ async function main(): Promise<void> {
   process.exitCode = summary.exitCode;
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
+  const log = failureLog ?? (await createLogger());
   log.fatal(startupFailureFields(err), 'publisher failed');
   // pino-pretty writes through a stream: let it flush before exiting.
   log.flush(() => process.exit(1));

@@ -2,7 +2,7 @@ import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import type { Registry } from 'prom-client';
 import { counterFrom, countersFrom, gaugesFrom, registerConnectionMetrics } from '@sensors/runtime';
 import type { ConnectionGauges } from '@sensors/runtime';
-import { HTTP_SOURCE_STATUSES } from './http/create-http-source';
+import { HTTP_SOURCE_STATUSES } from './http/http-source-statuses';
 import type { PublisherStats } from './publish-readings';
 import type { MqttSource } from './sources/mqtt-source';
 

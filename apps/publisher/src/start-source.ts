@@ -5,9 +5,8 @@ import type { Logger } from 'pino';
 import { StartupError } from '@sensors/runtime';
 import { generateSensorReadingBatches } from '@sensors/sensor-generator';
 import type { SourceConfig } from './config';
-import { createHttpSource } from './http/create-http-source';
 import { publishReadings, type MessageTarget, type PublisherStats, type ReadingSink } from './publish-readings';
-import { MqttSource } from './sources/mqtt-source';
+import type { MqttSource } from './sources/mqtt-source';
 import { publishNdjson } from './sources/publish-ndjson';
 import type { RunEnd } from './summarize-run';
 
@@ -44,7 +43,10 @@ function whenAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Starts the source `config.type` names, publishing what it yields. */
+/**
+ * Starts the source `config.type` names, publishing what it yields. The MQTT and HTTP sources
+ * are loaded only when chosen: mqtt and fastify are most of the publisher's start-up otherwise.
+ */
 export async function startSource(config: SourceConfig, context: SourceContext): Promise<StartedSource> {
   const { sink, stats, signal, log } = context;
   const onFailed = (id: string, err: Error) =>
@@ -106,6 +108,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
     }
     case 'mqtt': {
       const { mqtt } = config;
+      const { MqttSource } = await import('./sources/mqtt-source');
       const action = context.deadLetters ? 'dead-lettered' : 'skipped';
       const source = new MqttSource({
         ...mqtt,
@@ -140,6 +143,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
     }
     case 'http': {
       const { http } = config;
+      const { createHttpSource } = await import('./http/create-http-source');
       const app = createHttpSource({
         sink,
         stats,

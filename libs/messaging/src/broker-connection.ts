@@ -194,8 +194,9 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       return true;
     } catch (err) {
       // A client that cannot attach (e.g. the topology was declared with other arguments)
-      // gets a fresh start on a new connection after the backoff.
-      this.emit('attach-failed', { url, err: err as Error });
+      // gets a fresh start on a new connection after the backoff. One that failed because
+      // close() closed the connection under it has nothing to report.
+      if (!this.stopping.signal.aborted) this.emit('attach-failed', { url, err: err as Error });
       await connection.close().catch(() => undefined);
       return err as Error;
     }

@@ -7,6 +7,7 @@ import {
   testAmqpUrl,
   uniqueName,
   waitFor,
+  withTimeout,
 } from '@sensors/testing';
 import {
   BrokerConnection,
@@ -329,5 +330,32 @@ describe('QueueConsumer', () => {
     held[0].ack(); // its channel is gone: a no-op
     held[1].ack();
     await waitFor('the queue to drain', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+});
+
+describe('BrokerConnection', () => {
+  it('reports no failed attach when close() closes the connection while a client attaches', async () => {
+    const connection = open('attach-during-close');
+    let started!: () => void;
+    let release!: () => void;
+    const attaching = new Promise<void>((resolve) => (started = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    connection.register({
+      attach: async (model) => {
+        started();
+        await gate;
+        await model.createChannel();
+      },
+      detach: () => undefined,
+    });
+    const failures: Error[] = [];
+    connection.on('attach-failed', ({ err }) => failures.push(err));
+    connection.start();
+    await withTimeout('the client to start attaching', attaching, 10_000);
+    const closed = connection.close();
+    release();
+    await withTimeout('close() to end', closed, 10_000);
+    expect(failures).toEqual([]);
+    expect(connection.connected).toBe(false);
   });
 });

@@ -36,9 +36,6 @@ const NDJSON = 'application/x-ndjson';
  */
 export const MAX_REQUEST_READINGS = 10_000;
 
-/** The statuses the source answers, each counted in `sensors_http_requests_total{status}` from 0. */
-export const HTTP_SOURCE_STATUSES = ['202', '400', '401', '404', '408', '413', '415', '500', '503'] as const;
-
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status], message });
 }
