@@ -198,8 +198,11 @@ export async function prepareRabbitNode({
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await kill();
-      rmSync(ownBase ? root : dir, { recursive: true, force: true });
+      try {
+        await kill();
+      } finally {
+        rmSync(ownBase ? root : dir, { recursive: true, force: true });
+      }
     },
   };
 }
