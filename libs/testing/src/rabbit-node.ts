@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { asServiceUser, giveTo } from './as-service-user';
 import { execCommand } from './exec-command';
-import { freePort } from './free-port';
+import { freePort, isListening } from './free-port';
 import type { Broker } from './rabbitmq';
 import { waitFor, withTimeout } from './wait';
 
@@ -94,6 +94,10 @@ export async function prepareRabbitNode({
       .join(''),
   );
   giveTo('rabbitmq', root);
+  const extraListeners = config.flatMap((line) => {
+    const match = /^listeners\.\w+\.\w+\s*=\s*(?:([\d.]+):)?(\d+)\s*$/.exec(line);
+    return match ? [{ host: match[1] ?? '127.0.0.1', port: Number(match[2]) }] : [];
+  });
   const pidFile = join(dir, 'beam.pid');
   // An environment of its own (`env -i`): RabbitMQ's scripts also read unprefixed names such as
   // LOGS, NODENAME or CONFIG_FILE, and the VM ERL_FLAGS, which the caller's environment may hold.
@@ -156,6 +160,15 @@ export async function prepareRabbitNode({
         intervalMs: 250,
         signal: exitedEarly.signal,
       });
+      // Other listeners of `config` (e.g. `listeners.ssl.default`) open in the same boot step,
+      // one after another: the node is ready once each of them listens too.
+      for (const { host, port } of extraListeners) {
+        await waitFor(`RabbitMQ node ${name} to listen on ${host}:${port}`, () => isListening(port, host), {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          signal: exitedEarly.signal,
+        });
+      }
     } catch (err) {
       if (!exitedEarly.signal.aborted) throw err;
       const log = safeRead(join(dir, 'stdout.log')) ?? '';
