@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
 # Starts the services if they are down (see ensure-services.sh), then runs lint, type checks,
-# unit, integration and end-to-end tests and the builds, checks the packed libraries and the
-# module boundaries, and runs the fault drill at CI size (beside the rest) on its own
+# unit, integration and end-to-end tests and the builds, checks the packed libraries, the
+# formatting and the module boundaries, and runs the fault drill at CI size (beside the rest) on its own
 # throwaway RabbitMQ node and Postgres cluster (the machine's services are only used, never
 # stopped or changed).
 # Ends with one line totalling Jest's tests.
@@ -49,8 +49,9 @@ if [ -d /usr/lib/rabbitmq/bin ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/nul
 else
   echo "Fault drill skipped: it needs Debian's rabbitmq-server and postgresql packages installed."
 fi
-# check-packages (project `scripts`): the packed libraries, cached by Nx like the rest.
-npx nx run-many -t lint typecheck test build check-packages --output-style=static 2>&1 | tee "$log" || status=$?
+# Project `scripts` adds check-packages (the packed libraries) and format-check (Prettier over
+# the tree), cached by Nx like the rest.
+npx nx run-many -t lint typecheck test build check-packages format-check --output-style=static 2>&1 | tee "$log" || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
 if [ -n "$drill" ]; then
   wait "$drill" || status=$?

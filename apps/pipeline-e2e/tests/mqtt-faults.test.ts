@@ -193,9 +193,13 @@ describe('the MQTT source under faults', () => {
     await waitForMoreStored('at first');
 
     // The publisher is killed while it holds messages it has not acknowledged yet.
-    await waitFor('messages in flight', async () => ((await readMetric(publisher, 'sensors_mqtt_unacked_messages')) ?? 0) > 0, {
-      intervalMs: 10,
-    });
+    await waitFor(
+      'messages in flight',
+      async () => ((await readMetric(publisher, 'sensors_mqtt_unacked_messages')) ?? 0) > 0,
+      {
+        intervalMs: 10,
+      },
+    );
     publisher.child.kill('SIGKILL');
     await publisher.exited;
     const acceptedWhileDown = acceptedCount() + 400;

@@ -118,10 +118,7 @@ export async function startSource(config: SourceConfig, context: SourceContext):
         onInvalid: (topic, err) =>
           log.warn({ topic, reason: err.message, fields: err.fields, action }, 'mqtt payload rejected'),
         onFailed: (topic, err) =>
-          log.error(
-            { topic, err: err.message },
-            'reading not accepted by the broker: mqtt message left unacked',
-          ),
+          log.error({ topic, err: err.message }, 'reading not accepted by the broker: mqtt message left unacked'),
         onConnectionChange: (connected, err) =>
           err
             ? log.warn({ err: err.message, connected }, 'mqtt connection error')

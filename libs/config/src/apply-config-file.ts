@@ -41,7 +41,9 @@ export function applyConfigFile(program: Command, options: ConfigFileOptions): v
     program.options.filter((o) => o.long && o.long !== '--config').map((o) => [o.long?.replace(/^--/, ''), o]),
   );
   // Earlier names, hidden from --help, are accepted but not offered.
-  const known = program.options.filter((o) => o.long && o.long !== '--config' && !o.hidden).map((o) => o.long?.slice(2));
+  const known = program.options
+    .filter((o) => o.long && o.long !== '--config' && !o.hidden)
+    .map((o) => o.long?.slice(2));
   const sectionNames = [section, ...otherSections].map((name) => `"${name}:"`).join(' or ');
   const entries: [key: string, value: unknown, where: string][] = [];
   for (const [key, value] of Object.entries(file)) {

@@ -17,7 +17,8 @@ const REFUSALS: Record<string, Omit<DatabaseRefusal, 'code'>> = {
     fix: 'correct the user and password in the URL (postgres://user:password@host:5432/database)',
   },
   '28000': {
-    reason: 'Postgres refused this user: the role does not exist, or pg_hba.conf has no entry for this host, user and database',
+    reason:
+      'Postgres refused this user: the role does not exist, or pg_hba.conf has no entry for this host, user and database',
     fix: 'correct the user in the URL, create the role (CREATE ROLE … LOGIN PASSWORD …), or allow it in pg_hba.conf',
   },
   '42501': {

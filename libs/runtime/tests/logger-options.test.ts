@@ -2,7 +2,10 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loggerOptions } from '../src';
 
-function linesOf(options: ReturnType<typeof loggerOptions>, write: (log: pino.Logger) => void): Record<string, unknown>[] {
+function linesOf(
+  options: ReturnType<typeof loggerOptions>,
+  write: (log: pino.Logger) => void,
+): Record<string, unknown>[] {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

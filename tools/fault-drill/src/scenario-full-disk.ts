@@ -1,5 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { adminQuery, quoteIdentifier, scrapeMetrics, sumSamples, waitFor, type SmallTablespace } from '@sensors/testing';
+import {
+  adminQuery,
+  quoteIdentifier,
+  scrapeMetrics,
+  sumSamples,
+  waitFor,
+  type SmallTablespace,
+} from '@sensors/testing';
 import type { Scenario, ScenarioContext } from './run-scenario';
 
 /** The tablespace's filesystem before and after the fault: far more than a drill's stream needs. */

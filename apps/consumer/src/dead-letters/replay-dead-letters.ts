@@ -91,7 +91,9 @@ export function replayProperties(properties: MessageProperties): Options.Publish
   return {
     ...copy,
     headers: Object.fromEntries(
-      Object.entries((copy.headers ?? {}) as Record<string, unknown>).filter(([name]) => !REASON_HEADERS.has(name) && !BROKER_HEADERS.test(name)),
+      Object.entries((copy.headers ?? {}) as Record<string, unknown>).filter(
+        ([name]) => !REASON_HEADERS.has(name) && !BROKER_HEADERS.test(name),
+      ),
     ),
     mandatory: true,
   };

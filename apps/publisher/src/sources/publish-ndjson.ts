@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { OutgoingMessage } from '@sensors/messaging';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_CODES, InvalidSensorReadingError, type UnknownFields } from '@sensors/sensor-model';
+import {
+  DEAD_LETTER_HEADERS,
+  DEAD_LETTER_CODES,
+  InvalidSensorReadingError,
+  type UnknownFields,
+} from '@sensors/sensor-model';
 import { publishReadings, type MessageTarget, type PublisherStats, type ReadingSink } from '../publish-readings';
 import { ConflictingReadingError, ReadingIdentities } from '../reading-identities';
 import { readNdjsonLines, type NdjsonLine } from './read-ndjson-lines';
