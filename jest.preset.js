@@ -19,6 +19,10 @@ const swc = {
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
+  // A guard against a test that hangs, not a speed check: tests against real servers wait on
+  // conditions, and CI runs them beside busy loops and the other projects' tests, where a
+  // restart or a `rabbitmqctl` call can take ten times as long as on a quiet machine.
+  testTimeout: 60_000,
   transform: { '^.+\\.[tj]s$': ['@swc/jest', swc] },
   moduleFileExtensions: ['ts', 'js'],
 };

@@ -95,6 +95,7 @@ describe('BrokerConnection', () => {
     expect(events['gave-up']).toBeUndefined();
   });
 
+  // Seven rabbitmqctl calls, each an Erlang VM of its own: seconds each on a loaded machine.
   it('keeps retrying a refused password once it has been connected, and reconnects when it is right again', async () => {
     await rabbitmqctl('set_permissions', '-p', '/', user, '.*', '.*', '.*');
     try {
@@ -113,7 +114,7 @@ describe('BrokerConnection', () => {
       await rabbitmqctl('change_password', user, password);
       await rabbitmqctl('clear_permissions', '-p', '/', user);
     }
-  });
+  }, 180_000);
 });
 
 describe('brokerRefusal', () => {

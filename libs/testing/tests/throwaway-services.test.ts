@@ -114,5 +114,5 @@ describe('startMosquitto', () => {
     } finally {
       await broker.stop();
     }
-  });
+  }, 60_000);
 });
