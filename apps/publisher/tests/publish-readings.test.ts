@@ -103,7 +103,9 @@ describe('publishReadings', () => {
 describe('publishReadings with batches', () => {
   it('publishes every reading of every batch through an envelope sink and waits for the confirms', async () => {
     const target = new ManualSink();
-    const sink = new EnvelopeSink({ target, maxSize: 2, lingerMs: 1, maxUnconfirmed: 100 });
+    // A linger far beyond any pause of a loaded machine: a and c fill the first envelope by size
+    // (with 1 ms, a slow moment between them sent a alone); d leaves alone once the linger is over.
+    const sink = new EnvelopeSink({ target, maxSize: 2, lingerMs: 1000, maxUnconfirmed: 100 });
     const stats = newStats();
     let finished = false;
     const done = publishReadings({
