@@ -12,6 +12,7 @@ import {
 import { isMeasurementTimeProblem, parseMeasurementTime } from './measurement-time';
 import { ABSOLUTE_ZERO_F, MAX_ID_LENGTH, MAX_TEMPERATURE_F, SENSOR_TYPE } from './sensor-reading';
 import type { SensorReading, SensorReadingContent } from './sensor-reading';
+import { LONE_SURROGATE_PROBLEM, NUL_PROBLEM, hasNoNul } from './storable-text-problem';
 
 /**
  * A rule on text alone (a value of another type is IsString's to report), as one plain call:
@@ -69,10 +70,8 @@ export class SensorReadingDto implements SensorReading {
     (text) => hasAtMostCodePoints(text, MAX_ID_LENGTH),
     () => `must be at most ${MAX_ID_LENGTH} characters (Unicode code points)`,
   )
-  @TextRule('notContainsNul', (text) => !text.includes('\u0000'), () => 'must not contain a NUL character')
-  // Lone UTF-16 surrogates cannot be encoded as UTF-8: two different ids would reach the
-  // database as the same replacement character.
-  @TextRule('isWellFormedText', (text) => text.isWellFormed(), () => 'must be well-formed Unicode (no lone surrogate)')
+  @TextRule('notContainsNul', hasNoNul, () => NUL_PROBLEM)
+  @TextRule('isWellFormedText', (text) => text.isWellFormed(), () => LONE_SURROGATE_PROBLEM)
   id!: string;
 
   @Equals(SENSOR_TYPE, { message: `must be "${SENSOR_TYPE}"` })
