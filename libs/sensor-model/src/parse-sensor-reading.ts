@@ -19,6 +19,7 @@ const KNOWN_FIELDS = new Set(['id', 'type', 'content']);
 /** How deep an unknown field's value may nest: a measurement, not a document. */
 const MAX_EXTRA_DEPTH = 8;
 const SHAPE_PROBLEM = `must be a JSON value nested at most ${MAX_EXTRA_DEPTH} levels deep, without a __proto__ key`;
+const FINITE_PROBLEM = `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity, which jsonb cannot store`;
 /** Constraints that say a value is of the wrong type: when one fails, the others say nothing true. */
 const TYPE_CONSTRAINTS = ['isString', 'isNumber', 'isObject', 'equals'];
 
@@ -195,18 +196,22 @@ function extraProblems(extra: Record<string, unknown>, unknownFields: UnknownFie
  * equals 0, which is what JSON.stringify and jsonb write for it.
  */
 function extraValueProblem(field: string, value: unknown): ReadingProblem | undefined {
-  if (typeof value !== 'object' || value === null) return scalarProblem(field, value);
-  const stack: [unknown, number, string][] = [[value, 1, field]];
+  if (typeof value !== 'object' || value === null) return atFault(field, value, scalarProblem(value));
+  // Containers only: a scalar is judged where it is found, its path written only if it is at fault.
+  const stack: [object, number, string][] = [[value, 1, field]];
   while (stack.length > 0) {
-    const [item, depth, path] = stack.pop() as [unknown, number, string];
-    if (typeof item !== 'object' || item === null) {
-      const problem = scalarProblem(path, item);
-      if (problem) return problem;
-      continue;
-    }
+    const [item, depth, path] = stack.pop() as [object, number, string];
     if (depth > MAX_EXTRA_DEPTH) return { field, value, problem: SHAPE_PROBLEM };
     if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], depth + 1, `${path}[${i}]`]);
+      for (let i = item.length - 1; i >= 0; i--) {
+        const element: unknown = item[i];
+        if (typeof element === 'object' && element !== null) {
+          stack.push([element, depth + 1, `${path}[${i}]`]);
+          continue;
+        }
+        const problem = scalarProblem(element);
+        if (problem) return { field: `${path}[${i}]`, value: element, problem };
+      }
       continue;
     }
     const names = Object.keys(item);
@@ -216,7 +221,13 @@ function extraValueProblem(field: string, value: unknown): ReadingProblem | unde
       if (problem) return problem;
     }
     for (let i = names.length - 1; i >= 0; i--) {
-      stack.push([(item as Record<string, unknown>)[names[i]], depth + 1, `${path}.${names[i]}`]);
+      const child: unknown = (item as Record<string, unknown>)[names[i]];
+      if (typeof child === 'object' && child !== null) {
+        stack.push([child, depth + 1, `${path}.${names[i]}`]);
+        continue;
+      }
+      const problem = scalarProblem(child);
+      if (problem) return { field: `${path}.${names[i]}`, value: child, problem };
     }
   }
   return undefined;
@@ -225,28 +236,25 @@ function extraValueProblem(field: string, value: unknown): ReadingProblem | unde
 /** A name of an unknown field, or of a field within one, that jsonb cannot store; named by the path of its object. */
 function nameProblem(path: string, name: string): ReadingProblem | undefined {
   const problem = storableTextProblem(name);
-  return problem === undefined ? undefined : { field: path, value: name, problem: `has a field name that ${problem}` };
+  return atFault(path, name, problem && `has a field name that ${problem}`);
 }
 
-function scalarProblem(path: string, value: unknown): ReadingProblem | undefined {
+/** Why jsonb could not store a value that is neither an object nor an array as it is, or undefined when it can. */
+function scalarProblem(value: unknown): string | undefined {
   switch (typeof value) {
-    case 'string': {
-      const problem = storableTextProblem(value);
-      return problem === undefined ? undefined : { field: path, value, problem };
-    }
+    case 'string':
+      return storableTextProblem(value);
     case 'number':
-      return Number.isFinite(value)
-        ? undefined
-        : {
-            field: path,
-            value,
-            problem: `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity, which jsonb cannot store`,
-          };
+      return Number.isFinite(value) ? undefined : FINITE_PROBLEM;
     case 'boolean':
       return undefined;
     default:
-      return value === null ? undefined : { field: path, value, problem: 'must be a JSON value' };
+      return value === null ? undefined : 'must be a JSON value';
   }
+}
+
+function atFault(field: string, value: unknown, problem: string | undefined): ReadingProblem | undefined {
+  return problem === undefined ? undefined : { field, value, problem };
 }
 
 function decode(input: unknown): unknown {
