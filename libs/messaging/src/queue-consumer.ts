@@ -75,8 +75,9 @@ export interface Delivery {
   /** Acknowledges the message; a no-op once its channel has closed (it will be redelivered). */
   ack(): void;
   /**
-   * Publishes the original payload with the reason to the dead-letter queue and, once the
-   * broker has confirmed that, acks the message. Resolves `false` when the channel closed
+   * Publishes the original payload and properties with the reason to the dead-letter queue
+   * (less `expiration` and `userId`, which would make the broker drop or refuse it) and, once
+   * the broker has confirmed that, acks the message. Resolves `false` when the channel closed
    * first (the message will be redelivered and judged again).
    */
   deadLetter(reason: DeadLetterReason): Promise<boolean>;
@@ -351,11 +352,7 @@ class ChannelDelivery implements Delivery {
 
   async deadLetter(reason: DeadLetterReason): Promise<boolean> {
     const { message } = this;
-    const confirmed = await this.publishWithFallback(
-      message.content,
-      { ...message.properties, headers: message.properties.headers },
-      reason,
-    );
+    const confirmed = await this.publishWithFallback(message.content, deadLetterProperties(message.properties), reason);
     if (confirmed) this.ack();
     return confirmed;
   }
@@ -424,6 +421,21 @@ class ChannelDelivery implements Delivery {
       }
     });
   }
+}
+
+/**
+ * Properties of a message that its dead letter does not take over: `expiration`, or the dead
+ * letter would be dropped from the dead-letter queue once it expired (the broker removes it too
+ * when it dead-letters a message itself); `userId`, which the broker accepts only from a
+ * connection of that user, closing the channel otherwise.
+ */
+const NOT_DEAD_LETTERED = new Set(['expiration', 'userId']);
+
+/** The properties a message's dead letter is published with: the message's own, less {@link NOT_DEAD_LETTERED}. */
+function deadLetterProperties(properties: MessageProperties): Options.Publish {
+  return Object.fromEntries(
+    Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_DEAD_LETTERED.has(name)),
+  );
 }
 
 function isCount(value: unknown): value is number {
