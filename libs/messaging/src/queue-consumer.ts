@@ -9,6 +9,7 @@ import {
 } from 'amqplib';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { AckTracker } from './ack-tracker';
+import { deliveryCountOf } from './delivery-count';
 import { declareTopology, type Topology } from './topology';
 
 /** Why a message was dead-lettered, carried in its headers for the person who reads the queue. */
@@ -64,7 +65,8 @@ export interface Delivery {
   readonly redelivered: boolean;
   /**
    * Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`
-   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count.
+   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count,
+   * and on a message not {@link Delivery.redelivered}, whose such headers only its publisher set.
    */
   readonly deliveryCount: number;
   /**
@@ -235,9 +237,9 @@ export class QueueConsumer implements BrokerClient {
         this.options.topology,
         this.options.deadLetterHeaders ?? DEFAULT_DEAD_LETTER_HEADERS,
       );
-      const isolate = delivery.redelivered || delivery.deliveryCount > 0;
-      if (isolate !== this.isolating) {
-        this.isolating = isolate;
+      // The broker's flag alone: a delivery count in the headers of a first delivery is the publisher's.
+      if (delivery.redelivered !== this.isolating) {
+        this.isolating = delivery.redelivered;
         void this.applyWanted();
       }
       this.handle(delivery);
@@ -336,10 +338,7 @@ class ChannelDelivery implements Delivery {
   }
 
   get deliveryCount(): number {
-    // RabbitMQ 3.x counts every return in x-delivery-count; 4.x counts only failed deliveries
-    // there, and every return (a consumer that died holding it) in x-acquired-count.
-    const headers = this.message.properties.headers ?? {};
-    return Math.max(0, ...[headers['x-delivery-count'], headers['x-acquired-count']].filter(isCount));
+    return deliveryCountOf(this.message);
   }
 
   get stale(): boolean {
@@ -436,10 +435,6 @@ function deadLetterProperties(properties: MessageProperties): Options.Publish {
   return Object.fromEntries(
     Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_DEAD_LETTERED.has(name)),
   );
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }
 
 type PublishOutcome = 'confirmed' | 'refused' | 'channel-closed';

@@ -214,6 +214,34 @@ describe('QueueConsumer', () => {
     await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
   });
 
+  it('keeps its full prefetch for a first delivery whose publisher wrote a delivery count', async () => {
+    const channel = await admin.createConfirmChannel();
+    await declareTopology(channel, topology);
+    for (const id of ['forged-0', 'forged-1', 'forged-2']) {
+      channel.publish(topology.exchange, topology.routingKey, Buffer.from('{}'), {
+        messageId: id,
+        headers: { 'x-delivery-count': 1 },
+      });
+    }
+    await channel.waitForConfirms();
+    await channel.close();
+
+    const connection = open(uniqueName('forged'));
+    const held: Delivery[] = [];
+    const consumer = new QueueConsumer(connection, { topology, prefetch: 10, onMessage: (d) => void held.push(d) });
+    connection.start();
+    // The first of a channel is taken alone; the rest come together, none acked.
+    await waitFor('every message, none acked', () => held.length === 3);
+    expect(held.map((d) => [d.redelivered, d.deliveryCount])).toEqual([
+      [false, 0],
+      [false, 0],
+      [false, 0],
+    ]);
+    expect(consumer.prefetch).toBe(10);
+    held.forEach((d) => d.ack());
+    await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
   it('dead-letters a message whose headers do not fit again without them, marked cut', async () => {
     const connection = open(uniqueName('both'));
     const confirmed: boolean[] = [];
