@@ -416,6 +416,50 @@ describe('consumeReadings with envelopes', () => {
     expect(stats).toMatchObject({ stored: 1, deadLettered: 1 });
   });
 
+  it('dead-letters a deeply nested reading of an envelope alone and stores the good ones', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const envelope = new FakeDelivery(
+      `{"readings":[${JSON.stringify(reading('good'))},${deep}]}`,
+      ENVELOPE_CONTENT_TYPE,
+      undefined,
+      'env-deep',
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(queued.map((p) => p.reading.id)).toEqual(['good']);
+    expect(envelope.deadLettered).toBeUndefined();
+    expect(envelope.parts).toHaveLength(1);
+    expect(envelope.parts[0].part.content.toString()).toBe(deep);
+    expect(envelope.parts[0].reason).toMatchObject({
+      code: 'invalid-reading',
+      message: expect.stringMatching(/^reading 1 of envelope env-deep: .*\(reading\) must be a JSON object/),
+    });
+    expect(envelope.acked).toBe(true);
+    expect(stats).toMatchObject({ stored: 1, deadLettered: 1, deadLetteredByReason: { 'invalid-reading': 1 } });
+  });
+
+  it('dead-letters each bad reading of an envelope once, a deeply nested one among them', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const envelope = new FakeDelivery(
+      `{"readings":[{"id":"bad"},${JSON.stringify(reading('good'))},${deep}]}`,
+      ENVELOPE_CONTENT_TYPE,
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.deadLettered).toBeUndefined();
+    expect(envelope.parts.map((p) => [p.part.messageId, p.reason.code])).toEqual([
+      ['m1#0', 'invalid-reading'],
+      ['m1#2', 'invalid-reading'],
+    ]);
+    expect(queued.map((p) => p.reading.id)).toEqual(['good']);
+    expect(envelope.acked).toBe(true);
+    expect(stats).toMatchObject({ stored: 1, deadLettered: 2 });
+  });
+
   it('takes single readings and envelopes from the same queue', async () => {
     const { pipeline, queued } = pipelineWith(async (readings) => readings.length);
     const single = new FakeDelivery(reading('a'));
