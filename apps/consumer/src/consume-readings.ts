@@ -292,7 +292,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       }
       const [{ reading, origin, index }] = part;
       const code = CODES.databaseRejected;
-      const confirmed = await origin.deadLetter({ code, message: (err as Error).message }, reading, index);
+      const confirmed = await origin.deadLetter({ code, message: (err as Error).message }, index);
       counted(reading.id, code, err as Error, confirmed);
     }
   }
@@ -323,7 +323,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   async function deadLetterRefused({ reading, origin, index }: BufferedReading, { code, message }: RejectedReading) {
-    const confirmed = await origin.deadLetter({ code, message }, reading, index);
+    const confirmed = await origin.deadLetter({ code, message }, index);
     counted(reading.id, code, new Error(message), confirmed);
   }
 
