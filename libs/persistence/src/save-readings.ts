@@ -112,18 +112,15 @@ export async function saveReadings(
   const measuredAt: (bigint | undefined)[] = [];
   const extras: (string | undefined)[] = [];
   const indexes: number[] = [];
-  // Each reading's instant in milliseconds (NaN for a time that is not one), for its key.
-  const instants: number[] = [];
+  // Each reading's instant exactly as it is stored (see postgresMicros), for its key: two
+  // times a microsecond apart are two readings, two texts of one instant are one.
+  const instants: (bigint | undefined)[] = [];
   // The first reading of each key (instant and id) goes to the database; a repeat is compared
   // with it here. Looked up by id alone, since ids repeat only in redeliveries and replays; a
   // key of both is built only for an id seen at another instant.
   const firstOfId = new Map<string, number>();
   let firstOfKey: Map<string, number> | undefined;
-  const keyOf = (index: number): string => {
-    const instant = instants[index];
-    // An unparsable time keeps its own key, for the database to refuse.
-    return `${Number.isNaN(instant) ? readings[index].content.time_of_measurement : instant}\u0000${readings[index].id}`;
-  };
+  const keyOf = (index: number): string => `${instants[index]}\u0000${readings[index].id}`;
   /** The earlier reading of the batch with the key of the one at `index`; undefined (and this one recorded) if none. */
   const firstOf = (index: number): number | undefined => {
     const id = readings[index].id;
@@ -155,7 +152,7 @@ export async function saveReadings(
       lastMicros = isMeasurementTimeProblem(time) ? undefined : postgresMicros(time);
       lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }
-    instants.push(lastInstant);
+    instants.push(lastMicros);
     if (lastInstant < notBefore) {
       report.rejected.push({
         index,
@@ -164,7 +161,8 @@ export async function saveReadings(
       });
       continue;
     }
-    const first = firstOf(index);
+    // A time that is not one has no key: the reading goes to the database, for the table to refuse.
+    const first = lastMicros === undefined ? undefined : firstOf(index);
     if (first !== undefined) {
       const earlier = readings[first];
       if (sameContent(earlier, reading)) report.duplicates++;

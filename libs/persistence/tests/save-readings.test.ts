@@ -106,6 +106,49 @@ describe('saveReadings', () => {
     expect(await storedRows(['twice-1', 'twice-2'])).toHaveLength(2);
   });
 
+  it.each([
+    ['it reads them', false],
+    ['they are given', true],
+  ])(
+    'tells apart readings of one id in one batch whose times differ below the millisecond (when %s)',
+    async (_, given) => {
+      const texts = ['2019-06-24T15:00:00.000001Z', '2019-06-24T15:00:00.000002Z', '2019-06-24T15:00:00.000003Z'];
+      const id = `submilli-${given}`;
+      const batch = texts.map((time, i) =>
+        enrichedReading(id, { time_of_measurement: time, temperature_f: i < 2 ? 1 : 2, temperature_c: 0 }),
+      );
+      const times = given ? texts.map((time) => parseMeasurementTime(time) as MeasurementTime) : undefined;
+      expect(await saveReadings(migrated.dataSource, batch, { times })).toEqual({
+        stored: 3,
+        duplicates: 0,
+        rejected: [],
+      });
+
+      const rows: { utc: string; temperature_f: number }[] = await migrated.dataSource.query(
+        "SELECT to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS utc, temperature_f FROM sensor_readings WHERE id = $1 ORDER BY measured_at",
+        [id],
+      );
+      expect(rows).toEqual([
+        { utc: '2019-06-24 15:00:00.000001', temperature_f: 1 },
+        { utc: '2019-06-24 15:00:00.000002', temperature_f: 1 },
+        { utc: '2019-06-24 15:00:00.000003', temperature_f: 2 },
+      ]);
+    },
+  );
+
+  it('takes readings of one id in one batch at the instant they are stored for repeats, however the time is written', async () => {
+    const batch = [
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24T15:00:00.0000011Z' }),
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24T17:00:00.000001+02:00' }),
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24 15:00:00,0000019', temperature_f: 1 }),
+    ];
+    expect(await saveReadings(migrated.dataSource, batch)).toEqual({
+      stored: 1,
+      duplicates: 1,
+      rejected: [{ index: 2, code: 'conflicting-reading', message: expect.stringContaining('temperature_f 90') }],
+    });
+  });
+
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
     expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({
