@@ -216,11 +216,56 @@ export async function saveReadings(
   return report;
 }
 
+/**
+ * Whether a repeat within the batch has the content of the earlier reading, judged as
+ * FIND_CONFLICTS judges a reading against a stored row, so that batching never decides between
+ * a duplicate and a conflict: float8 equality for °F (-0 equals 0, NaN equals NaN) and jsonb
+ * equality for `extra`.
+ */
 function sameContent(a: StorableReading, b: StorableReading): boolean {
+  const fahrenheitA = a.content.temperature_f;
+  const fahrenheitB = b.content.temperature_f;
   return (
     a.type === b.type &&
-    Object.is(a.content.temperature_f, b.content.temperature_f) &&
-    JSON.stringify(a.extra ?? null) === JSON.stringify(b.extra ?? null)
+    (fahrenheitA === fahrenheitB || Object.is(fahrenheitA, fahrenheitB)) &&
+    sameExtra(a.extra, b.extra)
+  );
+}
+
+/**
+ * Whether two `extra` values make equal jsonb: compared as the JSON they are sent as (no
+ * `extra` is SQL NULL), where the order of an object's keys does not matter. Equal texts are
+ * equal jsonb; only different texts are parsed back and compared.
+ */
+function sameExtra(a: StorableReading['extra'], b: StorableReading['extra']): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const textA = JSON.stringify(a);
+  const textB = JSON.stringify(b);
+  return textA === textB || sameJson(JSON.parse(textA), JSON.parse(textB));
+}
+
+/**
+ * jsonb equality of two parsed JSON values: arrays in order, objects by key in any order.
+ * Numbers compare as numbers: a double's JSON text is the shortest that reads back as it, so
+ * two doubles are equal exactly when the numerics jsonb reads from their texts are.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item: unknown, i) => sameJson(item, b[i]))
+    );
+  }
+  const objectA = a as Record<string, unknown>;
+  const objectB = b as Record<string, unknown>;
+  const keys = Object.keys(objectA);
+  return (
+    keys.length === Object.keys(objectB).length &&
+    keys.every((key) => Object.hasOwn(objectB, key) && sameJson(objectA[key], objectB[key]))
   );
 }
 

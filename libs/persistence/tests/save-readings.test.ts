@@ -1,6 +1,6 @@
 import { parseMeasurementTime, type EnrichedSensorReading, type MeasurementTime } from '@sensors/sensor-model';
 import type { StoredReadingRow } from '@sensors/testing';
-import { createDataSource, isDataError, saveReadings } from '../src';
+import { createDataSource, isDataError, saveReadings, type SaveReport, type StorableReading } from '../src';
 import { enrichedReading } from './readings';
 import { useMigratedDatabase } from './migrated-database';
 
@@ -146,6 +146,46 @@ describe('saveReadings', () => {
       stored: 1,
       duplicates: 1,
       rejected: [{ index: 2, code: 'conflicting-reading', message: expect.stringContaining('temperature_f 90') }],
+    });
+  });
+
+  // A repeat in another batch is compared with the stored row by the database (float8 and jsonb
+  // equality); a repeat in the same batch must be judged alike, whichever comes first.
+  it.each<[string, Variant, Variant, 'duplicate' | 'conflict']>([
+    ['temperature_f -0 and 0', { temperature_f: -0 }, { temperature_f: 0 }, 'duplicate'],
+    ['temperature_f NaN twice', { temperature_f: NaN }, { temperature_f: NaN }, 'duplicate'],
+    ['extra keys in another order', { extra: { a: 1, b: 2 } }, { extra: { b: 2, a: 1 } }, 'duplicate'],
+    [
+      'nested keys in another order',
+      { extra: { list: [{ x: 1, y: [true, null] }] } },
+      { extra: { list: [{ y: [true, null], x: 1 }] } },
+      'duplicate',
+    ],
+    ['an extra number -0 and 0', { extra: { a: -0 } }, { extra: { a: 0 } }, 'duplicate'],
+    ['temperature_f 1 and 2', { temperature_f: 1 }, { temperature_f: 2 }, 'conflict'],
+    ['an array in another order', { extra: { a: [1, 2] } }, { extra: { a: [2, 1] } }, 'conflict'],
+    ['a number and a string', { extra: { a: 1 } }, { extra: { a: '1' } }, 'conflict'],
+    ['a null member and none', { extra: { a: null, b: 1 } }, { extra: { b: 1, c: null } }, 'conflict'],
+    ['an empty extra and none', { extra: {} }, {}, 'conflict'],
+  ])('judges a repeat with %s alike within one batch and across batches', async (name, first, second, expected) => {
+    const outcomes: Record<string, string> = {};
+    for (const [order, [a, b]] of [
+      ['in order', [first, second]],
+      ['reversed', [second, first]],
+    ] as const) {
+      const together = `together-${order}-${name}`;
+      const batch = [variantReading(together, a), variantReading(together, b)];
+      outcomes[`one batch, ${order}`] = outcome(await saveReadings(migrated.dataSource, batch), 1);
+      const apart = `apart-${order}-${name}`;
+      await saveReadings(migrated.dataSource, [variantReading(apart, a)]);
+      const report = await saveReadings(migrated.dataSource, [variantReading(apart, b)]);
+      outcomes[`two batches, ${order}`] = outcome(report, 0);
+    }
+    expect(outcomes).toEqual({
+      'one batch, in order': expected,
+      'one batch, reversed': expected,
+      'two batches, in order': expected,
+      'two batches, reversed': expected,
     });
   });
 
@@ -331,3 +371,20 @@ describe('saveReadings', () => {
     expect({ count, sum }).toEqual({ count: 20_000, sum: (19_999 * 20_000) / 2 });
   });
 });
+
+/** How a reading differs from `enrichedReading`'s. */
+interface Variant {
+  temperature_f?: number;
+  extra?: Record<string, unknown>;
+}
+
+function variantReading(id: string, { temperature_f = 90, extra }: Variant): StorableReading {
+  return { ...enrichedReading(id, { temperature_f }), extra };
+}
+
+/** What became of the reading at `index` of a batch whose other readings were all new. */
+function outcome(report: SaveReport, index: number): string {
+  const rejected = report.rejected.find((rejection) => rejection.index === index);
+  if (rejected) return rejected.code === 'conflicting-reading' ? 'conflict' : rejected.code;
+  return report.duplicates === 1 ? 'duplicate' : `stored ${report.stored}`;
+}
