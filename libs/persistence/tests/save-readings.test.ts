@@ -189,6 +189,35 @@ describe('saveReadings', () => {
     });
   });
 
+  it.each([
+    ['other content twice', [20, 20], ['conflict', 'conflict']],
+    ['other content, then the stored content', [20, 90], ['conflict', 'duplicate']],
+    ['the stored content, then other content', [90, 20], ['duplicate', 'conflict']],
+  ])(
+    'judges readings of a stored key against the stored row, in one batch as one by one: %s',
+    async (name, fahrenheits, expected) => {
+      const id = `stored-key-${name}`;
+      await saveReadings(migrated.dataSource, [enrichedReading(id)]);
+      const readings = fahrenheits.map((temperature_f) => enrichedReading(id, { temperature_f }));
+
+      const together = await saveReadings(migrated.dataSource, readings);
+      const oneByOne = [];
+      for (const reading of readings) oneByOne.push(outcome(await saveReadings(migrated.dataSource, [reading]), 0));
+
+      expect(together).toEqual({
+        stored: 0,
+        duplicates: expected.filter((verdict) => verdict === 'duplicate').length,
+        rejected: expected.flatMap((verdict, index) =>
+          verdict === 'conflict'
+            ? [{ index, code: 'conflicting-reading', message: expect.stringMatching(/stored .*temperature_f 90,/) }]
+            : [],
+        ),
+      });
+      expect(oneByOne).toEqual(expected);
+      expect((await storedRows([id])).map((row) => row.temperature_f)).toEqual([90]);
+    },
+  );
+
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
     expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({
