@@ -91,9 +91,10 @@ interface StoredConflict {
  * reading each time again.
  *
  * A batch is one statement; only a batch with readings the insert did not take costs a second
- * one, which compares those with the stored rows. The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
- * Postgres rejected the data (save the readings one by one to find the bad one) or the
- * failure is transient (retry the batch).
+ * one, which compares those (and the batch's repeats) with the stored rows. The batch succeeds
+ * or fails as a whole. If it fails, `isDataError(err)` tells whether Postgres rejected the data
+ * (save the readings one by one to find the bad one) or the failure is transient (retry the
+ * batch).
  *
  * @example
  * const report = await saveReadings(dataSource, batch.map(enrichReading), { notBefore });
