@@ -16,6 +16,7 @@ import {
 } from '@sensors/sensor-model';
 import type { RejectedReading, SaveReport } from '@sensors/persistence';
 import { EnvelopeAck, type ReadingOrigin } from './envelope-ack';
+import { stringifyJson } from './stringify-json';
 
 /**
  * The largest message read, in bytes: an envelope's limit with room for a reading's unknown
@@ -221,7 +222,10 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
     }
     stats.consumed += parsed.count;
     const envelope = new EnvelopeAck(delivery, parsed.count);
-    for (const { index, value, error } of parsed.invalid) {
+    // Each bad reading as the envelope carries it, however deep it nests, written out before
+    // any is dead-lettered: what throws here dead-letters the envelope alone, nothing twice.
+    const bad = parsed.invalid.map(({ index, value, error }) => ({ index, error, json: stringifyJson(value) }));
+    for (const { index, error, json } of bad) {
       const code = CODES.invalidReading;
       const reason = {
         code,
@@ -229,7 +233,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
         fields: error.fields,
       };
       void envelope
-        .deadLetterReading(index, Buffer.from(JSON.stringify(value) ?? 'null'), reason)
+        .deadLetterReading(index, Buffer.from(json), reason)
         .then((confirmed) => counted(`${envelope.messageId}#${index}`, code, error, confirmed));
     }
     for (const { index, reading, time } of parsed.readings) {
@@ -288,7 +292,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
       }
       const [{ reading, origin, index }] = part;
       const code = CODES.databaseRejected;
-      const confirmed = await origin.deadLetter({ code, message: (err as Error).message }, reading, index);
+      const confirmed = await origin.deadLetter({ code, message: (err as Error).message }, index);
       counted(reading.id, code, err as Error, confirmed);
     }
   }
@@ -319,7 +323,7 @@ export function consumeReadings(deps: ConsumeReadingsDeps, stats: ConsumerStats)
   }
 
   async function deadLetterRefused({ reading, origin, index }: BufferedReading, { code, message }: RejectedReading) {
-    const confirmed = await origin.deadLetter({ code, message }, reading, index);
+    const confirmed = await origin.deadLetter({ code, message }, index);
     counted(reading.id, code, new Error(message), confirmed);
   }
 

@@ -1,6 +1,6 @@
 import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
 import type { DeadLetterReason, Delivery } from '@sensors/messaging';
-import type { EnrichedSensorReading } from '@sensors/sensor-model';
+import { stringifyJson } from './stringify-json';
 
 /**
  * What a queued reading is settled through: its own message (a {@link Delivery} is one), or its
@@ -12,9 +12,10 @@ export interface ReadingOrigin {
   ack(): void;
   /**
    * Dead-letters one reading of the message (`index`: its place in an envelope, whose dead
-   * letter is that reading alone as JSON), then settles it. Resolves whether it was confirmed.
+   * letter is that reading alone, as the envelope carries it), then settles it. Resolves whether
+   * it was confirmed.
    */
-  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading, index: number): Promise<boolean>;
+  deadLetter(reason: DeadLetterReason, index: number): Promise<boolean>;
 }
 
 /**
@@ -27,6 +28,8 @@ export interface ReadingOrigin {
  */
 export class EnvelopeAck implements ReadingOrigin {
   private remaining: number;
+  /** The envelope's readings as it carries them, read again once one of them is refused at storage. */
+  private received: unknown[] | undefined;
 
   /** @param readings how many readings the envelope holds, good and bad. */
   constructor(
@@ -46,8 +49,15 @@ export class EnvelopeAck implements ReadingOrigin {
     if (--this.remaining === 0) this.delivery.ack();
   }
 
-  deadLetter(reason: DeadLetterReason, reading: EnrichedSensorReading, index: number): Promise<boolean> {
-    return this.deadLetterReading(index, Buffer.from(JSON.stringify(reading)), reason);
+  /**
+   * Dead-letters the reading at `index` in its wire form, as the envelope carries it: not as it
+   * was stored (enriched, unknown fields moved to `extra`), which validation refuses, so that a
+   * replay is judged as the reading was. The message's bytes, held until it is acked, are read
+   * again for that, once per envelope.
+   */
+  deadLetter(reason: DeadLetterReason, index: number): Promise<boolean> {
+    this.received ??= (JSON.parse(this.delivery.content.toString()) as { readings: unknown[] }).readings;
+    return this.deadLetterReading(index, Buffer.from(stringifyJson(this.received[index])), reason);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { DeadLetterPart, DeadLetterReason, Delivery } from '@sensors/messaging';
-import { ENVELOPE_CONTENT_TYPE, type EnrichedSensorReading } from '@sensors/sensor-model';
+import { ENVELOPE_CONTENT_TYPE, parseSensorReading, type EnrichedSensorReading } from '@sensors/sensor-model';
 import {
   MAX_MESSAGE_BYTES,
   consumeReadings,
@@ -414,6 +414,77 @@ describe('consumeReadings with envelopes', () => {
     expect(JSON.parse(envelope.parts[0].part.content.toString())).toMatchObject({ id: 'poison' });
     expect(envelope.acked).toBe(true);
     expect(stats).toMatchObject({ stored: 1, deadLettered: 1 });
+  });
+
+  it('dead-letters a deeply nested reading of an envelope alone and stores the good ones', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const envelope = new FakeDelivery(
+      `{"readings":[${JSON.stringify(reading('good'))},${deep}]}`,
+      ENVELOPE_CONTENT_TYPE,
+      undefined,
+      'env-deep',
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(queued.map((p) => p.reading.id)).toEqual(['good']);
+    expect(envelope.deadLettered).toBeUndefined();
+    expect(envelope.parts).toHaveLength(1);
+    expect(envelope.parts[0].part.content.toString()).toBe(deep);
+    expect(envelope.parts[0].reason).toMatchObject({
+      code: 'invalid-reading',
+      message: expect.stringMatching(/^reading 1 of envelope env-deep: .*\(reading\) must be a JSON object/),
+    });
+    expect(envelope.acked).toBe(true);
+    expect(stats).toMatchObject({ stored: 1, deadLettered: 1, deadLetteredByReason: { 'invalid-reading': 1 } });
+  });
+
+  it('dead-letters each bad reading of an envelope once, a deeply nested one among them', async () => {
+    const { pipeline, queued, stats } = pipelineWith(async (readings) => readings.length);
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const envelope = new FakeDelivery(
+      `{"readings":[{"id":"bad"},${JSON.stringify(reading('good'))},${deep}]}`,
+      ENVELOPE_CONTENT_TYPE,
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.deadLettered).toBeUndefined();
+    expect(envelope.parts.map((p) => [p.part.messageId, p.reason.code])).toEqual([
+      ['m1#0', 'invalid-reading'],
+      ['m1#2', 'invalid-reading'],
+    ]);
+    expect(queued.map((p) => p.reading.id)).toEqual(['good']);
+    expect(envelope.acked).toBe(true);
+    expect(stats).toMatchObject({ stored: 1, deadLettered: 2 });
+  });
+
+  it('dead-letters a reading of an envelope refused at storage as the envelope carries it, so that a replay validates', async () => {
+    const sent = {
+      id: 'conflicting',
+      type: 'Sensor',
+      content: { humidity_pct: 41, temperature_f: 90, time_of_measurement: '2019-06-24T15:00:00' },
+    };
+    const { pipeline, queued } = pipelineWith(async () => 0, {
+      saveReadings: async () => ({
+        stored: 1,
+        duplicates: 0,
+        rejected: [{ index: 1, code: 'conflicting-reading', message: 'stored with other content' }],
+      }),
+    });
+    const envelope = new FakeDelivery(
+      `{"readings":[${JSON.stringify(reading('a'))}, ${JSON.stringify(sent)}]}`,
+      ENVELOPE_CONTENT_TYPE,
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.parts.map((p) => [p.part.messageId, p.reason.code])).toEqual([['m1#1', 'conflicting-reading']]);
+    const deadLetter = envelope.parts[0].part.content;
+    expect(deadLetter.toString()).toBe(JSON.stringify(sent));
+    expect(parseSensorReading(deadLetter)).toEqual({ ...reading('conflicting'), extra: { humidity_pct: 41 } });
+    expect(envelope.acked).toBe(true);
   });
 
   it('takes single readings and envelopes from the same queue', async () => {

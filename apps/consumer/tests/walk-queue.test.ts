@@ -14,7 +14,7 @@ describe('copyProperties', () => {
     expect(copy.headers).toEqual(kept);
   });
 
-  it('keeps the properties, persistent, without userId', () => {
+  it('keeps the properties, persistent, without userId and expiration', () => {
     const copy = copyProperties(
       properties({
         messageId: 'reading-1',
@@ -31,7 +31,6 @@ describe('copyProperties', () => {
       contentType: 'application/json',
       timestamp: 1_767_323_045,
       appId: 'publisher',
-      expiration: '60000',
       headers: {},
       persistent: true,
     });

@@ -9,6 +9,7 @@ import {
 } from 'amqplib';
 import type { BrokerClient, BrokerConnection } from './broker-connection';
 import { AckTracker } from './ack-tracker';
+import { deliveryCountOf } from './delivery-count';
 import { declareTopology, type Topology } from './topology';
 
 /** Why a message was dead-lettered, carried in its headers for the person who reads the queue. */
@@ -64,7 +65,8 @@ export interface Delivery {
   readonly redelivered: boolean;
   /**
    * Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`
-   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count.
+   * on RabbitMQ 3.x, `x-acquired-count` from 4.0); 0 on a classic queue, which does not count,
+   * and on a message not {@link Delivery.redelivered}, whose such headers only its publisher set.
    */
   readonly deliveryCount: number;
   /**
@@ -75,8 +77,9 @@ export interface Delivery {
   /** Acknowledges the message; a no-op once its channel has closed (it will be redelivered). */
   ack(): void;
   /**
-   * Publishes the original payload with the reason to the dead-letter queue and, once the
-   * broker has confirmed that, acks the message. Resolves `false` when the channel closed
+   * Publishes the original payload and properties with the reason to the dead-letter queue
+   * (less `expiration` and `userId`, which would make the broker drop or refuse it) and, once
+   * the broker has confirmed that, acks the message. Resolves `false` when the channel closed
    * first (the message will be redelivered and judged again).
    */
   deadLetter(reason: DeadLetterReason): Promise<boolean>;
@@ -234,9 +237,9 @@ export class QueueConsumer implements BrokerClient {
         this.options.topology,
         this.options.deadLetterHeaders ?? DEFAULT_DEAD_LETTER_HEADERS,
       );
-      const isolate = delivery.redelivered || delivery.deliveryCount > 0;
-      if (isolate !== this.isolating) {
-        this.isolating = isolate;
+      // The broker's flag alone: a delivery count in the headers of a first delivery is the publisher's.
+      if (delivery.redelivered !== this.isolating) {
+        this.isolating = delivery.redelivered;
         void this.applyWanted();
       }
       this.handle(delivery);
@@ -335,10 +338,7 @@ class ChannelDelivery implements Delivery {
   }
 
   get deliveryCount(): number {
-    // RabbitMQ 3.x counts every return in x-delivery-count; 4.x counts only failed deliveries
-    // there, and every return (a consumer that died holding it) in x-acquired-count.
-    const headers = this.message.properties.headers ?? {};
-    return Math.max(0, ...[headers['x-delivery-count'], headers['x-acquired-count']].filter(isCount));
+    return deliveryCountOf(this.message);
   }
 
   get stale(): boolean {
@@ -351,11 +351,7 @@ class ChannelDelivery implements Delivery {
 
   async deadLetter(reason: DeadLetterReason): Promise<boolean> {
     const { message } = this;
-    const confirmed = await this.publishWithFallback(
-      message.content,
-      { ...message.properties, headers: message.properties.headers },
-      reason,
-    );
+    const confirmed = await this.publishWithFallback(message.content, deadLetterProperties(message.properties), reason);
     if (confirmed) this.ack();
     return confirmed;
   }
@@ -426,8 +422,19 @@ class ChannelDelivery implements Delivery {
   }
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+/**
+ * Properties of a message that its dead letter does not take over: `expiration`, or the dead
+ * letter would be dropped from the dead-letter queue once it expired (the broker removes it too
+ * when it dead-letters a message itself); `userId`, which the broker accepts only from a
+ * connection of that user, closing the channel otherwise.
+ */
+const NOT_DEAD_LETTERED = new Set(['expiration', 'userId']);
+
+/** The properties a message's dead letter is published with: the message's own, less {@link NOT_DEAD_LETTERED}. */
+function deadLetterProperties(properties: MessageProperties): Options.Publish {
+  return Object.fromEntries(
+    Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_DEAD_LETTERED.has(name)),
+  );
 }
 
 type PublishOutcome = 'confirmed' | 'refused' | 'channel-closed';

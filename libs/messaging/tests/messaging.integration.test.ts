@@ -214,6 +214,34 @@ describe('QueueConsumer', () => {
     await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
   });
 
+  it('keeps its full prefetch for a first delivery whose publisher wrote a delivery count', async () => {
+    const channel = await admin.createConfirmChannel();
+    await declareTopology(channel, topology);
+    for (const id of ['forged-0', 'forged-1', 'forged-2']) {
+      channel.publish(topology.exchange, topology.routingKey, Buffer.from('{}'), {
+        messageId: id,
+        headers: { 'x-delivery-count': 1 },
+      });
+    }
+    await channel.waitForConfirms();
+    await channel.close();
+
+    const connection = open(uniqueName('forged'));
+    const held: Delivery[] = [];
+    const consumer = new QueueConsumer(connection, { topology, prefetch: 10, onMessage: (d) => void held.push(d) });
+    connection.start();
+    // The first of a channel is taken alone; the rest come together, none acked.
+    await waitFor('every message, none acked', () => held.length === 3);
+    expect(held.map((d) => [d.redelivered, d.deliveryCount])).toEqual([
+      [false, 0],
+      [false, 0],
+      [false, 0],
+    ]);
+    expect(consumer.prefetch).toBe(10);
+    held.forEach((d) => d.ack());
+    await waitFor('the acks to empty the queue', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
   it('dead-letters a message whose headers do not fit again without them, marked cut', async () => {
     const connection = open(uniqueName('both'));
     const confirmed: boolean[] = [];
@@ -268,6 +296,37 @@ describe('QueueConsumer', () => {
       [DEFAULT_DEAD_LETTER_HEADERS.queue]: topology.queue,
     });
     await waitFor('the original to be acked', async () => (await countQueueMessages(topology.queue)) === 0);
+  });
+
+  it('dead-letters a message without its expiration and user id, so that the dead letter stays', async () => {
+    const connection = open(uniqueName('both'));
+    const confirmed: boolean[] = [];
+    new QueueConsumer(connection, {
+      topology,
+      onMessage: (delivery) =>
+        void delivery.deadLetter({ code: 'invalid-reading', message: 'not json' }).then((c) => confirmed.push(c)),
+    });
+    connection.start();
+    const channel = await admin.createConfirmChannel();
+    await declareTopology(channel, topology);
+    await waitFor('the consumer', async () => (await channel.checkQueue(topology.queue)).consumerCount === 1);
+    // Expiration 0: the message lives only while a consumer is there to take it at once, as
+    // this one is; a dead letter that kept it would be dropped from the dead-letter queue.
+    channel.publish(topology.exchange, topology.routingKey, Buffer.from('not json'), {
+      messageId: 'short-lived',
+      expiration: '0',
+      userId: 'guest',
+      appId: 'tester',
+    });
+    await channel.waitForConfirms();
+    await waitFor('the dead letter to be confirmed', () => confirmed.length === 1);
+    expect(confirmed).toEqual([true]);
+    expect(await countQueueMessages(topology.deadLetterQueue)).toBe(1);
+    const dead = await waitFor('the dead letter', () => channel.get(topology.deadLetterQueue, { noAck: true }));
+    await channel.close();
+    expect(dead.properties).toMatchObject({ messageId: 'short-lived', appId: 'tester' });
+    expect(dead.properties.expiration).toBeUndefined();
+    expect(dead.properties.userId).toBeUndefined();
   });
 
   it('dead-letters a part of a message with the reason, leaving the message itself unacked', async () => {

@@ -41,8 +41,12 @@ export class UncopiedMessagesError extends Error {
 
 const MAX_UNCONFIRMED_COPIES = 32;
 
-/** Properties a copy does not take over as they are: set anew (`headers`, `deliveryMode`) or refused by the broker. */
-const NOT_COPIED = new Set(['headers', 'deliveryMode', 'userId', 'clusterId']);
+/**
+ * Properties a copy does not take over as they are: set anew (`headers`, `deliveryMode`),
+ * refused by the broker (`userId`, `clusterId`), or making the broker drop the copy
+ * (`expiration`: a dead letter stays until someone removes it).
+ */
+const NOT_COPIED = new Set(['headers', 'deliveryMode', 'userId', 'clusterId', 'expiration']);
 
 /**
  * Headers the broker sets on each delivery of a quorum queue: bookkeeping of the original's
@@ -124,8 +128,8 @@ export async function walkQueue<T>(
 
 /**
  * The properties a copy of a message is published with: the original's, persistent, without
- * the broker's delivery bookkeeping and without `userId`, which the broker accepts only from a
- * connection of that user.
+ * the broker's delivery bookkeeping, without `userId`, which the broker accepts only from a
+ * connection of that user, and without `expiration`, which would make the broker drop the copy.
  */
 export function copyProperties(properties: MessageProperties): Options.Publish {
   const own = Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_COPIED.has(name));
