@@ -206,8 +206,12 @@ describe('parseSensorReading', () => {
 
   it.each([
     ['a string', '90', 'must be a finite number, not a string'],
-    ['NaN', NaN, 'must be a finite number, not a string'],
-    ['Infinity', Infinity, 'must be a finite number, not a string'],
+    ['NaN', NaN, 'must be a finite number, not NaN'],
+    ['Infinity', Infinity, 'must be a finite number: beyond ±1.7976931348623157e+308 JSON reads as Infinity'],
+    ['null', null, 'must be a finite number, not null'],
+    ['true', true, 'must be a finite number, not a boolean'],
+    ['an array', [90], 'must be a finite number, not an array'],
+    ['an object', { f: 90 }, 'must be a finite number, not an object'],
     ['below absolute zero', -500, 'must not lie below absolute zero (-459.67 °F)'],
     ['whose Celsius would overflow', 1.7e308, 'must not exceed 1000000000 °F'],
   ])('rejects a temperature_f of %s', (_, temperature, problem) => {
