@@ -117,13 +117,13 @@ export async function saveReadings(
   const indexes: number[] = [];
   // Each reading's instant exactly as it is stored (see postgresMicros), for its key: two
   // times a microsecond apart are two readings, two texts of one instant are one.
-  const instants: (bigint | undefined)[] = [];
+  const storedMicros: (bigint | undefined)[] = [];
   // The first reading of each key (instant and id) goes to the database; a repeat is compared
   // with it once the database has judged it. Looked up by id alone, since ids repeat only in
   // redeliveries and replays; a key of both is built only for an id seen at another instant.
   const firstOfId = new Map<string, number>();
   let firstOfKey: Map<string, number> | undefined;
-  const keyOf = (index: number): string => `${instants[index]}\u0000${readings[index].id}`;
+  const keyOf = (index: number): string => `${storedMicros[index]}\u0000${readings[index].id}`;
   /** The earlier reading of the batch with the key of the one at `index`; undefined (and this one recorded) if none. */
   const firstOf = (index: number): number | undefined => {
     const id = readings[index].id;
@@ -156,7 +156,7 @@ export async function saveReadings(
       lastMicros = isMeasurementTimeProblem(time) ? undefined : postgresMicros(time);
       lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }
-    instants.push(lastMicros);
+    storedMicros.push(lastMicros);
     if (lastInstant < notBefore) {
       report.rejected.push({
         index,
@@ -202,7 +202,7 @@ export async function saveReadings(
             ids.push(reading.id);
             types.push(reading.type);
             fahrenheit.push(reading.content.temperature_f);
-            measuredAt.push(instants[index]);
+            measuredAt.push(storedMicros[index]);
             extras.push(reading.extra === undefined ? undefined : JSON.stringify(reading.extra));
             indexes.push(index);
           }

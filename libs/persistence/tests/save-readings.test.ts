@@ -218,6 +218,27 @@ describe('saveReadings', () => {
     },
   );
 
+  it('judges a repeat of a new reading against it when another key of the batch was stored before', async () => {
+    await saveReadings(migrated.dataSource, [enrichedReading('mixed-stored')]);
+    const batch = [
+      enrichedReading('mixed-stored'),
+      enrichedReading('mixed-new', { temperature_f: 40, temperature_c: 4.444444444444445 }),
+      enrichedReading('mixed-new', { temperature_f: 41, temperature_c: 5 }),
+    ];
+    expect(await saveReadings(migrated.dataSource, batch)).toEqual({
+      stored: 1,
+      duplicates: 1,
+      rejected: [
+        {
+          index: 2,
+          code: 'conflicting-reading',
+          message: expect.stringMatching(/stored .*temperature_f 40,.*received .*temperature_f 41/),
+        },
+      ],
+    });
+    expect((await storedRows(['mixed-new'])).map((row) => row.temperature_f)).toEqual([40]);
+  });
+
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
     expect(await saveReadings(migrated.dataSource, [reading, enrichedReading('extra-none')])).toMatchObject({
