@@ -1,7 +1,7 @@
 // Proves that @sensors/enrichment works for other teams. Run as the `scripts:check-packages`
-// target, which builds the libraries first: packs it (with the @sensors/sensor-model it depends
-// on), installs the tarballs into a plain Node project outside the workspace, and uses it there
-// through `require`, through `import`, and from TypeScript.
+// target, which builds the libraries first: packs it and @sensors/sensor-model (whose reading
+// type the TypeScript check enriches), installs the tarballs into a plain Node project outside
+// the workspace, and uses it there through `require`, through `import`, and from TypeScript.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

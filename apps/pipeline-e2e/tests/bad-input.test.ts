@@ -137,6 +137,28 @@ const battery: Case[] = [
   ),
   bad('empty id', JSON.stringify(reading('')), 'invalid-reading', ['id must not be empty'], 'id'),
   bad('NUL in the id', JSON.stringify(reading(`${run}\u0000nul`)), 'invalid-reading', ['id must not contain a NUL']),
+  // Fields of content the model does not know go to a jsonb column: what it would refuse or change is refused here.
+  bad(
+    'NUL in a field of content',
+    `{"id":"${run}-nul-extra","type":"Sensor","content":{"temperature_f":70,"time_of_measurement":"2019-06-24T15:00:00","note":"a\\u0000b"}}`,
+    'invalid-reading',
+    ['content.note must not contain a NUL character', '"a\\u0000b"'],
+    'content.note',
+  ),
+  bad(
+    'lone surrogate in a name within a field of content',
+    `{"id":"${run}-surrogate-extra","type":"Sensor","content":{"temperature_f":70,"time_of_measurement":"2019-06-24T15:00:00","a":[{"\\udc00":1}]}}`,
+    'invalid-reading',
+    ['content.a[0] has a field name that must be well-formed Unicode', '"\\udc00"'],
+    'content.a[0]',
+  ),
+  bad(
+    '1e999 in a field of content',
+    `{"id":"${run}-inf-extra","type":"Sensor","content":{"temperature_f":70,"time_of_measurement":"2019-06-24T15:00:00","x":1e999}}`,
+    'invalid-reading',
+    ['content.x must be a finite number', 'Infinity'],
+    'content.x',
+  ),
   bad('not UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'invalid-reading', ['is not valid UTF-8']),
   {
     name: 'labelled application/xml',

@@ -142,7 +142,10 @@ function sourceOptions(): Option[] {
       .env('SENSORS_RATE')
       .default(100)
       .argParser(numberOption(0)),
-    new Option('--seed <seed>', 'seed for a reproducible stream, ids included (default: random)').env('SENSORS_SEED'),
+    new Option(
+      '--seed <seed>',
+      'seed for reproducible ids and temperatures; times come from the clock (default: random)',
+    ).env('SENSORS_SEED'),
     new Option('--sensors <n>', 'simulated sensors')
       .env('SENSORS_SIMULATED_SENSORS')
       .default(10)

@@ -40,21 +40,23 @@ export function summarizeRun(stats: PublisherStats, end: RunEnd): RunSummary {
         : { exitCode: 0, level: 'info', message: 'publisher stopped; every published reading is confirmed', fields };
     }
     case 'http':
-    case 'mqtt':
+    case 'mqtt': {
       // MQTT: what was unconfirmed was not acknowledged either, so the broker redelivers it.
+      const served = end.source === 'http' ? { ...fields, httpRequestsByStatus } : fields;
       return unconfirmed > 0
         ? {
             exitCode: 1,
             level: 'error',
             message: 'publisher stopped with readings still unconfirmed',
-            fields: { ...fields, httpRequestsByStatus },
+            fields: served,
           }
         : {
             exitCode: 0,
             level: 'info',
             message: 'publisher stopped; every published reading is confirmed',
-            fields: { ...fields, httpRequestsByStatus },
+            fields: served,
           };
+    }
     case 'stdin':
     case 'file': {
       const endOfInput = end.endOfInput ?? false;

@@ -181,15 +181,15 @@ describe('createHttpSource', () => {
   it('answers 413 past the body limit and 415 to another content type', async () => {
     const sink = new ConfirmingSink();
     const url = await start({ sink, bodyLimit: 1000 });
-    expect(
-      (
-        await post(
-          url,
-          Array.from({ length: 20 }, (_, i) => reading(`r${i}`)),
-        )
-      ).status,
-    ).toBe(413);
-    expect((await post(url, reading('a'), { 'content-type': 'text/plain' })).status).toBe(415);
+    const large = await post(
+      url,
+      Array.from({ length: 20 }, (_, i) => reading(`r${i}`)),
+    );
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ message: expect.stringContaining('limit of 1000 bytes') });
+    const text = await post(url, reading('a'), { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ message: expect.stringContaining('application/x-ndjson') });
     expect(sink.published).toEqual([]);
   });
 

@@ -67,4 +67,10 @@ describe('summarizeRun', () => {
     expect(summarizeRun(stats({ rejected: 4, published: 1, confirmed: 1 }), { source: 'http' }).exitCode).toBe(0);
     expect(summarizeRun(stats({ published: 2, confirmed: 1 }), { source: 'http' }).exitCode).toBe(1);
   });
+
+  it('counts HTTP requests by status in an HTTP run only', () => {
+    const served = stats({ httpRequestsByStatus: { '202': 3 } });
+    expect(summarizeRun(served, { source: 'http' }).fields).toMatchObject({ httpRequestsByStatus: { '202': 3 } });
+    expect(summarizeRun(stats({}), { source: 'mqtt' }).fields).not.toHaveProperty('httpRequestsByStatus');
+  });
 });

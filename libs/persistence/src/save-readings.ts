@@ -75,23 +75,26 @@ interface StoredConflict {
 
 /**
  * Stores a batch of readings in one statement and reports what became of each. A reading is
- * identified by its id and its time of measurement:
+ * identified by its id and its time of measurement, to the microsecond:
  * - the same id and time with the same content (type, °F, extra) is a duplicate, absorbed, so
  *   a redelivered batch can be saved again safely;
  * - the same id and time with different content is refused as `conflicting-reading`, with
  *   both values in the message; the stored row is kept;
  * - a reading measured before `notBefore` is refused as `expired`.
  *
- * The same id at another time is another reading. A reading whose time no partition covers is
- * stored in the DEFAULT partition, never refused.
+ * Content is compared as Postgres compares it (-0 °F equals 0 °F; the keys of an object in
+ * `extra` may come in any order), and a reading is judged alike whether what it repeats is in
+ * its own batch or stored before. The same id at another time is another reading. A reading
+ * whose time no partition covers is stored in the DEFAULT partition, never refused.
  *
  * Pass the instants validation read as `times` (see {@link SaveReadingsOptions}) to spare
  * reading each time again.
  *
  * A batch is one statement; only a batch with readings the insert did not take costs a second
- * one, which compares those with the stored rows. The batch succeeds or fails as a whole. If it fails, `isDataError(err)` tells whether
- * Postgres rejected the data (save the readings one by one to find the bad one) or the
- * failure is transient (retry the batch).
+ * one, which compares those (and the batch's repeats) with the stored rows. The batch succeeds
+ * or fails as a whole. If it fails, `isDataError(err)` tells whether Postgres rejected the data
+ * (save the readings one by one to find the bad one) or the failure is transient (retry the
+ * batch).
  *
  * @example
  * const report = await saveReadings(dataSource, batch.map(enrichReading), { notBefore });
@@ -112,18 +115,15 @@ export async function saveReadings(
   const measuredAt: (bigint | undefined)[] = [];
   const extras: (string | undefined)[] = [];
   const indexes: number[] = [];
-  // Each reading's instant in milliseconds (NaN for a time that is not one), for its key.
-  const instants: number[] = [];
+  // Each reading's instant exactly as it is stored (see postgresMicros), for its key: two
+  // times a microsecond apart are two readings, two texts of one instant are one.
+  const instants: (bigint | undefined)[] = [];
   // The first reading of each key (instant and id) goes to the database; a repeat is compared
-  // with it here. Looked up by id alone, since ids repeat only in redeliveries and replays; a
-  // key of both is built only for an id seen at another instant.
+  // with it once the database has judged it. Looked up by id alone, since ids repeat only in
+  // redeliveries and replays; a key of both is built only for an id seen at another instant.
   const firstOfId = new Map<string, number>();
   let firstOfKey: Map<string, number> | undefined;
-  const keyOf = (index: number): string => {
-    const instant = instants[index];
-    // An unparsable time keeps its own key, for the database to refuse.
-    return `${Number.isNaN(instant) ? readings[index].content.time_of_measurement : instant}\u0000${readings[index].id}`;
-  };
+  const keyOf = (index: number): string => `${instants[index]}\u0000${readings[index].id}`;
   /** The earlier reading of the batch with the key of the one at `index`; undefined (and this one recorded) if none. */
   const firstOf = (index: number): number | undefined => {
     const id = readings[index].id;
@@ -140,6 +140,7 @@ export async function saveReadings(
     if (first === undefined) firstOfKey.set(key, index);
     return first;
   };
+  const repeats: { index: number; first: number }[] = [];
   const { times } = options;
   let lastTime: string | undefined;
   let lastMicros: bigint | undefined;
@@ -155,7 +156,7 @@ export async function saveReadings(
       lastMicros = isMeasurementTimeProblem(time) ? undefined : postgresMicros(time);
       lastInstant = isMeasurementTimeProblem(time) ? Number.NaN : time.epochMs;
     }
-    instants.push(lastInstant);
+    instants.push(lastMicros);
     if (lastInstant < notBefore) {
       report.rejected.push({
         index,
@@ -164,11 +165,10 @@ export async function saveReadings(
       });
       continue;
     }
-    const first = firstOf(index);
+    // A time that is not one has no key: the reading goes to the database, for the table to refuse.
+    const first = lastMicros === undefined ? undefined : firstOf(index);
     if (first !== undefined) {
-      const earlier = readings[first];
-      if (sameContent(earlier, reading)) report.duplicates++;
-      else report.rejected.push(conflict(index, reading, earlier.type, earlier.content.temperature_f, earlier.extra));
+      repeats.push({ index, first });
       continue;
     }
     ids.push(reading.id);
@@ -182,13 +182,11 @@ export async function saveReadings(
   if (ids.length > 0) {
     const queryRunner = dataSource.createQueryRunner();
     try {
-      const idArray = textArray(ids);
-      const typeArray = textArray(types);
-      const fahrenheitArray = float8Array(fahrenheit);
-      const timeArray = timestamptzArray(measuredAt);
-      // Without unknown fields (the usual batch) no array of NULLs for Postgres to parse: `unnest`
-      // of several arrays pads a missing one with NULLs.
-      const extraArray = extras.some((extra) => extra !== undefined) ? textArray(extras) : null;
+      let idArray = textArray(ids);
+      let typeArray = textArray(types);
+      let fahrenheitArray = float8Array(fahrenheit);
+      let timeArray = timestamptzArray(measuredAt);
+      let extraArray = jsonbArray(extras);
       const result = (await queryRunner.query(
         INSERT_READINGS,
         [idArray, typeArray, fahrenheitArray, float8Array(celsius), timeArray, extraArray],
@@ -196,6 +194,24 @@ export async function saveReadings(
       )) as { affected?: number };
       report.stored = result.affected ?? 0;
       if (report.stored < ids.length) {
+        // Some key was stored already, maybe with content other than its first's here: the
+        // repeats are compared with the stored rows too, as they would be in a batch of their own.
+        if (repeats.length > 0) {
+          for (const { index } of repeats.splice(0)) {
+            const reading = readings[index];
+            ids.push(reading.id);
+            types.push(reading.type);
+            fahrenheit.push(reading.content.temperature_f);
+            measuredAt.push(instants[index]);
+            extras.push(reading.extra === undefined ? undefined : JSON.stringify(reading.extra));
+            indexes.push(index);
+          }
+          idArray = textArray(ids);
+          typeArray = textArray(types);
+          fahrenheitArray = float8Array(fahrenheit);
+          timeArray = timestamptzArray(measuredAt);
+          extraArray = jsonbArray(extras);
+        }
         const conflicts = (await queryRunner.query(FIND_CONFLICTS, [
           idArray,
           typeArray,
@@ -209,20 +225,72 @@ export async function saveReadings(
           const extra = row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>);
           report.rejected.push(conflict(row.index, readings[row.index], row.sensor_type, row.temperature_f, extra));
         }
-        report.rejected.sort((a, b) => a.index - b.index);
       }
     } finally {
       await queryRunner.release();
     }
   }
+  // Left when every first was stored now, with its own content: a repeat is compared with it here.
+  for (const { index, first } of repeats) {
+    const reading = readings[index];
+    const earlier = readings[first];
+    if (sameContent(earlier, reading)) report.duplicates++;
+    else report.rejected.push(conflict(index, reading, earlier.type, earlier.content.temperature_f, earlier.extra));
+  }
+  if (report.rejected.length > 1) report.rejected.sort((a, b) => a.index - b.index);
   return report;
 }
 
+/**
+ * Whether a repeat within the batch has the content of the earlier reading, judged as
+ * FIND_CONFLICTS judges a reading against a stored row, so that batching never decides between
+ * a duplicate and a conflict: float8 equality for °F (-0 equals 0, NaN equals NaN) and jsonb
+ * equality for `extra`.
+ */
 function sameContent(a: StorableReading, b: StorableReading): boolean {
+  const fahrenheitA = a.content.temperature_f;
+  const fahrenheitB = b.content.temperature_f;
   return (
     a.type === b.type &&
-    Object.is(a.content.temperature_f, b.content.temperature_f) &&
-    JSON.stringify(a.extra ?? null) === JSON.stringify(b.extra ?? null)
+    (fahrenheitA === fahrenheitB || Object.is(fahrenheitA, fahrenheitB)) &&
+    sameExtra(a.extra, b.extra)
+  );
+}
+
+/**
+ * Whether two `extra` values make equal jsonb: compared as the JSON they are sent as (no
+ * `extra` is SQL NULL), where the order of an object's keys does not matter. Equal texts are
+ * equal jsonb; only different texts are parsed back and compared.
+ */
+function sameExtra(a: StorableReading['extra'], b: StorableReading['extra']): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const textA = JSON.stringify(a);
+  const textB = JSON.stringify(b);
+  return textA === textB || sameJson(JSON.parse(textA), JSON.parse(textB));
+}
+
+/**
+ * jsonb equality of two parsed JSON values: arrays in order, objects by key in any order.
+ * Numbers compare as numbers: a double's JSON text is the shortest that reads back as it, so
+ * two doubles are equal exactly when the numerics jsonb reads from their texts are.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item: unknown, i) => sameJson(item, b[i]))
+    );
+  }
+  const objectA = a as Record<string, unknown>;
+  const objectB = b as Record<string, unknown>;
+  const keys = Object.keys(objectA);
+  return (
+    keys.length === Object.keys(objectB).length &&
+    keys.every((key) => Object.hasOwn(objectB, key) && sameJson(objectA[key], objectB[key]))
   );
 }
 
@@ -268,6 +336,14 @@ function textArray(values: readonly (string | undefined)[]): string {
     else literal += NEEDS_ESCAPE.test(value) ? `"${value.replace(/[\\"]/g, '\\$&')}"` : `"${value}"`;
   }
   return `${literal}}`;
+}
+
+/**
+ * A jsonb[] parameter of JSON texts, a missing value NULL; null when every value is missing
+ * (the usual batch), for no array of NULLs to parse: `unnest` pads a missing array with NULLs.
+ */
+function jsonbArray(values: readonly (string | undefined)[]): string | null {
+  return values.some((value) => value !== undefined) ? textArray(values) : null;
 }
 
 /** Whether every value is a string without a quote or backslash; a value equal to the one before (a batch's types) is not tested again. */

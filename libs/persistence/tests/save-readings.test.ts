@@ -1,6 +1,6 @@
 import { parseMeasurementTime, type EnrichedSensorReading, type MeasurementTime } from '@sensors/sensor-model';
 import type { StoredReadingRow } from '@sensors/testing';
-import { createDataSource, isDataError, saveReadings } from '../src';
+import { createDataSource, isDataError, saveReadings, type SaveReport, type StorableReading } from '../src';
 import { enrichedReading } from './readings';
 import { useMigratedDatabase } from './migrated-database';
 
@@ -105,6 +105,118 @@ describe('saveReadings', () => {
     expect(report).toMatchObject({ stored: 2, duplicates: 1, rejected: [{ index: 2, code: 'conflicting-reading' }] });
     expect(await storedRows(['twice-1', 'twice-2'])).toHaveLength(2);
   });
+
+  it.each([
+    ['it reads them', false],
+    ['they are given', true],
+  ])(
+    'tells apart readings of one id in one batch whose times differ below the millisecond (when %s)',
+    async (_, given) => {
+      const texts = ['2019-06-24T15:00:00.000001Z', '2019-06-24T15:00:00.000002Z', '2019-06-24T15:00:00.000003Z'];
+      const id = `submilli-${given}`;
+      const batch = texts.map((time, i) =>
+        enrichedReading(id, { time_of_measurement: time, temperature_f: i < 2 ? 1 : 2, temperature_c: 0 }),
+      );
+      const times = given ? texts.map((time) => parseMeasurementTime(time) as MeasurementTime) : undefined;
+      expect(await saveReadings(migrated.dataSource, batch, { times })).toEqual({
+        stored: 3,
+        duplicates: 0,
+        rejected: [],
+      });
+
+      const rows: { utc: string; temperature_f: number }[] = await migrated.dataSource.query(
+        "SELECT to_char(measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS utc, temperature_f FROM sensor_readings WHERE id = $1 ORDER BY measured_at",
+        [id],
+      );
+      expect(rows).toEqual([
+        { utc: '2019-06-24 15:00:00.000001', temperature_f: 1 },
+        { utc: '2019-06-24 15:00:00.000002', temperature_f: 1 },
+        { utc: '2019-06-24 15:00:00.000003', temperature_f: 2 },
+      ]);
+    },
+  );
+
+  it('takes readings of one id in one batch at the instant they are stored for repeats, however the time is written', async () => {
+    const batch = [
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24T15:00:00.0000011Z' }),
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24T17:00:00.000001+02:00' }),
+      enrichedReading('same-instant', { time_of_measurement: '2019-06-24 15:00:00,0000019', temperature_f: 1 }),
+    ];
+    expect(await saveReadings(migrated.dataSource, batch)).toEqual({
+      stored: 1,
+      duplicates: 1,
+      rejected: [{ index: 2, code: 'conflicting-reading', message: expect.stringContaining('temperature_f 90') }],
+    });
+  });
+
+  // A repeat in another batch is compared with the stored row by the database (float8 and jsonb
+  // equality); a repeat in the same batch must be judged alike, whichever comes first.
+  it.each<[string, Variant, Variant, 'duplicate' | 'conflict']>([
+    ['temperature_f -0 and 0', { temperature_f: -0 }, { temperature_f: 0 }, 'duplicate'],
+    ['temperature_f NaN twice', { temperature_f: NaN }, { temperature_f: NaN }, 'duplicate'],
+    ['extra keys in another order', { extra: { a: 1, b: 2 } }, { extra: { b: 2, a: 1 } }, 'duplicate'],
+    [
+      'nested keys in another order',
+      { extra: { list: [{ x: 1, y: [true, null] }] } },
+      { extra: { list: [{ y: [true, null], x: 1 }] } },
+      'duplicate',
+    ],
+    ['an extra number -0 and 0', { extra: { a: -0 } }, { extra: { a: 0 } }, 'duplicate'],
+    ['temperature_f 1 and 2', { temperature_f: 1 }, { temperature_f: 2 }, 'conflict'],
+    ['an array in another order', { extra: { a: [1, 2] } }, { extra: { a: [2, 1] } }, 'conflict'],
+    ['a number and a string', { extra: { a: 1 } }, { extra: { a: '1' } }, 'conflict'],
+    ['a null member and none', { extra: { a: null, b: 1 } }, { extra: { b: 1, c: null } }, 'conflict'],
+    ['an empty extra and none', { extra: {} }, {}, 'conflict'],
+  ])('judges a repeat with %s alike within one batch and across batches', async (name, first, second, expected) => {
+    const outcomes: Record<string, string> = {};
+    for (const [order, [a, b]] of [
+      ['in order', [first, second]],
+      ['reversed', [second, first]],
+    ] as const) {
+      const together = `together-${order}-${name}`;
+      const batch = [variantReading(together, a), variantReading(together, b)];
+      outcomes[`one batch, ${order}`] = outcome(await saveReadings(migrated.dataSource, batch), 1);
+      const apart = `apart-${order}-${name}`;
+      await saveReadings(migrated.dataSource, [variantReading(apart, a)]);
+      const report = await saveReadings(migrated.dataSource, [variantReading(apart, b)]);
+      outcomes[`two batches, ${order}`] = outcome(report, 0);
+    }
+    expect(outcomes).toEqual({
+      'one batch, in order': expected,
+      'one batch, reversed': expected,
+      'two batches, in order': expected,
+      'two batches, reversed': expected,
+    });
+  });
+
+  it.each([
+    ['other content twice', [20, 20], ['conflict', 'conflict']],
+    ['other content, then the stored content', [20, 90], ['conflict', 'duplicate']],
+    ['the stored content, then other content', [90, 20], ['duplicate', 'conflict']],
+  ])(
+    'judges readings of a stored key against the stored row, in one batch as one by one: %s',
+    async (name, fahrenheits, expected) => {
+      const id = `stored-key-${name}`;
+      await saveReadings(migrated.dataSource, [enrichedReading(id)]);
+      const readings = fahrenheits.map((temperature_f) => enrichedReading(id, { temperature_f }));
+
+      const together = await saveReadings(migrated.dataSource, readings);
+      const oneByOne = [];
+      for (const reading of readings) oneByOne.push(outcome(await saveReadings(migrated.dataSource, [reading]), 0));
+
+      expect(together).toEqual({
+        stored: 0,
+        duplicates: expected.filter((verdict) => verdict === 'duplicate').length,
+        rejected: expected.flatMap((verdict, index) =>
+          verdict === 'conflict'
+            ? [{ index, code: 'conflicting-reading', message: expect.stringMatching(/stored .*temperature_f 90,/) }]
+            : [],
+        ),
+      });
+      expect(oneByOne).toEqual(expected);
+      expect((await storedRows([id])).map((row) => row.temperature_f)).toEqual([90]);
+    },
+  );
 
   it('keeps unknown fields in extra, and a difference in them is a conflict', async () => {
     const reading = { ...enrichedReading('extra-1'), extra: { humidity_pct: 41, nested: { a: [1, 'two'] } } };
@@ -288,3 +400,20 @@ describe('saveReadings', () => {
     expect({ count, sum }).toEqual({ count: 20_000, sum: (19_999 * 20_000) / 2 });
   });
 });
+
+/** How a reading differs from `enrichedReading`'s. */
+interface Variant {
+  temperature_f?: number;
+  extra?: Record<string, unknown>;
+}
+
+function variantReading(id: string, { temperature_f = 90, extra }: Variant): StorableReading {
+  return { ...enrichedReading(id, { temperature_f }), extra };
+}
+
+/** What became of the reading at `index` of a batch whose other readings were all new. */
+function outcome(report: SaveReport, index: number): string {
+  const rejected = report.rejected.find((rejection) => rejection.index === index);
+  if (rejected) return rejected.code === 'conflicting-reading' ? 'conflict' : rejected.code;
+  return report.duplicates === 1 ? 'duplicate' : `stored ${report.stored}`;
+}

@@ -11,12 +11,15 @@ import {
 } from './measurement-time';
 import type { SensorReading } from './sensor-reading';
 import { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
+import { storableTextProblem } from './storable-text-problem';
 import { unknownFieldsOf } from './unknown-fields-of';
 
 const WHOLE = '(reading)';
 const KNOWN_FIELDS = new Set(['id', 'type', 'content']);
 /** How deep an unknown field's value may nest: a measurement, not a document. */
 const MAX_EXTRA_DEPTH = 8;
+const SHAPE_PROBLEM = `must be a JSON value nested at most ${MAX_EXTRA_DEPTH} levels deep, without a __proto__ key`;
+const FINITE_PROBLEM = `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity, which jsonb cannot store`;
 /** Constraints that say a value is of the wrong type: when one fails, the others say nothing true. */
 const TYPE_CONSTRAINTS = ['isString', 'isNumber', 'isObject', 'equals'];
 
@@ -26,7 +29,9 @@ export type UnknownFields = 'keep' | 'reject';
 export interface ParseSensorReadingOptions {
   /**
    * `keep` (the default): carry them in the reading's `extra`; `reject`: refuse the reading,
-   * naming them. Either way a value nested deeper than 8 levels, or a `__proto__` key, is refused.
+   * naming them. Either way what jsonb would refuse or change is refused: a text or name holding
+   * NUL or a lone surrogate, a number that is not finite, a value nested deeper than 8 levels or
+   * holding a `__proto__` key.
    */
   unknownFields?: UnknownFields;
 }
@@ -172,34 +177,84 @@ function extraProblems(extra: Record<string, unknown>, unknownFields: UnknownFie
         value,
         problem: 'is not a field the model knows (the publisher runs with --unknown-fields reject)',
       });
-    } else if (name === '__proto__' || !isPlainJson(value)) {
-      problems.push({
-        field,
-        value,
-        problem: `must be a JSON value nested at most ${MAX_EXTRA_DEPTH} levels deep, without a __proto__ key`,
-      });
+      continue;
     }
+    const problem =
+      name === '__proto__'
+        ? { field, value, problem: SHAPE_PROBLEM }
+        : (nameProblem('content', name) ?? extraValueProblem(field, value));
+    if (problem) problems.push(problem);
   }
   return problems;
 }
 
-/** Whether a value nests at most MAX_EXTRA_DEPTH levels and has no `__proto__` key, checked without recursion. */
-function isPlainJson(value: unknown): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
+/**
+ * The first thing in an unknown field's value that jsonb would refuse or store as something
+ * else, walked without recursion: a text or a name holding NUL or a lone surrogate, a number
+ * that is not finite (JSON.parse reads `1e999` as Infinity), a value that is not JSON; or a
+ * value nested deeper than MAX_EXTRA_DEPTH levels or holding a `__proto__` key. -0 passes: it
+ * equals 0, which is what JSON.stringify and jsonb write for it.
+ */
+function extraValueProblem(field: string, value: unknown): ReadingProblem | undefined {
+  if (typeof value !== 'object' || value === null) return atFault(field, value, scalarProblem(value));
+  // Containers only: a scalar is judged where it is found, its path written only if it is at fault.
+  const stack: [object, number, string][] = [[value, 1, field]];
   while (stack.length > 0) {
-    const [item, depth] = stack.pop() as [unknown, number];
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth > MAX_EXTRA_DEPTH) return false;
+    const [item, depth, path] = stack.pop() as [object, number, string];
+    if (depth > MAX_EXTRA_DEPTH) return { field, value, problem: SHAPE_PROBLEM };
     if (Array.isArray(item)) {
-      for (const element of item) stack.push([element, depth + 1]);
+      for (let i = item.length - 1; i >= 0; i--) {
+        const element: unknown = item[i];
+        if (typeof element === 'object' && element !== null) {
+          stack.push([element, depth + 1, `${path}[${i}]`]);
+          continue;
+        }
+        const problem = scalarProblem(element);
+        if (problem) return { field: `${path}[${i}]`, value: element, problem };
+      }
       continue;
     }
-    for (const key of Object.keys(item)) {
-      if (key === '__proto__') return false;
-      stack.push([(item as Record<string, unknown>)[key], depth + 1]);
+    const names = Object.keys(item);
+    for (const name of names) {
+      if (name === '__proto__') return { field, value, problem: SHAPE_PROBLEM };
+      const problem = nameProblem(path, name);
+      if (problem) return problem;
+    }
+    for (let i = names.length - 1; i >= 0; i--) {
+      const child: unknown = (item as Record<string, unknown>)[names[i]];
+      if (typeof child === 'object' && child !== null) {
+        stack.push([child, depth + 1, `${path}.${names[i]}`]);
+        continue;
+      }
+      const problem = scalarProblem(child);
+      if (problem) return { field: `${path}.${names[i]}`, value: child, problem };
     }
   }
-  return true;
+  return undefined;
+}
+
+/** A name of an unknown field, or of a field within one, that jsonb cannot store; named by the path of its object. */
+function nameProblem(path: string, name: string): ReadingProblem | undefined {
+  const problem = storableTextProblem(name);
+  return atFault(path, name, problem && `has a field name that ${problem}`);
+}
+
+/** Why jsonb could not store a value that is neither an object nor an array as it is, or undefined when it can. */
+function scalarProblem(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return storableTextProblem(value);
+    case 'number':
+      return Number.isFinite(value) ? undefined : FINITE_PROBLEM;
+    case 'boolean':
+      return undefined;
+    default:
+      return value === null ? undefined : 'must be a JSON value';
+  }
+}
+
+function atFault(field: string, value: unknown, problem: string | undefined): ReadingProblem | undefined {
+  return problem === undefined ? undefined : { field, value, problem };
 }
 
 function decode(input: unknown): unknown {

@@ -8,10 +8,12 @@ import {
   Min,
   ValidateBy,
   ValidateNested,
+  type ValidationArguments,
 } from 'class-validator';
 import { isMeasurementTimeProblem, parseMeasurementTime } from './measurement-time';
 import { ABSOLUTE_ZERO_F, MAX_ID_LENGTH, MAX_TEMPERATURE_F, SENSOR_TYPE } from './sensor-reading';
 import type { SensorReading, SensorReadingContent } from './sensor-reading';
+import { LONE_SURROGATE_PROBLEM, NUL_PROBLEM, hasNoNul } from './storable-text-problem';
 
 /**
  * A rule on text alone (a value of another type is IsString's to report), as one plain call:
@@ -41,9 +43,21 @@ function hasAtMostCodePoints(text: string, max: number): boolean {
   return true;
 }
 
+/** What is wrong with a temperature that is not a finite number, said of what it is instead. */
+function notFiniteNumber({ value }: ValidationArguments): string {
+  if (typeof value === 'number') {
+    return Number.isNaN(value)
+      ? 'must be a finite number, not NaN'
+      : `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity`;
+  }
+  if (value === null) return 'must be a finite number, not null';
+  if (Array.isArray(value)) return 'must be a finite number, not an array';
+  return `must be a finite number, not ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}`;
+}
+
 /** The declared rules for `content`. */
 export class SensorReadingContentDto implements SensorReadingContent {
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a finite number, not a string' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: notFiniteNumber })
   @Min(ABSOLUTE_ZERO_F, { message: `must not lie below absolute zero (${ABSOLUTE_ZERO_F} °F)` })
   @Max(MAX_TEMPERATURE_F, { message: `must not exceed ${MAX_TEMPERATURE_F} °F` })
   temperature_f!: number;
@@ -69,10 +83,8 @@ export class SensorReadingDto implements SensorReading {
     (text) => hasAtMostCodePoints(text, MAX_ID_LENGTH),
     () => `must be at most ${MAX_ID_LENGTH} characters (Unicode code points)`,
   )
-  @TextRule('notContainsNul', (text) => !text.includes('\u0000'), () => 'must not contain a NUL character')
-  // Lone UTF-16 surrogates cannot be encoded as UTF-8: two different ids would reach the
-  // database as the same replacement character.
-  @TextRule('isWellFormedText', (text) => text.isWellFormed(), () => 'must be well-formed Unicode (no lone surrogate)')
+  @TextRule('notContainsNul', hasNoNul, () => NUL_PROBLEM)
+  @TextRule('isWellFormedText', (text) => text.isWellFormed(), () => LONE_SURROGATE_PROBLEM)
   id!: string;
 
   @Equals(SENSOR_TYPE, { message: `must be "${SENSOR_TYPE}"` })

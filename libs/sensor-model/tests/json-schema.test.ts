@@ -34,6 +34,12 @@ const battery: [string, unknown][] = [
   ['a numeric time', withContent({ time_of_measurement: 1561388400 })],
   ['an unknown field of content', withContent({ humidity_pct: 41 })],
   ['a top-level unknown field', { ...valid, humidity_pct: 41 }],
+  ['an unknown field of every JSON type', withContent({ a: [1, -0, 'x', true, null, { b: '🌡' }], temperature_c: 32 })],
+  ['an unknown field with NUL', withContent({ note: 'a\u0000b' })],
+  ['an unknown field with a lone surrogate', withContent({ note: '\ud800' })],
+  ['a nested unknown field with NUL', withContent({ a: { b: ['x\u0000'] } })],
+  ['an unknown field named with NUL', withContent({ 'a\u0000b': 1 })],
+  ['a nested field named with a lone surrogate', withContent({ a: [{ '\udc00': 1 }] })],
 ];
 
 function ajvWithFormat(): Ajv {

@@ -74,6 +74,39 @@ describe('parseSensorReading', () => {
     expect(problemsOf(withContent({ a: { b: JSON.parse('{"__proto__":1}') as unknown } }))).toHaveLength(1);
   });
 
+  it.each([
+    ['a NUL in a string', '"note":"a\\u0000b"', 'content.note', 'a\u0000b', 'must not contain a NUL character'],
+    ['a lone surrogate in a string', '"note":"\\ud800"', 'content.note', '\ud800', 'no lone surrogate'],
+    ['a NUL in a nested string', '"a":{"b":[1,"x\\u0000"]}', 'content.a.b[1]', 'x\u0000', 'NUL character'],
+    ['a NUL in a name', '"a\\u0000b":1', 'content', 'a\u0000b', 'field name that must not contain a NUL'],
+    ['a lone surrogate in a nested name', '"a":[{"\\udc00":1}]', 'content.a[0]', '\udc00', 'no lone surrogate'],
+    ['a number beyond a double', '"x":1e999', 'content.x', Infinity, 'must be a finite number'],
+    ['a nested number beyond a double', '"x":[-1e999]', 'content.x[0]', -Infinity, 'must be a finite number'],
+  ])('refuses an unknown field that jsonb cannot store as sent: %s', (_, extra, field, value, problem) => {
+    const input = `{"id":"r1","type":"Sensor","content":{"temperature_f":1,"time_of_measurement":"2019-06-24T15:00:00","ok":1,${extra}}}`;
+    expect(problemsOf(input)).toEqual([{ field, value, problem: expect.stringContaining(problem) }]);
+    // The message names the field and shows the value with JSON's escapes, never a raw NUL.
+    const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+    expect(() => parseSensorReading(input)).toThrow(`${field} `);
+    expect(() => parseSensorReading(input)).toThrow(`(got ${shown})`);
+  });
+
+  it('refuses a value of an unknown field that is not JSON', () => {
+    expect(problemsOf(withContent({ x: NaN, y: [undefined], z: 1n }))).toEqual([
+      expect.objectContaining({ field: 'content.x', value: NaN }),
+      expect.objectContaining({ field: 'content.y[0]', value: undefined }),
+      expect.objectContaining({ field: 'content.z', value: 1n }),
+    ]);
+  });
+
+  it('keeps -0 in an unknown field, a number equal to the 0 that JSON and jsonb write for it', () => {
+    const reading = parseSensorReading(
+      '{"id":"r1","type":"Sensor","content":{"temperature_f":1,"time_of_measurement":"2019-06-24T15:00:00","x":-0.0}}',
+    );
+    expect(reading.extra).toEqual({ x: -0 });
+    expect(JSON.stringify(reading.extra)).toBe('{"x":0}');
+  });
+
   it('refuses fields beside id, type and content', () => {
     expect(problemsOf({ ...valid, humidity_pct: 41 })).toEqual([
       expect.objectContaining({
@@ -173,8 +206,12 @@ describe('parseSensorReading', () => {
 
   it.each([
     ['a string', '90', 'must be a finite number, not a string'],
-    ['NaN', NaN, 'must be a finite number, not a string'],
-    ['Infinity', Infinity, 'must be a finite number, not a string'],
+    ['NaN', NaN, 'must be a finite number, not NaN'],
+    ['Infinity', Infinity, 'must be a finite number: beyond ±1.7976931348623157e+308 JSON reads as Infinity'],
+    ['null', null, 'must be a finite number, not null'],
+    ['true', true, 'must be a finite number, not a boolean'],
+    ['an array', [90], 'must be a finite number, not an array'],
+    ['an object', { f: 90 }, 'must be a finite number, not an object'],
     ['below absolute zero', -500, 'must not lie below absolute zero (-459.67 °F)'],
     ['whose Celsius would overflow', 1.7e308, 'must not exceed 1000000000 °F'],
   ])('rejects a temperature_f of %s', (_, temperature, problem) => {

@@ -81,6 +81,12 @@ export function createHttpSource(options: HttpSourceOptions): FastifyInstance {
     stats.httpRequestsByStatus[status] = (stats.httpRequestsByStatus[status] ?? 0) + 1;
   });
   app.setErrorHandler<FastifyError>(async (err, _request, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return fail(reply, 413, `the body is larger than the limit of ${options.bodyLimit} bytes (--http-body-limit)`);
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return fail(reply, 415, `the content-type must be application/json or ${NDJSON}`);
+    }
     if ((err.statusCode ?? 500) < 500) return reply.send(err);
     options.onError?.(err);
     return fail(reply, 500, "the publisher failed; see its log ('http request failed')");
