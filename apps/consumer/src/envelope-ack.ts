@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@sensors/sensor-model';
+import { DEAD_LETTER_HEADERS, envelopeItems } from '@sensors/sensor-model';
 import type { DeadLetterReason, Delivery } from '@sensors/messaging';
 import { stringifyJson } from './stringify-json';
 
@@ -53,10 +53,11 @@ export class EnvelopeAck implements ReadingOrigin {
    * Dead-letters the reading at `index` in its wire form, as the envelope carries it: not as it
    * was stored (enriched, unknown fields moved to `extra`), which validation refuses, so that a
    * replay is judged as the reading was. The message's bytes, held until it is acked, are read
-   * again for that, once per envelope.
+   * again for that, once per envelope, as envelope parsing read them (a byte order mark
+   * included): bytes it took cannot fail now.
    */
   deadLetter(reason: DeadLetterReason, index: number): Promise<boolean> {
-    this.received ??= (JSON.parse(this.delivery.content.toString()) as { readings: unknown[] }).readings;
+    this.received ??= envelopeItems(this.delivery.content);
     return this.deadLetterReading(index, Buffer.from(stringifyJson(this.received[index])), reason);
   }
 

@@ -487,6 +487,27 @@ describe('consumeReadings with envelopes', () => {
     expect(envelope.acked).toBe(true);
   });
 
+  it('dead-letters a refused reading of an envelope that starts with a byte order mark, and acks the envelope', async () => {
+    const { pipeline, queued } = pipelineWith(async () => 0, {
+      saveReadings: async () => ({
+        stored: 1,
+        duplicates: 0,
+        rejected: [{ index: 1, code: 'expired', message: 'measured before the retention horizon' }],
+      }),
+    });
+    const envelope = new FakeDelivery(
+      `\uFEFF{"readings":[${JSON.stringify(reading('a'))},${JSON.stringify(reading('old'))}]}`,
+      ENVELOPE_CONTENT_TYPE,
+    );
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    expect(envelope.parts.map((p) => [p.part.content.toString(), p.reason.code])).toEqual([
+      [JSON.stringify(reading('old')), 'expired'],
+    ]);
+    expect(envelope.acked).toBe(true);
+  });
+
   it('takes single readings and envelopes from the same queue', async () => {
     const { pipeline, queued } = pipelineWith(async (readings) => readings.length);
     const single = new FakeDelivery(reading('a'));

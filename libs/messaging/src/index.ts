@@ -15,6 +15,7 @@ export {
 export {
   DEFAULT_DEAD_LETTER_HEADERS,
   QueueConsumer,
+  deadLetterProperties,
   type DeadLetterHeaderNames,
   type DeadLetterPart,
   type DeadLetterReason,

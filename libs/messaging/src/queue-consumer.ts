@@ -430,8 +430,11 @@ class ChannelDelivery implements Delivery {
  */
 const NOT_DEAD_LETTERED = new Set(['expiration', 'userId']);
 
-/** The properties a message's dead letter is published with: the message's own, less {@link NOT_DEAD_LETTERED}. */
-function deadLetterProperties(properties: MessageProperties): Options.Publish {
+/**
+ * The properties a message's dead letter (or any copy of it kept for later) is published with:
+ * the message's own, less `expiration` and `userId` (see {@link NOT_DEAD_LETTERED}).
+ */
+export function deadLetterProperties(properties: MessageProperties): Options.Publish {
   return Object.fromEntries(
     Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_DEAD_LETTERED.has(name)),
   );

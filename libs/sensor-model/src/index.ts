@@ -28,6 +28,7 @@ export {
   type MessageFormat,
 } from './sensor-envelope';
 export {
+  envelopeItems,
   parseSensorEnvelope,
   type InvalidEnvelopeReading,
   type ParseSensorEnvelopeOptions,

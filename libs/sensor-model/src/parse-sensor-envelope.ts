@@ -56,12 +56,7 @@ export function parseSensorEnvelope(
   const { maxReadings = MAX_ENVELOPE_READINGS, maxBytes = MAX_ENVELOPE_BYTES } = options;
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
   if (bytes > maxBytes) throw new InvalidEnvelopeError(`is ${bytes} bytes, more than the ${maxBytes} allowed`);
-  const value = decode(input);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidEnvelopeError(`must be a JSON object with a "readings" array, not ${kindOf(value)}`);
-  }
-  const items = (value as Record<string, unknown>)['readings'];
-  if (!Array.isArray(items)) throw new InvalidEnvelopeError(`"readings" must be an array, not ${kindOf(items)}`);
+  const items = envelopeItems(input);
   if (items.length === 0) throw new InvalidEnvelopeError('"readings" is empty: an envelope holds at least one reading');
   if (items.length > maxReadings) {
     throw new InvalidEnvelopeError(`holds ${items.length} readings, more than the ${maxReadings} allowed`);
@@ -82,6 +77,26 @@ export function parseSensorEnvelope(
     }
   }
   return parsed;
+}
+
+/**
+ * The items of an envelope's `readings` array as it carries them: parsed JSON, not validated,
+ * read exactly as {@link parseSensorEnvelope} reads them (e.g. to dead-letter one of them in
+ * its wire form, from bytes that envelope parsing took). Throws {@link InvalidEnvelopeError}
+ * when the input is not UTF-8 JSON or not an object with a `readings` array; sizes and counts
+ * are not checked.
+ *
+ * @example
+ * envelopeItems('{"readings":[{"id":"r1"},7]}'); // [{ id: 'r1' }, 7]
+ */
+export function envelopeItems(input: Uint8Array | string): unknown[] {
+  const value = decode(input);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidEnvelopeError(`must be a JSON object with a "readings" array, not ${kindOf(value)}`);
+  }
+  const items = (value as Record<string, unknown>)['readings'];
+  if (!Array.isArray(items)) throw new InvalidEnvelopeError(`"readings" must be an array, not ${kindOf(items)}`);
+  return items;
 }
 
 function decode(input: Uint8Array | string): unknown {

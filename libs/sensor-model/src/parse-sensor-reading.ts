@@ -11,7 +11,7 @@ import {
 } from './measurement-time';
 import type { SensorReading } from './sensor-reading';
 import { SensorReadingContentDto, SensorReadingDto } from './sensor-reading.dto';
-import { storableTextProblem } from './storable-text-problem';
+import { INFINITY_PROBLEM, storableTextProblem } from './storable-text-problem';
 import { unknownFieldsOf } from './unknown-fields-of';
 
 const WHOLE = '(reading)';
@@ -19,7 +19,6 @@ const KNOWN_FIELDS = new Set(['id', 'type', 'content']);
 /** How deep an unknown field's value may nest: a measurement, not a document. */
 const MAX_EXTRA_DEPTH = 8;
 const SHAPE_PROBLEM = `must be a JSON value nested at most ${MAX_EXTRA_DEPTH} levels deep, without a __proto__ key`;
-const FINITE_PROBLEM = `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity, which jsonb cannot store`;
 /** Constraints that say a value is of the wrong type: when one fails, the others say nothing true. */
 const TYPE_CONSTRAINTS = ['isString', 'isNumber', 'isObject', 'equals'];
 
@@ -245,7 +244,7 @@ function scalarProblem(value: unknown): string | undefined {
     case 'string':
       return storableTextProblem(value);
     case 'number':
-      return Number.isFinite(value) ? undefined : FINITE_PROBLEM;
+      return Number.isFinite(value) ? undefined : INFINITY_PROBLEM;
     case 'boolean':
       return undefined;
     default:

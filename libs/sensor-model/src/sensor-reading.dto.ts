@@ -13,7 +13,7 @@ import {
 import { isMeasurementTimeProblem, parseMeasurementTime } from './measurement-time';
 import { ABSOLUTE_ZERO_F, MAX_ID_LENGTH, MAX_TEMPERATURE_F, SENSOR_TYPE } from './sensor-reading';
 import type { SensorReading, SensorReadingContent } from './sensor-reading';
-import { LONE_SURROGATE_PROBLEM, NUL_PROBLEM, hasNoNul } from './storable-text-problem';
+import { INFINITY_PROBLEM, LONE_SURROGATE_PROBLEM, NUL_PROBLEM, hasNoNul } from './storable-text-problem';
 
 /**
  * A rule on text alone (a value of another type is IsString's to report), as one plain call:
@@ -46,9 +46,7 @@ function hasAtMostCodePoints(text: string, max: number): boolean {
 /** What is wrong with a temperature that is not a finite number, said of what it is instead. */
 function notFiniteNumber({ value }: ValidationArguments): string {
   if (typeof value === 'number') {
-    return Number.isNaN(value)
-      ? 'must be a finite number, not NaN'
-      : `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity`;
+    return Number.isNaN(value) ? 'must be a finite number, not NaN' : INFINITY_PROBLEM;
   }
   if (value === null) return 'must be a finite number, not null';
   if (Array.isArray(value)) return 'must be a finite number, not an array';

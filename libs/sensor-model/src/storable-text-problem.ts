@@ -7,6 +7,12 @@ export const NUL_PROBLEM = 'must not contain a NUL character';
  */
 export const LONE_SURROGATE_PROBLEM = 'must be well-formed Unicode (no lone surrogate)';
 
+/**
+ * A number written beyond the doubles, which JSON reads as ±Infinity: jsonb would store null,
+ * and no temperature is that hot.
+ */
+export const INFINITY_PROBLEM = `must be a finite number: beyond ±${Number.MAX_VALUE} JSON reads as Infinity`;
+
 /** Whether a text holds no NUL character. */
 export function hasNoNul(text: string): boolean {
   return !text.includes('\u0000');

@@ -1,4 +1,10 @@
-import { InvalidEnvelopeError, InvalidSensorReadingError, MAX_ENVELOPE_READINGS, parseSensorEnvelope } from '../src';
+import {
+  InvalidEnvelopeError,
+  InvalidSensorReadingError,
+  MAX_ENVELOPE_READINGS,
+  envelopeItems,
+  parseSensorEnvelope,
+} from '../src';
 
 function reading(id: string, temperature_f: unknown = 90) {
   return { id, type: 'Sensor', content: { temperature_f, time_of_measurement: '2019-06-24T15:00:00' } };
@@ -75,5 +81,18 @@ describe('parseSensorEnvelope', () => {
     const many = envelope(Array.from({ length: MAX_ENVELOPE_READINGS + 1 }, (_, i) => reading(`r${i}`)));
     expect(refusal(many, { maxBytes: Infinity })).toContain(`holds 1001 readings, more than the 1000 allowed`);
     expect(refusal(envelope([reading('a')]), { maxBytes: 10 })).toMatch(/is \d+ bytes, more than the 10 allowed/);
+  });
+});
+
+describe('envelopeItems', () => {
+  it('reads the items as the envelope carries them, past a byte order mark, as parseSensorEnvelope does', () => {
+    const bytes = Buffer.from('\uFEFF{"readings":[{"id":"r1","extra_field":[1]},7]}');
+    expect(envelopeItems(bytes)).toEqual([{ id: 'r1', extra_field: [1] }, 7]);
+    expect(parseSensorEnvelope(bytes).count).toBe(2);
+  });
+
+  it('throws InvalidEnvelopeError where the envelope cannot be read', () => {
+    expect(() => envelopeItems('{"readings":{}}')).toThrow(InvalidEnvelopeError);
+    expect(() => envelopeItems(Buffer.from([0xff]))).toThrow(/UTF-8/);
   });
 });

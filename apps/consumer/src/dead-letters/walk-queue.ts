@@ -1,4 +1,5 @@
 import type { ChannelModel, ConfirmChannel, GetMessage, MessageProperties, Options } from 'amqplib';
+import { deadLetterProperties } from '@sensors/messaging';
 
 /** What {@link walkQueue} hands its work: the queue's messages one by one, and what to do with each. */
 export interface QueueWalk {
@@ -41,12 +42,8 @@ export class UncopiedMessagesError extends Error {
 
 const MAX_UNCONFIRMED_COPIES = 32;
 
-/**
- * Properties a copy does not take over as they are: set anew (`headers`, `deliveryMode`),
- * refused by the broker (`userId`, `clusterId`), or making the broker drop the copy
- * (`expiration`: a dead letter stays until someone removes it).
- */
-const NOT_COPIED = new Set(['headers', 'deliveryMode', 'userId', 'clusterId', 'expiration']);
+/** Properties a copy sets anew rather than take over: its headers and its persistence. */
+const SET_ANEW = new Set(['headers', 'deliveryMode']);
 
 /**
  * Headers the broker sets on each delivery of a quorum queue: bookkeeping of the original's
@@ -127,12 +124,12 @@ export async function walkQueue<T>(
 }
 
 /**
- * The properties a copy of a message is published with: the original's, persistent, without
- * the broker's delivery bookkeeping, without `userId`, which the broker accepts only from a
- * connection of that user, and without `expiration`, which would make the broker drop the copy.
+ * The properties a copy of a message is published with: those a dead letter takes over
+ * ({@link deadLetterProperties}: no `expiration`, no `userId`), persistent, without the
+ * broker's delivery bookkeeping in its headers.
  */
 export function copyProperties(properties: MessageProperties): Options.Publish {
-  const own = Object.entries(properties).filter(([name, value]) => value !== undefined && !NOT_COPIED.has(name));
+  const own = Object.entries(deadLetterProperties(properties)).filter(([name]) => !SET_ANEW.has(name));
   return {
     ...Object.fromEntries(own),
     headers: Object.fromEntries(
