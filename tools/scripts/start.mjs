@@ -1,7 +1,9 @@
 // The main job, `npm start`: brings up RabbitMQ and Postgres if they are down, creates the
 // database role and database, builds both apps and runs them until Ctrl-C, printing how many
 // readings Postgres holds every few seconds. Arguments after `--` go to the publisher, e.g.
-// `npm start -- --rate 1000`.
+// `npm start -- --rate 1000`. Ctrl-C stops the publisher, then the consumer (see supervise.mjs),
+// and `npm start` exits 0. package.json runs this with `exec`: npm's `sh` (dash on Debian and
+// Ubuntu) would otherwise die of the Ctrl-C once this script has exited, and npm with it (130).
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import pg from 'pg';

@@ -72,12 +72,12 @@ function databaseOptions(): Option[] {
     new Option('--database-url <url>', 'Postgres URL of the role that inserts and reads readings')
       .env('SENSORS_DATABASE_URL')
       .default(DEFAULT_DATABASE_URL, 'postgres://sensors_app:***@127.0.0.1:5432/sensors'),
-    new Option(
-      '--migration-database-url <url>',
-      'Postgres URL of the schema owner, for migrations (default: --database-url when that is set)',
-    )
+    new Option('--migration-database-url <url>', 'Postgres URL of the schema owner, for migrations')
       .env('SENSORS_DATABASE_MIGRATION_URL')
-      .default(DEFAULT_MIGRATION_DATABASE_URL, 'postgres://sensors_owner:***@127.0.0.1:5432/sensors'),
+      .default(
+        DEFAULT_MIGRATION_DATABASE_URL,
+        '--database-url when that is set, else postgres://sensors_owner:***@127.0.0.1:5432/sensors',
+      ),
     new Option('--migrate-on-start [bool]', 'apply database migrations at start-up')
       .env('SENSORS_MIGRATE_ON_START')
       .default(true)

@@ -111,15 +111,23 @@ export async function startConsumer(config: ConsumerConfig, context: ConsumerCon
 }
 
 /**
- * The `migrate` command: serves metrics and health while it connects to the database (retrying
- * until `stopping` aborts), applies the migrations and closes both.
+ * The `migrate` command: connects to the database (retrying until `stopping` aborts), applies the
+ * migrations and closes it. It serves no metrics or health: a one-shot command has nothing to
+ * report, and a consumer running on the same machine holds the port.
  */
 export async function migrateConsumerDatabase(config: ConsumerConfig, context: ConsumerContext): Promise<void> {
   const { log, stopping } = context;
-  const { ops } = await startMonitoring(config, log);
-  const database = log.child({ component: 'database' });
-  const dataSource = await connectDatabase(config.database, true, database, stopping.signal);
-  await Promise.all([ops.close(), dataSource.destroy()]);
+  warnOfDefaultPasswords(
+    { SENSORS_DATABASE_URL: config.database.url, SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl },
+    log,
+  );
+  const dataSource = await connectDatabase(
+    config.database,
+    true,
+    log.child({ component: 'database' }),
+    stopping.signal,
+  );
+  await dataSource.destroy();
 }
 
 /** What a running consumer's shutdown closes, in the order {@link closeConsumer} closes it. */
@@ -224,16 +232,24 @@ async function startOps(
 ): Promise<OpsServer> {
   const ops = await startOpsServer({ ...config.ops, registry, notReady: () => whyNotReady(started) });
   log.info({ metricsPort: ops.port, metricsHost: config.ops.metricsHost }, 'serving metrics and health');
-  for (const [setting, value] of Object.entries({
-    SENSORS_DATABASE_URL: config.database.url,
-    SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl,
-    SENSORS_AMQP_URL: config.amqp.urls.join(','),
-  })) {
+  warnOfDefaultPasswords(
+    {
+      SENSORS_DATABASE_URL: config.database.url,
+      SENSORS_DATABASE_MIGRATION_URL: config.database.migrationUrl,
+      SENSORS_AMQP_URL: config.amqp.urls.join(','),
+    },
+    log,
+  );
+  return ops;
+}
+
+/** Warns of each setting (comma-separated URLs, by their variable) that holds a default password. */
+function warnOfDefaultPasswords(settings: Record<string, string>, log: Logger): void {
+  for (const [setting, value] of Object.entries(settings)) {
     if (value.split(',').some(usesDefaultPassword)) {
       log.warn({ setting }, 'DEFAULT PASSWORD IN USE: fine on a laptop, never in production');
     }
   }
-  return ops;
 }
 
 /**

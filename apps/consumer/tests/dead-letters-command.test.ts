@@ -1,5 +1,6 @@
 import { connect } from 'amqplib';
 import { topologyFor } from '@sensors/messaging';
+import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import { freePort, testAmqpUrl, uniqueName } from '@sensors/testing';
 import { loadConsumerConfig } from '../src/config';
 import { runDeadLettersCommand } from '../src/dead-letters/dead-letters-command';
@@ -76,6 +77,24 @@ describe('readDeadLettersCommand', () => {
     expect(() => loadConsumerConfig(['dead-letters', 'migrate', '--limit', '3'], { exitOverride: true })).toThrow(
       /"migrate" takes neither/,
     );
+  });
+
+  it('refuses a reason no dead letter has, naming it and listing the known ones', () => {
+    const replay = (reason: string) =>
+      loadConsumerConfig(['dead-letters', 'replay', '--reason', reason], { exitOverride: true });
+    let refusal: unknown;
+    try {
+      replay('no-such-reason');
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/"no-such-reason".*invalid-reading.*repeated-crash.*maxlen.*unknown/),
+    });
+    for (const reason of [...Object.values(DEAD_LETTER_CODES), 'maxlen', 'rejected', 'unknown']) {
+      expect(replay(reason).deadLetters?.reason).toBe(reason);
+    }
   });
 
   it('reads migrate', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:net';
 import {
+  createTestDatabase,
   freePort,
   promtoolComplaints,
   scrapeMetrics,
@@ -161,6 +162,24 @@ describe('start-up', () => {
       expect(output).not.toMatch(/^\s+at /m);
     } finally {
       taken.close();
+    }
+  });
+
+  it('migrates with `consumer migrate` while another process holds the metrics port', async () => {
+    const db = await createTestDatabase('sensors_migrate');
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const consumer = start('consumer', ['migrate', '--metrics-port', String(port)], { SENSORS_DATABASE_URL: db.url });
+      expect(await consumer.exited).toBe(0);
+      const [{ migrated }] = await db.query<{ migrated: boolean }>(
+        "SELECT to_regclass('sensor_readings') IS NOT NULL AS migrated",
+      );
+      expect(migrated).toBe(true);
+    } finally {
+      taken.close();
+      await db.drop();
     }
   });
 

@@ -113,7 +113,7 @@ describe('Postgres over TLS', () => {
 
   it('migrates over TLS with sslmode=verify-full and sslrootcert in the URL', async () => {
     const url = `${cluster.urlFor('sensors', { name: role, password: 'tls' })}?sslmode=verify-full&sslrootcert=${certFile}`;
-    const consumer = startApp('consumer', ['migrate', '--metrics-port', '0'], { SENSORS_DATABASE_URL: url });
+    const consumer = startApp('consumer', ['migrate'], { SENSORS_DATABASE_URL: url });
     expect(await consumer.exited).toBe(0);
     const [{ count }] = await adminQuery<{ count: string }>(
       "SELECT count(*) FROM pg_tables WHERE tablename = 'sensor_readings'",
@@ -124,7 +124,7 @@ describe('Postgres over TLS', () => {
   });
 
   it('stops at start-up when the server refuses the role without TLS', async () => {
-    const consumer = startApp('consumer', ['migrate', '--metrics-port', '0'], {
+    const consumer = startApp('consumer', ['migrate'], {
       SENSORS_DATABASE_URL: cluster.urlFor('sensors', { name: role, password: 'tls' }),
     });
     expect(await consumer.exited).toBe(1);

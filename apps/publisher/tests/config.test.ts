@@ -78,7 +78,7 @@ describe('loadPublisherConfig', () => {
 
   it('rejects a broker URL of another scheme without echoing it', () => {
     expect(() => load(['--amqp-url', 'http://user:pw@host'])).toThrow(
-      /^(?!.*pw@).*--amqp-url.*must be a amqp or amqps URL/,
+      /^(?!.*pw@).*--amqp-url.*must be an amqp or amqps URL/,
     );
   });
 

@@ -60,8 +60,18 @@ export function readUrlList(program: Command, key: string, schemes: readonly str
       program.error(`error: ${label} is not a URL like ${schemes[0]}://user:password@host:port (value hidden).`);
     }
     if (scheme !== undefined && !schemes.includes(scheme)) {
-      program.error(`error: ${label} must be a ${schemes.join(' or ')} URL, not ${scheme} (value hidden).`);
+      program.error(
+        `error: ${label} must be ${article(schemes[0])} ${schemes.join(' or ')} URL, not ${scheme} (value hidden).`,
+      );
     }
   }
   return urls;
+}
+
+/**
+ * "an" before a vowel sound: a word starting with a vowel (amqp), or a scheme read letter by
+ * letter from one whose name starts with one (mqtt, http); "a" otherwise (postgres).
+ */
+function article(word: string | undefined): 'a' | 'an' {
+  return /^([aeiou]|[fhlmnrsx][^aeiouy])/i.test(word ?? '') ? 'an' : 'a';
 }

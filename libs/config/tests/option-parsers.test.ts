@@ -58,8 +58,15 @@ describe('readUrlList', () => {
 
   it('rejects another scheme, naming the option and its variable', () => {
     expect(() => readUrlList(program('http://a'), 'amqpUrl', ['amqp', 'amqps'])).toThrow(
-      "option '--amqp-url' (env SENSORS_AMQP_URL) must be a amqp or amqps URL, not http",
+      "option '--amqp-url' (env SENSORS_AMQP_URL) must be an amqp or amqps URL, not http",
     );
+  });
+
+  it.each([
+    [['postgres', 'postgresql'], 'a postgres or postgresql URL'],
+    [['mqtt', 'mqtts'], 'an mqtt or mqtts URL'],
+  ])('reads the article as the scheme is said: %j', (schemes, wanted) => {
+    expect(() => readUrlList(program('http://a'), 'amqpUrl', schemes)).toThrow(`must be ${wanted}, not http`);
   });
 
   it('never repeats a malformed value, which may be a password', () => {
