@@ -20,8 +20,9 @@ const SIGNALS = /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']);
  */
 
 /**
- * Starts `apps` in order and resolves with the exit code for the caller: 0 when they were
- * stopped on request or all finished with 0, else the first failure's code (1 for a signal).
+ * Starts `apps` in order and resolves with the exit code for the caller: 0 when they all
+ * finished with 0 or stopped cleanly on request, else the first failure's code (1 for a signal),
+ * an unclean stop (an app exiting non-zero after its SIGTERM) included.
  * @param {readonly App[]} apps
  * @param {{ log?: (line: string) => void }} [options]
  * @returns {Promise<number>}
@@ -69,7 +70,10 @@ export function supervise(apps, { log = console.log } = {}) {
     child.on('exit', (code, signal) => {
       running.delete(entry);
       log(`${app.name} exited (${signal ?? code})`);
-      if (stopping) return stopNext();
+      if (stopping) {
+        if (exitCode === 0 && code !== 0) exitCode = code ?? 1;
+        return stopNext();
+      }
       if (code !== 0) return stopAll(code ?? 1);
       // Finished its work (a publisher run with --count): the others go on until stopped.
       if (running.size === 0) done(exitCode);

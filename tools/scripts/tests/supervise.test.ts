@@ -129,6 +129,20 @@ describe('supervise', () => {
     expect(pids(run.output()).filter(alive)).toEqual([]);
   });
 
+  it('exits non-zero when an app stops uncleanly on request, after stopping the others in order', async () => {
+    const unclean = `process.stdout.write('pid ' + process.pid + '\\n');
+process.on('SIGTERM', () => process.exit(4));
+setInterval(() => undefined, 1000);`;
+    const run = superviseApps({ consumer: longRunning, publisher: unclean });
+    await bothStarted(run);
+    run.child.kill('SIGTERM');
+    const [code] = (await once(run.child, 'exit')) as [number | null];
+    expect(code).toBe(4);
+    expect(run.output()).toContain('publisher exited (4)');
+    expect(run.output().match(/^stopped \d+$/gm)).toHaveLength(1);
+    expect(pids(run.output()).filter(alive)).toEqual([]);
+  });
+
   it('stops every app on SIGTERM and exits 0', async () => {
     const run = superviseApps({ consumer: longRunning, publisher: longRunning });
     await bothStarted(run);
