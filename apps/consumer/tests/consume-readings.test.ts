@@ -1,4 +1,5 @@
 import type { DeadLetterPart, DeadLetterReason, Delivery } from '@sensors/messaging';
+import type { RejectedReading } from '@sensors/persistence';
 import { ENVELOPE_CONTENT_TYPE, parseSensorReading, type EnrichedSensorReading } from '@sensors/sensor-model';
 import {
   MAX_MESSAGE_BYTES,
@@ -460,26 +461,28 @@ describe('consumeReadings with envelopes', () => {
     expect(stats).toMatchObject({ stored: 1, deadLettered: 2 });
   });
 
+  /** Sends `body`, an envelope of two readings, through a write that refuses its second with `code`. */
+  async function refuseSecondOf(body: string, code: RejectedReading['code']): Promise<FakeDelivery> {
+    const { pipeline, queued } = pipelineWith(async () => 0, {
+      saveReadings: async () => ({ stored: 1, duplicates: 0, rejected: [{ index: 1, code, message: 'refused' }] }),
+    });
+    const envelope = new FakeDelivery(body, ENVELOPE_CONTENT_TYPE);
+    pipeline.onMessage(envelope);
+    await pipeline.writeBatch(queued);
+    await settle();
+    return envelope;
+  }
+
   it('dead-letters a reading of an envelope refused at storage as the envelope carries it, so that a replay validates', async () => {
     const sent = {
       id: 'conflicting',
       type: 'Sensor',
       content: { humidity_pct: 41, temperature_f: 90, time_of_measurement: '2019-06-24T15:00:00' },
     };
-    const { pipeline, queued } = pipelineWith(async () => 0, {
-      saveReadings: async () => ({
-        stored: 1,
-        duplicates: 0,
-        rejected: [{ index: 1, code: 'conflicting-reading', message: 'stored with other content' }],
-      }),
-    });
-    const envelope = new FakeDelivery(
+    const envelope = await refuseSecondOf(
       `{"readings":[${JSON.stringify(reading('a'))}, ${JSON.stringify(sent)}]}`,
-      ENVELOPE_CONTENT_TYPE,
+      'conflicting-reading',
     );
-    pipeline.onMessage(envelope);
-    await pipeline.writeBatch(queued);
-    await settle();
     expect(envelope.parts.map((p) => [p.part.messageId, p.reason.code])).toEqual([['m1#1', 'conflicting-reading']]);
     const deadLetter = envelope.parts[0].part.content;
     expect(deadLetter.toString()).toBe(JSON.stringify(sent));
@@ -488,20 +491,10 @@ describe('consumeReadings with envelopes', () => {
   });
 
   it('dead-letters a refused reading of an envelope that starts with a byte order mark, and acks the envelope', async () => {
-    const { pipeline, queued } = pipelineWith(async () => 0, {
-      saveReadings: async () => ({
-        stored: 1,
-        duplicates: 0,
-        rejected: [{ index: 1, code: 'expired', message: 'measured before the retention horizon' }],
-      }),
-    });
-    const envelope = new FakeDelivery(
+    const envelope = await refuseSecondOf(
       `\uFEFF{"readings":[${JSON.stringify(reading('a'))},${JSON.stringify(reading('old'))}]}`,
-      ENVELOPE_CONTENT_TYPE,
+      'expired',
     );
-    pipeline.onMessage(envelope);
-    await pipeline.writeBatch(queued);
-    await settle();
     expect(envelope.parts.map((p) => [p.part.content.toString(), p.reason.code])).toEqual([
       [JSON.stringify(reading('old')), 'expired'],
     ]);

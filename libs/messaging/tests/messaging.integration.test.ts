@@ -1,4 +1,4 @@
-import { connect, type ChannelModel } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import {
   closeBrokerConnections,
   countQueueMessages,
@@ -36,6 +36,24 @@ function open(connectionName: string): BrokerConnection {
   });
   opened.push(connection);
   return connection;
+}
+
+/**
+ * A consumer that dead-letters every message as `invalid-reading`, recording whether each dead
+ * letter was confirmed, and a confirm channel of the test's own on the declared topology.
+ */
+async function deadLetterEverything(): Promise<{ confirmed: boolean[]; channel: ConfirmChannel }> {
+  const connection = open(uniqueName('both'));
+  const confirmed: boolean[] = [];
+  new QueueConsumer(connection, {
+    topology,
+    onMessage: (delivery) =>
+      void delivery.deadLetter({ code: 'invalid-reading', message: 'not json' }).then((c) => confirmed.push(c)),
+  });
+  connection.start();
+  const channel = await admin.createConfirmChannel();
+  await declareTopology(channel, topology);
+  return { confirmed, channel };
 }
 
 function message(id: string) {
@@ -243,16 +261,7 @@ describe('QueueConsumer', () => {
   });
 
   it('dead-letters a message whose headers do not fit again without them, marked cut', async () => {
-    const connection = open(uniqueName('both'));
-    const confirmed: boolean[] = [];
-    new QueueConsumer(connection, {
-      topology,
-      onMessage: (delivery) =>
-        void delivery.deadLetter({ code: 'invalid-reading', message: 'not json' }).then((c) => confirmed.push(c)),
-    });
-    connection.start();
-    const channel = await admin.createConfirmChannel();
-    await declareTopology(channel, topology);
+    const { confirmed, channel } = await deadLetterEverything();
     channel.publish(topology.exchange, topology.routingKey, Buffer.from('not json'), {
       messageId: 'huge-headers',
       headers: { 'x-trace': 'x'.repeat(65_400) },
@@ -299,16 +308,7 @@ describe('QueueConsumer', () => {
   });
 
   it('dead-letters a message without its expiration and user id, so that the dead letter stays', async () => {
-    const connection = open(uniqueName('both'));
-    const confirmed: boolean[] = [];
-    new QueueConsumer(connection, {
-      topology,
-      onMessage: (delivery) =>
-        void delivery.deadLetter({ code: 'invalid-reading', message: 'not json' }).then((c) => confirmed.push(c)),
-    });
-    connection.start();
-    const channel = await admin.createConfirmChannel();
-    await declareTopology(channel, topology);
+    const { confirmed, channel } = await deadLetterEverything();
     await waitFor('the consumer', async () => (await channel.checkQueue(topology.queue)).consumerCount === 1);
     // Expiration 0: the message lives only while a consumer is there to take it at once, as
     // this one is; a dead letter that kept it would be dropped from the dead-letter queue.

@@ -12,6 +12,10 @@ const supervisor = join(__dirname, '../supervise.mjs');
 const longRunning = `process.stdout.write('pid ' + process.pid + '\\n');
 process.on('SIGTERM', () => { process.stdout.write('stopped ' + process.pid + '\\n'); process.exit(0); });
 setInterval(() => undefined, 1000);`;
+/** A stand-in app whose stop on request fails. */
+const exitsFourOnSigterm = `process.stdout.write('pid ' + process.pid + '\\n');
+process.on('SIGTERM', () => process.exit(4));
+setInterval(() => undefined, 1000);`;
 
 /**
  * A stand-in app that says which signals it gets and when it exits (0); it stops on the first,
@@ -129,27 +133,17 @@ describe('supervise', () => {
     expect(pids(run.output()).filter(alive)).toEqual([]);
   });
 
-  it('exits non-zero when an app stops uncleanly on request, after stopping the others in order', async () => {
-    const unclean = `process.stdout.write('pid ' + process.pid + '\\n');
-process.on('SIGTERM', () => process.exit(4));
-setInterval(() => undefined, 1000);`;
-    const run = superviseApps({ consumer: longRunning, publisher: unclean });
+  it.each([
+    ['exits 0 when each stops cleanly', longRunning, 0, 2],
+    ['exits with the code of an app that stops uncleanly', exitsFourOnSigterm, 4, 1],
+  ])('stops every app on SIGTERM and %s', async (_, publisher, exitCode, cleanStops) => {
+    const run = superviseApps({ consumer: longRunning, publisher });
     await bothStarted(run);
     run.child.kill('SIGTERM');
     const [code] = (await once(run.child, 'exit')) as [number | null];
-    expect(code).toBe(4);
-    expect(run.output()).toContain('publisher exited (4)');
-    expect(run.output().match(/^stopped \d+$/gm)).toHaveLength(1);
-    expect(pids(run.output()).filter(alive)).toEqual([]);
-  });
-
-  it('stops every app on SIGTERM and exits 0', async () => {
-    const run = superviseApps({ consumer: longRunning, publisher: longRunning });
-    await bothStarted(run);
-    run.child.kill('SIGTERM');
-    const [code] = (await once(run.child, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(run.output().match(/^stopped \d+$/gm)).toHaveLength(2);
+    expect(code).toBe(exitCode);
+    expect(run.output()).toContain(`publisher exited (${exitCode})`);
+    expect(run.output().match(/^stopped \d+$/gm)).toHaveLength(cleanStops);
     expect(pids(run.output()).filter(alive)).toEqual([]);
   });
 
