@@ -79,24 +79,6 @@ describe('readDeadLettersCommand', () => {
     );
   });
 
-  it('refuses a reason no dead letter has, naming it and listing the known ones', () => {
-    const replay = (reason: string) =>
-      loadConsumerConfig(['dead-letters', 'replay', '--reason', reason], { exitOverride: true });
-    let refusal: unknown;
-    try {
-      replay('no-such-reason');
-    } catch (err) {
-      refusal = err;
-    }
-    expect(refusal).toMatchObject({
-      exitCode: 1,
-      message: expect.stringMatching(/"no-such-reason".*invalid-reading.*repeated-crash.*maxlen.*unknown/),
-    });
-    for (const reason of [...Object.values(DEAD_LETTER_CODES), 'maxlen', 'rejected', 'unknown']) {
-      expect(replay(reason).deadLetters?.reason).toBe(reason);
-    }
-  });
-
   it('reads migrate', () => {
     expect(loadConsumerConfig(['dead-letters', 'migrate', '--json'], { exitOverride: true }).deadLetters).toEqual({
       action: 'migrate',
@@ -250,6 +232,32 @@ describe('formatMigrationResult', () => {
 });
 
 describe('runDeadLettersCommand', () => {
+  it('refuses a reason no dead letter has, naming it and listing the known ones, before connecting', async () => {
+    const refuse = async (reason: string) => {
+      const config = loadConsumerConfig(['dead-letters', 'replay', '--reason', reason], { exitOverride: true });
+      const written = { out: '', err: '' };
+      const code = await runDeadLettersCommand(
+        config,
+        config.deadLetters as NonNullable<typeof config.deadLetters>,
+        { out: (text) => (written.out += text), err: (text) => (written.err += text) },
+        async () => {
+          throw new Error('not connected: the reason was taken');
+        },
+      );
+      return { code, config, err: written.err };
+    };
+    const refusal = await refuse('no-such-reason');
+    expect(refusal).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/"no-such-reason".*invalid-reading.*repeated-crash.*maxlen.*unknown/),
+    });
+    for (const reason of [...Object.values(DEAD_LETTER_CODES), 'maxlen', 'rejected', 'unknown']) {
+      const taken = await refuse(reason);
+      expect(taken.config.deadLetters?.reason).toBe(reason);
+      expect(taken.err).toContain('not connected: the reason was taken');
+    }
+  });
+
   it('writes why it cannot reach the broker, without the password, and returns 1', async () => {
     const port = await freePort();
     const config = loadConsumerConfig(['dead-letters', 'list', '--amqp-url', `amqp://ops:s3cret@127.0.0.1:${port}`], {

@@ -1,11 +1,21 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { topologyFor, type TopologyOptions } from '@sensors/messaging';
 import { redactUrl } from '@sensors/runtime';
+import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 import { formatDeadLetterReport, formatMigrationResult, formatReplayResult, reportToJson } from './format-dead-letters';
 import { listDeadLetters } from './list-dead-letters';
 import { deadLetterQueueState, migrateDeadLetterQueue } from './migrate-dead-letter-queue';
 import { replayDeadLetters } from './replay-dead-letters';
 import type { CommandOutput, DeadLettersCommand } from './dead-letters-options';
+
+/**
+ * The reasons `--reason` takes, those `describeDeadLetter` reads: the apps' codes, the broker's
+ * own (`delivery-limit`, `expired`, `maxlen`, `rejected`) and `unknown`. Checked here, not with
+ * the other options, so that a consumer's start does not load the reading's rules for them.
+ */
+const REASONS: readonly string[] = [
+  ...new Set([...Object.values(DEAD_LETTER_CODES), 'expired', 'maxlen', 'rejected', 'unknown']),
+];
 
 /**
  * Lists the dead-letter queue (counts by reason and distinct id, samples), replays dead letters
@@ -19,6 +29,10 @@ export async function runDeadLettersCommand(
   output: CommandOutput,
   open: (urls: readonly string[]) => Promise<ChannelModel> = connectToFirst,
 ): Promise<number> {
+  if (command.reason !== undefined && !REASONS.includes(command.reason)) {
+    output.err(`error: --reason "${command.reason}" is not a dead-letter reason; use one of ${REASONS.join(', ')}\n`);
+    return 1;
+  }
   const topology = topologyFor(config.topology);
   let connection: ChannelModel | undefined;
   try {

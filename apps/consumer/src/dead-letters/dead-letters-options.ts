@@ -1,19 +1,10 @@
 import { Option, type Command } from 'commander';
 import { integerOption } from '@sensors/config';
-import { DEAD_LETTER_CODES } from '@sensors/sensor-model';
 
 // Apart from the command, which loads amqplib and the messaging library: the consumer's
 // configuration reads these on every start, `--help` included.
 
 const ACTIONS = ['list', 'replay', 'migrate'] as const;
-
-/**
- * The reasons `--reason` takes, those `describeDeadLetter` reads: the apps' codes, the broker's
- * own (`delivery-limit`, `expired`, `maxlen`, `rejected`) and `unknown`.
- */
-const REASONS: readonly string[] = [
-  ...new Set([...Object.values(DEAD_LETTER_CODES), 'expired', 'maxlen', 'rejected', 'unknown']),
-];
 
 /** `consumer dead-letters list|replay|migrate` and its options. */
 export interface DeadLettersCommand {
@@ -56,9 +47,6 @@ export function readDeadLettersCommand(program: Command, action: string | undefi
   const limit = options['limit'] as number | undefined;
   if (action !== 'replay' && (reason !== undefined || limit !== undefined)) {
     program.error(`error: --reason and --limit choose what "dead-letters replay" replays; "${action}" takes neither`);
-  }
-  if (reason !== undefined && !REASONS.includes(reason)) {
-    program.error(`error: --reason "${reason}" is not a dead-letter reason; use one of ${REASONS.join(', ')}`);
   }
   return {
     action: action as DeadLettersCommand['action'],
